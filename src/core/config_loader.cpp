@@ -1,0 +1,263 @@
+#include "core/config_loader.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <fstream>
+#include <sstream>
+#include <toml++/toml.h>
+
+#include "core/config_schema.h"
+#include "core/errors.h"
+#include "core/text.h"
+
+namespace sm4 {
+namespace {
+
+std::vector<std::string> all_keys() {
+    std::vector<std::string> keys;
+    for (const auto& f : config_fields()) keys.push_back(f.key);
+    return keys;
+}
+
+bool is_section(const std::string& prefix) {
+    for (const auto& f : config_fields())
+        if (f.key.rfind(prefix + ".", 0) == 0) return true;
+    return false;
+}
+
+std::string with_article(const std::string& noun) {
+    return (std::string("aeiou").find(noun.front()) != std::string::npos ? "an " : "a ") + noun;
+}
+
+std::string node_type_name(const toml::node& node) {
+    switch (node.type()) {
+        case toml::node_type::table: return "a table";
+        case toml::node_type::array: return "an array";
+        case toml::node_type::string: return "a string";
+        case toml::node_type::integer: return "an integer";
+        case toml::node_type::floating_point: return "a number";
+        case toml::node_type::boolean: return "a boolean";
+        default: return "a date or time";
+    }
+}
+
+template <class T, class Accept>
+std::optional<std::vector<T>> list_of(const toml::node& node, Accept accept) {
+    const toml::array* array = node.as_array();
+    if (!array) return std::nullopt;
+    std::vector<T> out;
+    for (const auto& element : *array) {
+        auto value = accept(element);
+        if (!value) return std::nullopt;
+        out.push_back(*value);
+    }
+    return out;
+}
+
+std::optional<std::int64_t> as_int(const toml::node& n) { return n.value_exact<std::int64_t>(); }
+std::optional<double> as_number(const toml::node& n) {
+    if (n.is_integer()) return static_cast<double>(*n.value_exact<std::int64_t>());
+    return n.value_exact<double>();
+}
+std::optional<std::string> as_string(const toml::node& n) { return n.value_exact<std::string>(); }
+
+// The node converted to the field's type, or nullopt when it has another type.
+std::optional<ConfigValue> convert(const toml::node& node, ConfigType type) {
+    switch (type) {
+        case ConfigType::Bool:
+            if (auto v = node.value_exact<bool>()) return ConfigValue(*v);
+            return std::nullopt;
+        case ConfigType::Int:
+            if (auto v = as_int(node)) return ConfigValue(*v);
+            return std::nullopt;
+        case ConfigType::Float:
+            if (auto v = as_number(node)) return ConfigValue(*v);
+            return std::nullopt;
+        case ConfigType::String:
+            if (auto v = as_string(node)) return ConfigValue(*v);
+            return std::nullopt;
+        case ConfigType::StringList:
+            if (auto v = list_of<std::string>(node, as_string)) return ConfigValue(*v);
+            return std::nullopt;
+        case ConfigType::IntList:
+            if (auto v = list_of<std::int64_t>(node, as_int)) return ConfigValue(*v);
+            return std::nullopt;
+        case ConfigType::FloatList:
+            if (auto v = list_of<double>(node, as_number)) return ConfigValue(*v);
+            return std::nullopt;
+    }
+    return std::nullopt;
+}
+
+void assign(ResolvedConfig& config, const ConfigField& field, const ConfigValue& value, const std::string& where) {
+    if (field.check) {
+        if (auto expected = field.check(value))
+            throw ConfigError(fmt::format("{}: key '{}' expects {}", where, field.key, *expected));
+    }
+    field.set(config.values, value);
+    config.sources[field.key] = where;
+}
+
+void apply_node(ResolvedConfig& config, const toml::node& node, const std::string& key, const std::string& origin) {
+    const std::string where = fmt::format("{}:{}", origin, node.source().begin.line);
+    if (const ConfigField* field = find_config_field(key)) {
+        auto value = convert(node, field->type);
+        if (!value)
+            throw ConfigError(fmt::format("{}: key '{}' expects {}, found {}", where, key,
+                                          with_article(type_name(field->type)), node_type_name(node)));
+        assign(config, *field, *value, where);
+        return;
+    }
+    if (const toml::table* table = node.as_table(); table && is_section(key)) {
+        for (const auto& [name, child] : *table) apply_node(config, child, key + "." + std::string(name.str()), origin);
+        return;
+    }
+    if (is_section(key))
+        throw ConfigError(fmt::format("{}: '{}' is a section and expects a table, found {}", where, key,
+                                      node_type_name(node)));
+    throw ConfigError(fmt::format("{}: unknown key '{}'{}", where, key, did_you_mean(key, all_keys())));
+}
+
+std::string quote(const std::string& s) {
+    std::string out = "\"";
+    for (char ch : s) {
+        switch (ch) {
+            case '"': out += "\\\""; break;
+            case '\\': out += "\\\\"; break;
+            case '\n': out += "\\n"; break;
+            case '\t': out += "\\t"; break;
+            default:
+                if (static_cast<unsigned char>(ch) < 0x20) out += fmt::format("\\u{:04x}", ch);
+                else out += ch;
+        }
+    }
+    return out + "\"";
+}
+
+std::string format_number(double x) {
+    if (std::isnan(x)) return "nan";
+    if (std::isinf(x)) return x > 0 ? "inf" : "-inf";
+    std::string s = fmt::format("{}", x);
+    if (s.find_first_of(".eE") == std::string::npos) s += ".0";
+    return s;
+}
+
+template <class T, class Format>
+std::string format_list(const std::vector<T>& items, Format format) {
+    std::string out = "[";
+    for (std::size_t i = 0; i < items.size(); ++i) out += (i ? ", " : "") + format(items[i]);
+    return out + "]";
+}
+
+std::string format_value(const ConfigValue& value) {
+    struct Visitor {
+        std::string operator()(bool v) const { return v ? "true" : "false"; }
+        std::string operator()(std::int64_t v) const { return std::to_string(v); }
+        std::string operator()(double v) const { return format_number(v); }
+        std::string operator()(const std::string& v) const { return quote(v); }
+        std::string operator()(const std::vector<std::string>& v) const { return format_list(v, quote); }
+        std::string operator()(const std::vector<std::int64_t>& v) const {
+            return format_list(v, [](std::int64_t x) { return std::to_string(x); });
+        }
+        std::string operator()(const std::vector<double>& v) const { return format_list(v, format_number); }
+    };
+    return std::visit(Visitor{}, value);
+}
+
+}  // namespace
+
+ResolvedConfig default_config() {
+    ResolvedConfig config;
+    for (const auto& f : config_fields()) config.sources[f.key] = "default";
+    return config;
+}
+
+void apply_toml(ResolvedConfig& config, std::string_view text, const std::string& origin) {
+    toml::table doc;
+    try {
+        doc = toml::parse(text, origin);
+    } catch (const toml::parse_error& e) {
+        throw ConfigError(fmt::format("{}:{}:{}: invalid TOML: {}", origin, e.source().begin.line,
+                                      e.source().begin.column, e.description()));
+    }
+    for (const auto& [name, node] : doc) apply_node(config, node, std::string(name.str()), origin);
+}
+
+void apply_toml_file(ResolvedConfig& config, const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw ConfigError(fmt::format("{}: cannot open config file", path.string()));
+    std::stringstream text;
+    text << in.rdbuf();
+    apply_toml(config, text.str(), path.string());
+}
+
+void apply_override(ResolvedConfig& config, const std::string& assignment) {
+    const auto eq = assignment.find('=');
+    if (eq == std::string::npos)
+        throw ConfigError(fmt::format("--set '{}': expected section.key=value", assignment));
+    const std::string key(trim(std::string_view(assignment).substr(0, eq)));
+    const std::string text(trim(std::string_view(assignment).substr(eq + 1)));
+    const ConfigField* field = find_config_field(key);
+    if (!field)
+        throw ConfigError(fmt::format("--set: unknown key '{}'{}", key, did_you_mean(key, all_keys())));
+
+    std::optional<ConfigValue> value;
+    try {
+        const toml::table doc = toml::parse("v = " + text);
+        value = convert(*doc.get("v"), field->type);
+        if (!value && field->type == ConfigType::String) value = ConfigValue(text);
+    } catch (const toml::parse_error&) {
+        // Not TOML: a bare word is a string, a bare comma-separated list a list of strings.
+        if (field->type == ConfigType::String) value = ConfigValue(text);
+        if (field->type == ConfigType::StringList) {
+            std::vector<std::string> items;
+            for (const auto& item : split(text, ',')) items.emplace_back(trim(item));
+            value = ConfigValue(items);
+        }
+    }
+    if (!value)
+        throw ConfigError(
+            fmt::format("--set: key '{}' expects {}, found '{}'", key, with_article(type_name(field->type)), text));
+    assign(config, *field, *value, "--set");
+}
+
+ResolvedConfig load_config(const std::vector<std::filesystem::path>& files, const std::vector<std::string>& overrides) {
+    ResolvedConfig config = default_config();
+    for (const auto& file : files) apply_toml_file(config, file);
+    for (const auto& assignment : overrides) apply_override(config, assignment);
+    validate_config(config.values);
+    return config;
+}
+
+std::string to_toml(const ResolvedConfig& config, bool with_sources) {
+    std::string out;
+    std::string current_section;
+    std::vector<std::pair<std::string, std::string>> lines;  // text, source
+    auto flush = [&] {
+        std::size_t width = 0;
+        for (const auto& line : lines) width = std::max(width, line.first.size());
+        for (const auto& [text, source] : lines) {
+            out += text;
+            if (with_sources) out += std::string(width - text.size() + 2, ' ') + "# " + source;
+            out += "\n";
+        }
+        lines.clear();
+    };
+    for (const auto& f : config_fields()) {
+        const auto dot = f.key.rfind('.');
+        const std::string section = f.key.substr(0, dot);
+        if (section != current_section) {
+            flush();
+            out += fmt::format("{}[{}]\n", out.empty() ? "" : "\n", section);
+            current_section = section;
+        }
+        const auto source = config.sources.find(f.key);
+        lines.emplace_back(f.key.substr(dot + 1) + " = " + format_value(f.get(config.values)),
+                           source == config.sources.end() ? "default" : source->second);
+    }
+    flush();
+    return out;
+}
+
+}  // namespace sm4

@@ -1,0 +1,39 @@
+// Builds the resolved configuration: defaults < TOML files (later wins) < --set overrides.
+// Every value remembers where it came from, so `--dump-config` can say so.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/config.h"
+
+namespace sm4 {
+
+struct ResolvedConfig {
+    Config values;
+    std::map<std::string, std::string> sources;  // key -> "default", "file.toml:12" or "--set"
+};
+
+// Defaults only, each marked "default".
+ResolvedConfig default_config();
+
+// Applies a TOML document. `origin` names it in sources and errors (a path, or "stored config").
+// Throws ConfigError naming origin, line and key for unknown keys and wrong types.
+void apply_toml(ResolvedConfig& config, std::string_view text, const std::string& origin);
+void apply_toml_file(ResolvedConfig& config, const std::filesystem::path& path);
+
+// Applies one "section.key=value" override. The value is read as TOML; a bare word is taken as a
+// string, and a bare comma-separated list as a list.
+void apply_override(ResolvedConfig& config, const std::string& assignment);
+
+// Defaults, then each file, then each override, then the cross-key checks.
+ResolvedConfig load_config(const std::vector<std::filesystem::path>& files,
+                           const std::vector<std::string>& overrides);
+
+// The resolved configuration as TOML; with_sources adds "# from ..." after each value.
+std::string to_toml(const ResolvedConfig& config, bool with_sources);
+
+}  // namespace sm4

@@ -1,0 +1,50 @@
+// Typed errors of the sm4 library. The library never prints usage or exits: it throws one of
+// these, and the command-line front end catches them once and maps them to exit codes.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+namespace sm4 {
+
+// Base of every error sm4 raises on purpose.
+class Error : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+    virtual int exit_code() const { return 1; }
+};
+
+// The command line was wrong: unknown subcommand, unknown dataset name, missing argument.
+class UsageError : public Error {
+public:
+    using Error::Error;
+    int exit_code() const override { return 2; }
+};
+
+// A configuration file or override was wrong: unknown key, wrong type, value out of range.
+class ConfigError : public Error {
+public:
+    using Error::Error;
+    int exit_code() const override { return 2; }
+};
+
+// Input data was wrong: truncated or corrupt file, wrong dimensions, label out of range.
+class DataError : public Error {
+public:
+    using Error::Error;
+};
+
+// The file system or a storage library failed: cannot open, cannot write, cannot rename.
+class IoError : public Error {
+public:
+    using Error::Error;
+};
+
+// The user interrupted a long job (Ctrl-C); whatever could be saved has been saved.
+class InterruptedError : public Error {
+public:
+    using Error::Error;
+    int exit_code() const override { return 130; }
+};
+
+}  // namespace sm4

@@ -1,0 +1,23 @@
+// Small string helpers shared by the config parser, the CSV reader and error messages.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sm4 {
+
+// Levenshtein distance between two strings (used to suggest the closest valid name).
+std::size_t edit_distance(std::string_view a, std::string_view b);
+
+// The candidate closest to `name` by edit distance; empty when `candidates` is empty.
+std::string closest_match(std::string_view name, const std::vector<std::string>& candidates);
+
+// " (did you mean 'x'?)" when a candidate is close enough to be a plausible typo, else "".
+std::string did_you_mean(std::string_view name, const std::vector<std::string>& candidates);
+
+std::vector<std::string> split(std::string_view text, char separator);
+std::string_view trim(std::string_view text);
+std::string join(const std::vector<std::string>& parts, std::string_view separator);
+
+}  // namespace sm4

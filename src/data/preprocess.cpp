@@ -1,0 +1,69 @@
+#include "data/preprocess.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+
+#include "core/errors.h"
+#include "core/text.h"
+#include "data/converters.h"
+#include "platform/build_info.h"
+
+namespace sm4 {
+
+const std::vector<DatasetConverter>& dataset_converters() {
+    static const std::filesystem::path sklearn_data = "/usr/lib/python3/dist-packages/sklearn/datasets/data";
+    static const std::vector<DatasetConverter> converters = {
+        {"fashion-mnist", "Fashion-MNIST images, 10 classes (Debian dataset-fashion-mnist)",
+         "/usr/share/datasets/fashion-mnist", convert_fashion_mnist},
+        {"digits-av", "8x8 digits paired with spoken digits from espeak-ng, 10 classes (AV-MNIST analogue)",
+         sklearn_data, convert_digits_av},
+        {"breast-cancer", "Breast Cancer Wisconsin table, 30 features, binary (python3-sklearn)", sklearn_data,
+         convert_breast_cancer},
+        {"wine", "Wine recognition table, 13 features, 3 classes (python3-sklearn)", sklearn_data, convert_wine},
+    };
+    return converters;
+}
+
+const DatasetConverter& find_converter(const std::string& name) {
+    std::vector<std::string> names;
+    for (const auto& c : dataset_converters()) {
+        if (c.name == name) return c;
+        names.push_back(c.name);
+    }
+    throw UsageError(fmt::format("unknown dataset '{}'{}; known datasets: {}", name, did_you_mean(name, names),
+                                 join(names, ", ")));
+}
+
+PreprocessResult preprocess_dataset(const std::string& name, const std::filesystem::path& source,
+                                    const std::filesystem::path& output, const Config& config) {
+    const DatasetConverter& converter = find_converter(name);
+    const auto start = std::chrono::steady_clock::now();
+    PreprocessResult result;
+    result.output = output.empty() ? std::filesystem::path(config.data.root) / (name + ".h5") : output;
+    const auto from = source.empty() ? converter.default_source : source;
+    std::error_code ec;
+    if (!std::filesystem::exists(from, ec))
+        throw IoError(fmt::format("{}: source of dataset '{}' does not exist", from.string(), name));
+    result.dataset = converter.convert(from, config);
+    result.dataset.seed = config.data.seed;
+    result.dataset.created_by = sm4_version_string();
+    write_task_dataset(result.dataset, result.output);
+    result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return result;
+}
+
+std::string describe_dataset(const TaskDataset& d) {
+    std::string out = fmt::format("task {} ({}, {} outputs)\nsource: {}\n", d.task, to_string(d.task_type),
+                                  d.num_outputs, d.source);
+    out += fmt::format("examples: train {}, val {}, test {}\n", d.train.size(), d.val.size(), d.test.size());
+    for (std::size_t j = 0; j < d.modalities.size(); ++j) {
+        const auto& m = d.modalities[j];
+        std::vector<std::int64_t> feature_shape(d.train.modalities[j].shape.begin() + 1, d.train.modalities[j].shape.end());
+        out += fmt::format("modality {:<10} kind {:<10} shape [N, {}]  {}\n", m.name, m.kind, fmt::join(feature_shape, ", "),
+                           m.standardized ? "standardised with train statistics" : "raw values");
+    }
+    return out;
+}
+
+}  // namespace sm4

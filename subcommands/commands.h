@@ -1,0 +1,12 @@
+// One function per subcommand; each adds its options and a callback calling one library function.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace sm4::cli {
+
+void add_preprocess_command(CLI::App& app);
+void add_inspect_command(CLI::App& app);
+void add_config_command(CLI::App& app);
+
+}  // namespace sm4::cli

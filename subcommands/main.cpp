@@ -1,0 +1,40 @@
+// sm4's command line: build the application, run it, catch once, map errors to exit codes.
+#include <CLI/CLI.hpp>
+#include <fmt/core.h>
+
+#include <cstdio>
+
+#include "commands.h"
+#include "core/errors.h"
+#include "platform/build_info.h"
+
+int main(int argc, char** argv) {
+    CLI::App app{"sm4: sparse mixture-of-experts for multi-modal multi-task learning", "sm4"};
+    app.set_version_flag("--version", [] { return sm4::describe_build(sm4::build_info()); },
+                         "Print version, git revision, LibTorch, CUDA, BLAS and threads");
+    app.require_subcommand(1);
+    app.fallthrough();
+    sm4::cli::add_preprocess_command(app);
+    sm4::cli::add_inspect_command(app);
+    sm4::cli::add_config_command(app);
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForAllHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForVersion& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        app.exit(e);
+        return 2;
+    } catch (const sm4::Error& e) {
+        std::fprintf(stderr, "sm4: error: %s\n", e.what());
+        return e.exit_code();
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "sm4: internal error: %s\n", e.what());
+        return 1;
+    }
+    return 0;
+}

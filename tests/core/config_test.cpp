@@ -1,0 +1,129 @@
+#include <catch.hpp>
+
+#include <fstream>
+
+#include "core/config_loader.h"
+#include "core/errors.h"
+#include "../support/temp_dir.h"
+
+using namespace sm4;
+using sm4::test::TempDir;
+using Catch::Matchers::Contains;
+
+namespace {
+
+std::filesystem::path write_file(const TempDir& dir, const std::string& name, const std::string& text) {
+    const auto path = dir / name;
+    std::ofstream(path) << text;
+    return path;
+}
+
+std::string error_of(const std::function<void()>& action) {
+    try {
+        action();
+    } catch (const ConfigError& e) {
+        return e.what();
+    }
+    FAIL("expected a ConfigError");
+    return "";
+}
+
+}  // namespace
+
+TEST_CASE("config: defaults come from the structs and are marked default", "[config]") {
+    const ResolvedConfig c = load_config({}, {});
+    CHECK(c.values.data.root == "datasets");
+    CHECK(c.values.data.tasks == std::vector<std::string>{"fashion-mnist", "digits-av", "breast-cancer", "wine"});
+    CHECK(c.sources.at("data.seed") == "default");
+}
+
+TEST_CASE("config: an unknown key names the file, the line, the key and the closest valid key", "[config]") {
+    TempDir dir;
+    const auto path = write_file(dir, "bad.toml", "[data]\nroot = \"x\"\nsed = 4\n");
+    const std::string message = error_of([&] { load_config({path}, {}); });
+    CHECK_THAT(message, Contains(path.string() + ":3"));
+    CHECK_THAT(message, Contains("unknown key 'data.sed'"));
+    CHECK_THAT(message, Contains("did you mean 'data.seed'?"));
+}
+
+TEST_CASE("config: an unknown key in a nested section is found too", "[config]") {
+    TempDir dir;
+    const auto path = write_file(dir, "bad.toml", "[preprocess.digits_av]\nn_mel = 40\n");
+    const std::string message = error_of([&] { load_config({path}, {}); });
+    CHECK_THAT(message, Contains(":2: unknown key 'preprocess.digits_av.n_mel' (did you mean 'preprocess.digits_av.n_mels'?)"));
+}
+
+TEST_CASE("config: a wrong type names the expected type", "[config]") {
+    TempDir dir;
+    const auto path = write_file(dir, "bad.toml", "[data]\nseed = \"seven\"\n");
+    const std::string message = error_of([&] { load_config({path}, {}); });
+    CHECK_THAT(message, Contains(path.string() + ":2: key 'data.seed' expects an integer, found a string"));
+
+    const auto list = write_file(dir, "list.toml", "[data]\ntasks = [\"wine\", 3]\n");
+    CHECK_THAT(error_of([&] { load_config({list}, {}); }), Contains("expects a list of strings, found an array"));
+    CHECK_THAT(error_of([&] { load_config({}, {"data.val_fraction=lots"}); }),
+               Contains("--set: key 'data.val_fraction' expects a number, found 'lots'"));
+}
+
+TEST_CASE("config: values out of range and sections given as values are refused", "[config]") {
+    TempDir dir;
+    CHECK_THAT(error_of([&] { load_config({}, {"data.val_fraction=0.9"}); }),
+               Contains("key 'data.val_fraction' expects a value in [0, 0.5]"));
+    const auto path = write_file(dir, "bad.toml", "data = 3\n");
+    CHECK_THAT(error_of([&] { load_config({path}, {}); }), Contains("'data' is a section and expects a table"));
+    CHECK_THAT(error_of([&] { load_config({}, {"preprocess.digits_av.rate_min=300", "preprocess.digits_av.rate_max=200"}); }),
+               Contains("preprocess.digits_av.rate_min (300) must not exceed preprocess.digits_av.rate_max (200)"));
+}
+
+TEST_CASE("config: invalid TOML is reported with its line", "[config]") {
+    TempDir dir;
+    const auto path = write_file(dir, "broken.toml", "[data]\nseed = = 3\n");
+    const std::string message = error_of([&] { load_config({path}, {}); });
+    CHECK_THAT(message, Contains(path.string() + ":2:"));
+    CHECK_THAT(message, Contains("invalid TOML"));
+}
+
+TEST_CASE("config: defaults < first file < second file < --set, each with its source", "[config]") {
+    TempDir dir;
+    const auto first = write_file(dir, "a.toml", "[data]\nseed = 1\nval_fraction = 0.2\n");
+    const auto second = write_file(dir, "b.toml", "[data]\nseed = 2\n");
+    const ResolvedConfig c = load_config({first, second}, {"data.seed=3", "data.tasks=wine,breast-cancer"});
+    CHECK(c.values.data.seed == 3);
+    CHECK(c.sources.at("data.seed") == "--set");
+    CHECK(c.values.data.val_fraction == 0.2);
+    CHECK(c.sources.at("data.val_fraction") == first.string() + ":3");
+    CHECK(c.values.data.test_fraction == 0.2);
+    CHECK(c.sources.at("data.test_fraction") == "default");
+    CHECK(c.values.data.tasks == std::vector<std::string>{"wine", "breast-cancer"});
+
+    const ResolvedConfig without_set = load_config({first, second}, {});
+    CHECK(without_set.values.data.seed == 2);
+    CHECK(without_set.sources.at("data.seed") == second.string() + ":2");
+}
+
+TEST_CASE("config: --dump-config text shows sources and reads back to the same values", "[config]") {
+    const ResolvedConfig c = load_config({}, {"data.root=/tmp/x", "preprocess.digits_av.snr_min_db=3", "data.seed=9"});
+    const std::string dumped = to_toml(c, true);
+    CHECK_THAT(dumped, Contains("root = \"/tmp/x\""));
+    CHECK_THAT(dumped, Contains("# --set"));
+    CHECK_THAT(dumped, Contains("[preprocess.digits_av]"));
+    CHECK_THAT(dumped, Contains("snr_min_db = 3.0"));
+
+    ResolvedConfig reread = default_config();
+    apply_toml(reread, to_toml(c, false), "stored config");
+    CHECK(to_toml(reread, false) == to_toml(c, false));
+    CHECK(reread.sources.at("data.root") == "stored config:2");
+}
+
+TEST_CASE("config: every shipped experiment file loads", "[config]") {
+    int files = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(std::string(SM4_SOURCE_DIR) + "/experiments")) {
+        if (entry.path().extension() != ".toml") continue;
+        INFO(entry.path());
+        CHECK_NOTHROW(load_config({entry.path()}, {}));
+        ++files;
+    }
+    CHECK(files >= 1);
+    const ResolvedConfig minibench = load_config({std::string(SM4_SOURCE_DIR) + "/experiments/minibench.toml"}, {});
+    CHECK(minibench.values.data.tasks.size() == 4);
+}
