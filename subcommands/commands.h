@@ -8,5 +8,9 @@ namespace sm4::cli {
 void add_preprocess_command(CLI::App& app);
 void add_inspect_command(CLI::App& app);
 void add_config_command(CLI::App& app);
+void add_runs_command(CLI::App& app);
+void add_train_command(CLI::App& app);
+void add_eval_command(CLI::App& app);
+void add_reproduce_command(CLI::App& app);
 
 }  // namespace sm4::cli

@@ -6,6 +6,7 @@
 
 #include "commands.h"
 #include "core/errors.h"
+#include "core/interrupt.h"
 #include "platform/build_info.h"
 
 int main(int argc, char** argv) {
@@ -14,9 +15,14 @@ int main(int argc, char** argv) {
                          "Print version, git revision, LibTorch, CUDA, BLAS and threads");
     app.require_subcommand(1);
     app.fallthrough();
+    sm4::cli::add_reproduce_command(app);
     sm4::cli::add_preprocess_command(app);
     sm4::cli::add_inspect_command(app);
+    sm4::cli::add_train_command(app);
+    sm4::cli::add_eval_command(app);
+    sm4::cli::add_runs_command(app);
     sm4::cli::add_config_command(app);
+    sm4::install_interrupt_handler();
 
     try {
         app.parse(argc, argv);

@@ -36,9 +36,65 @@ struct PreprocessConfig {
     DigitsAvConfig digits_av;
 };
 
+struct ModelConfig {
+    std::string backbone = "smoe";      // "dense" (HighMMT-like) or "smoe" (vanilla sparse MoE)
+    std::int64_t d_model = 64;
+    std::int64_t layers = 2;            // transformer blocks shared by every task
+    std::int64_t heads = 4;
+    std::int64_t ffn_hidden = 128;      // hidden width of the dense feed-forward and of each expert
+    double dropout = 0.1;
+    std::int64_t patch_size = 0;        // image patches are patch_size x patch_size; 0: from image_grid
+    std::int64_t image_grid = 4;        // patch_size 0: cut each image into about image_grid x image_grid patches
+    std::string position = "learned";   // "learned" or "fourier" position features
+    std::int64_t fourier_bands = 8;
+    std::int64_t num_experts = 8;
+    std::int64_t top_k = 2;
+    std::int64_t moe_every = 1;         // blocks 1*moe_every, 2*moe_every, ... (1-based) use MoE
+    double capacity_factor = 1.25;      // <= 0: no capacity limit, nothing dropped
+    bool noisy_gating = true;
+    double balance_loss_weight = 0.01;  // weight of cv^2(importance) + cv^2(load)
+    double router_z_loss_weight = 0.0;
+    std::int64_t attention_experts = 0; // > 0: mixture of attention heads with that many head experts
+    std::int64_t attention_top_k = 2;
+};
+
+struct TrainConfig {
+    std::int64_t epochs = 5;
+    std::int64_t steps_per_epoch = 0;   // 0: batches in the largest task's train split
+    std::int64_t batch_size = 64;
+    std::string sampling = "round_robin";  // "round_robin" (a batch of every task per step) or "proportional"
+    std::vector<double> task_weights;   // one per data.tasks entry; empty: all 1
+    double lr = 2e-3;
+    double weight_decay = 1e-2;
+    std::string schedule = "cosine";    // "cosine", "step" or "constant", after warm-up
+    double warmup_fraction = 0.05;      // share of all steps spent warming up linearly
+    std::int64_t step_every_epochs = 2; // "step" schedule: multiply lr by step_gamma every n epochs
+    double step_gamma = 0.5;
+    double grad_clip = 1.0;             // max global gradient norm; <= 0: no clipping
+    std::int64_t seed = 0;
+    std::int64_t threads = 0;           // 0: all cores
+    std::string device = "cpu";         // "cpu" or "cuda"
+    std::int64_t log_every = 10;        // steps between trace rows and train-metric rows
+};
+
+struct EvalConfig {
+    std::string split = "test";
+    std::int64_t batch_size = 512;
+};
+
+struct OutputConfig {
+    std::string database = "results/sm4.db";
+    std::string runs_dir = "results/runs";  // one folder per run: checkpoints and trace.h5
+    std::string run_name;                   // empty: the name of the last config file
+};
+
 struct Config {
     DataConfig data;
     PreprocessConfig preprocess;
+    ModelConfig model;
+    TrainConfig train;
+    EvalConfig eval;
+    OutputConfig output;
 };
 
 }  // namespace sm4

@@ -52,6 +52,20 @@ Check non_empty_list() {
 
 DataConfig& data(Config& c) { return c.data; }
 DigitsAvConfig& digits_av(Config& c) { return c.preprocess.digits_av; }
+ModelConfig& model(Config& c) { return c.model; }
+TrainConfig& train(Config& c) { return c.train; }
+EvalConfig& eval(Config& c) { return c.eval; }
+OutputConfig& output(Config& c) { return c.output; }
+
+Check one_of(std::vector<std::string> allowed) {
+    return [allowed](const ConfigValue& v) -> std::optional<std::string> {
+        for (const auto& a : allowed)
+            if (std::get<std::string>(v) == a) return std::nullopt;
+        std::string text = "one of";
+        for (std::size_t i = 0; i < allowed.size(); ++i) text += (i ? ", \"" : " \"") + allowed[i] + "\"";
+        return text;
+    };
+}
 
 std::vector<ConfigField> make_fields() {
     return {
@@ -85,6 +99,79 @@ std::vector<ConfigField> make_fields() {
               "Mel bands of the log-mel spectrogram (its height)", in_range(8, 128)),
         field("preprocess.digits_av.frames", digits_av, &DigitsAvConfig::frames,
               "Frames of the log-mel spectrogram (its width; hop 512 samples at 22.05 kHz)", in_range(8, 128)),
+
+        field("model.backbone", model, &ModelConfig::backbone,
+              "dense (HighMMT-like transformer) or smoe (vanilla sparse MoE, one shared router per layer)",
+              one_of({"dense", "smoe"})),
+        field("model.d_model", model, &ModelConfig::d_model, "Token width", in_range(8, 4096)),
+        field("model.layers", model, &ModelConfig::layers, "Transformer blocks shared by all tasks", in_range(1, 64)),
+        field("model.heads", model, &ModelConfig::heads, "Attention heads (must divide d_model)", in_range(1, 64)),
+        field("model.ffn_hidden", model, &ModelConfig::ffn_hidden,
+              "Hidden width of the dense feed-forward and of each expert", in_range(4, 65536)),
+        field("model.dropout", model, &ModelConfig::dropout, "Dropout after attention and feed-forward", in_range(0, 0.9)),
+        field("model.patch_size", model, &ModelConfig::patch_size,
+              "Side of the square patches images are cut into (capped at the image side); 0 = from image_grid",
+              in_range(0, 1024)),
+        field("model.image_grid", model, &ModelConfig::image_grid,
+              "With patch_size 0: patch side = ceil(side / image_grid), so every image gives about "
+              "image_grid^2 tokens whatever its size",
+              in_range(1, 256)),
+        field("model.position", model, &ModelConfig::position, "Position features: learned or fourier (HighMMT)",
+              one_of({"learned", "fourier"})),
+        field("model.fourier_bands", model, &ModelConfig::fourier_bands, "Frequency bands of Fourier position features",
+              in_range(1, 64)),
+        field("model.num_experts", model, &ModelConfig::num_experts, "Experts per MoE layer", in_range(1, 1024)),
+        field("model.top_k", model, &ModelConfig::top_k, "Experts each token is sent to", in_range(1, 1024)),
+        field("model.moe_every", model, &ModelConfig::moe_every,
+              "Every n-th block (n, 2n, ...) has MoE instead of the dense feed-forward", in_range(1, 64)),
+        field("model.capacity_factor", model, &ModelConfig::capacity_factor,
+              "Expert capacity = factor * tokens * top_k / experts; <= 0 drops nothing", in_range(-1, 1000)),
+        field("model.noisy_gating", model, &ModelConfig::noisy_gating,
+              "Noisy top-k gating (Shazeer et al. 2017) while training"),
+        field("model.balance_loss_weight", model, &ModelConfig::balance_loss_weight,
+              "Weight of the importance + load balancing loss (cv^2 of each)", in_range(0, 100)),
+        field("model.router_z_loss_weight", model, &ModelConfig::router_z_loss_weight,
+              "Weight of the router z-loss (mean squared log-sum-exp of router logits)", in_range(0, 100)),
+        field("model.attention_experts", model, &ModelConfig::attention_experts,
+              "Mixture of attention heads: head experts per attention layer; 0 = ordinary attention",
+              in_range(0, 256)),
+        field("model.attention_top_k", model, &ModelConfig::attention_top_k,
+              "Attention-head experts each token uses", in_range(1, 256)),
+
+        field("train.epochs", train, &TrainConfig::epochs, "Epochs", in_range(1, 100000)),
+        field("train.steps_per_epoch", train, &TrainConfig::steps_per_epoch,
+              "Steps per epoch; 0 = batches in the largest task's train split", in_range(0, 1e9)),
+        field("train.batch_size", train, &TrainConfig::batch_size, "Examples per task per batch", in_range(1, 65536)),
+        field("train.sampling", train, &TrainConfig::sampling,
+              "round_robin: one batch of every task per step (HighMMT); proportional: one task per step, "
+              "drawn in proportion to its size",
+              one_of({"round_robin", "proportional"})),
+        field("train.task_weights", train, &TrainConfig::task_weights,
+              "Loss weight of each task, in data.tasks order; empty = all 1"),
+        field("train.lr", train, &TrainConfig::lr, "Peak learning rate (AdamW)", in_range(0, 10)),
+        field("train.weight_decay", train, &TrainConfig::weight_decay, "AdamW weight decay", in_range(0, 10)),
+        field("train.schedule", train, &TrainConfig::schedule, "Learning-rate schedule after warm-up",
+              one_of({"cosine", "step", "constant"})),
+        field("train.warmup_fraction", train, &TrainConfig::warmup_fraction,
+              "Share of all steps with a linear warm-up", in_range(0, 0.9)),
+        field("train.step_every_epochs", train, &TrainConfig::step_every_epochs,
+              "step schedule: epochs between learning-rate drops", in_range(1, 100000)),
+        field("train.step_gamma", train, &TrainConfig::step_gamma, "step schedule: factor at each drop", in_range(0, 1)),
+        field("train.grad_clip", train, &TrainConfig::grad_clip, "Max global gradient norm; <= 0 = no clipping",
+              in_range(-1, 1e9)),
+        field("train.seed", train, &TrainConfig::seed, "Seed of initialisation, sampling, dropout and gating noise",
+              in_range(0, 9.0e18)),
+        field("train.threads", train, &TrainConfig::threads, "CPU threads; 0 = all cores", in_range(0, 1024)),
+        field("train.device", train, &TrainConfig::device, "cpu or cuda", one_of({"cpu", "cuda"})),
+        field("train.log_every", train, &TrainConfig::log_every, "Steps between trace rows and logged train metrics",
+              in_range(1, 1e9)),
+
+        field("eval.split", eval, &EvalConfig::split, "Split sm4 eval scores", one_of({"train", "val", "test"})),
+        field("eval.batch_size", eval, &EvalConfig::batch_size, "Examples per evaluation batch", in_range(1, 1e6)),
+
+        field("output.database", output, &OutputConfig::database, "SQLite results database"),
+        field("output.runs_dir", output, &OutputConfig::runs_dir, "Folder of run folders (checkpoints, trace.h5)"),
+        field("output.run_name", output, &OutputConfig::run_name, "Run name; empty = the last config file's name"),
     };
 }
 
@@ -119,6 +206,17 @@ const ConfigField* find_config_field(const std::string& key) {
 }
 
 void validate_config(const Config& c) {
+    const auto& m = c.model;
+    if (m.d_model % m.heads != 0)
+        throw ConfigError(fmt::format("model.heads ({}) must divide model.d_model ({})", m.heads, m.d_model));
+    if (m.top_k > m.num_experts)
+        throw ConfigError(fmt::format("model.top_k ({}) must not exceed model.num_experts ({})", m.top_k, m.num_experts));
+    if (m.attention_experts > 0 && m.attention_top_k > m.attention_experts)
+        throw ConfigError(fmt::format("model.attention_top_k ({}) must not exceed model.attention_experts ({})",
+                                      m.attention_top_k, m.attention_experts));
+    if (!c.train.task_weights.empty() && c.train.task_weights.size() != c.data.tasks.size())
+        throw ConfigError(fmt::format("train.task_weights has {} weights for the {} tasks of data.tasks",
+                                      c.train.task_weights.size(), c.data.tasks.size()));
     const auto& d = c.preprocess.digits_av;
     require_ordered(d.rate_min, d.rate_max, "preprocess.digits_av.rate_min", "preprocess.digits_av.rate_max");
     require_ordered(d.pitch_min, d.pitch_max, "preprocess.digits_av.pitch_min", "preprocess.digits_av.pitch_max");

@@ -40,6 +40,12 @@ public:
     using Error::Error;
 };
 
+// Training diverged or could not continue (a NaN or infinite loss, a resume that cannot match).
+class TrainingError : public Error {
+public:
+    using Error::Error;
+};
+
 // The user interrupted a long job (Ctrl-C); whatever could be saved has been saved.
 class InterruptedError : public Error {
 public:

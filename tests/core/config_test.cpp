@@ -1,8 +1,10 @@
 #include <catch.hpp>
 
 #include <fstream>
+#include <sstream>
 
 #include "core/config_loader.h"
+#include "core/config_schema.h"
 #include "core/errors.h"
 #include "../support/temp_dir.h"
 
@@ -126,4 +128,14 @@ TEST_CASE("config: every shipped experiment file loads", "[config]") {
     CHECK(files >= 1);
     const ResolvedConfig minibench = load_config({std::string(SM4_SOURCE_DIR) + "/experiments/minibench.toml"}, {});
     CHECK(minibench.values.data.tasks.size() == 4);
+}
+
+TEST_CASE("config: the README documents every key", "[config]") {
+    std::ifstream in(std::string(SM4_SOURCE_DIR) + "/README.md");
+    std::stringstream text;
+    text << in.rdbuf();
+    for (const auto& f : config_fields()) {
+        INFO(f.key);
+        CHECK_THAT(text.str(), Contains("`" + f.key + "`"));
+    }
 }

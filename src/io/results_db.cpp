@@ -1,0 +1,234 @@
+#include "io/results_db.h"
+
+#include <fmt/format.h>
+#include <sqlite3.h>
+
+#include <iterator>
+
+#include "core/errors.h"
+#include "io/sqlite_statement.h"
+
+namespace sm4 {
+namespace {
+
+using sqlite::Statement;
+
+// kMigrations[v] takes the schema from version v to v + 1, all steps inside one transaction.
+// Append new steps; never edit old ones, since existing files were built by them.
+constexpr const char* kMigrations[] = {
+    // 0 -> 1: runs, their metrics and their checkpoints. The column names are a public
+    // interface: people query them with the sqlite3 shell and pandas.
+    R"sql(
+CREATE TABLE runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL,
+    experiment TEXT NOT NULL DEFAULT '',
+    status TEXT NOT NULL CHECK (status IN ('running', 'completed', 'failed', 'interrupted')),
+    created_at TEXT NOT NULL,
+    finished_at TEXT,
+    config_toml TEXT NOT NULL,
+    seed INTEGER NOT NULL,
+    git_revision TEXT NOT NULL,
+    build_info TEXT NOT NULL,
+    host TEXT NOT NULL,
+    message TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE metrics (
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    step INTEGER NOT NULL,
+    epoch INTEGER NOT NULL,
+    split TEXT NOT NULL,
+    task TEXT NOT NULL,
+    name TEXT NOT NULL,
+    value REAL NOT NULL,
+    source TEXT NOT NULL DEFAULT 'train'
+);
+CREATE INDEX metrics_by_run_split_task_name ON metrics (run_id, split, task, name);
+CREATE TABLE checkpoints (
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    epoch INTEGER NOT NULL,
+    step INTEGER NOT NULL,
+    path TEXT NOT NULL,
+    val_score REAL NOT NULL,
+    is_best INTEGER NOT NULL,
+    created_at TEXT NOT NULL
+);
+-- Without it, deleting a run scans every checkpoint to cascade.
+CREATE INDEX checkpoints_by_run ON checkpoints (run_id);
+)sql",
+};
+static_assert(std::size(kMigrations) == ResultsDb::kSchemaVersion, "one migration step per schema version");
+
+// ISO 8601 UTC with seconds, e.g. 2026-11-22T04:51:02Z, computed by SQLite inside the statement.
+#define SM4_NOW_UTC "strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
+
+constexpr const char* kRunColumns =
+    "id, name, experiment, status, created_at, finished_at, config_toml, seed, git_revision, build_info, host, "
+    "message";
+
+int stored_version(sqlite3* db, const std::filesystem::path& path) {
+    Statement exists(db, path, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'");
+    if (!exists.step() || exists.int64(0) == 0) return 0;
+    Statement version(db, path, "SELECT max(version) FROM schema_version");
+    return version.step() && !version.is_null(0) ? static_cast<int>(version.int64(0)) : 0;
+}
+
+void check_not_newer(int version, const std::filesystem::path& path) {
+    if (version > ResultsDb::kSchemaVersion)
+        throw IoError(fmt::format("{}: the results database has schema version {}, newer than version {} that this sm4 "
+                                  "knows; use a newer sm4",
+                                  path.string(), version, ResultsDb::kSchemaVersion));
+}
+
+void migrate(sqlite3* db, const std::filesystem::path& path) {
+    // Reading first keeps an up-to-date file from taking the write lock on every open.
+    int version = stored_version(db, path);
+    check_not_newer(version, path);
+    if (version == ResultsDb::kSchemaVersion) return;
+
+    sqlite::Transaction transaction(db, path);
+    sqlite::exec(db, path, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
+    // Another process may have migrated while this one waited for the lock.
+    version = stored_version(db, path);
+    check_not_newer(version, path);
+    for (int step = version; step < ResultsDb::kSchemaVersion; ++step) sqlite::exec(db, path, kMigrations[step]);
+    sqlite::exec(db, path, "DELETE FROM schema_version");
+    Statement insert(db, path, "INSERT INTO schema_version (version) VALUES (?1)");
+    insert.bind(1, std::int64_t{ResultsDb::kSchemaVersion}).run();
+    transaction.commit();
+}
+
+RunRecord read_run(const Statement& row) {
+    RunRecord run;
+    run.id = row.int64(0);
+    run.name = row.text(1);
+    run.experiment = row.text(2);
+    run.status = row.text(3);
+    run.created_at = row.text(4);
+    run.finished_at = row.text(5);
+    run.config_toml = row.text(6);
+    run.seed = row.int64(7);
+    run.git_revision = row.text(8);
+    run.build_info = row.text(9);
+    run.host = row.text(10);
+    run.message = row.text(11);
+    return run;
+}
+
+}  // namespace
+
+ResultsDb::ResultsDb(const std::filesystem::path& path) : path_(path) {
+    const auto parent = path_.parent_path();
+    if (!parent.empty()) {
+        std::error_code ec;
+        std::filesystem::create_directories(parent, ec);
+        if (ec) throw IoError(fmt::format("{}: cannot create folder: {}", parent.string(), ec.message()));
+    }
+    db_ = sqlite::open(path_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    try {
+        // WAL lets `sm4 runs` read while a training run writes, and several writers take turns.
+        Statement wal(db_, path_, "PRAGMA journal_mode=WAL");
+        wal.run();
+        sqlite::exec(db_, path_, "PRAGMA foreign_keys=ON");
+        migrate(db_, path_);
+    } catch (...) {
+        sqlite::close(db_);
+        throw;
+    }
+}
+
+ResultsDb::~ResultsDb() { sqlite::close(db_); }
+
+int ResultsDb::schema_version() const { return stored_version(db_, path_); }
+
+std::int64_t ResultsDb::create_run(const NewRun& run) {
+    Statement insert(db_, path_,
+                     "INSERT INTO runs (name, experiment, status, created_at, config_toml, seed, git_revision, "
+                     "build_info, host) VALUES (?1, ?2, 'running', " SM4_NOW_UTC ", ?3, ?4, ?5, ?6, ?7)");
+    insert.bind(1, run.name).bind(2, run.experiment).bind(3, run.config_toml).bind(4, run.seed);
+    insert.bind(5, run.git_revision).bind(6, run.build_info).bind(7, run.host).run();
+    return sqlite3_last_insert_rowid(db_);
+}
+
+void ResultsDb::set_status(std::int64_t run_id, const std::string& status, const std::string& message) {
+    Statement update(db_, path_,
+                     "UPDATE runs SET status = ?2, message = ?3, "
+                     "finished_at = CASE WHEN ?2 = 'running' THEN NULL ELSE " SM4_NOW_UTC " END WHERE id = ?1");
+    update.bind(1, run_id).bind(2, status).bind(3, message).run();
+    if (sqlite3_changes(db_) == 0)
+        throw IoError(fmt::format("{}: cannot set the status of run {}: no such run", path_.string(), run_id));
+}
+
+void ResultsDb::add_metrics(const std::vector<MetricRecord>& metrics) {
+    if (metrics.empty()) return;
+    sqlite::Transaction transaction(db_, path_);
+    Statement insert(db_, path_,
+                     "INSERT INTO metrics (run_id, step, epoch, split, task, name, value, source) "
+                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+    for (const auto& m : metrics) {
+        insert.bind(1, m.run_id).bind(2, m.step).bind(3, m.epoch).bind(4, m.split).bind(5, m.task);
+        insert.bind(6, m.name).bind(7, m.value).bind(8, m.source).run();
+        insert.reset();
+    }
+    transaction.commit();
+}
+
+void ResultsDb::add_checkpoint(const CheckpointRecord& c) {
+    Statement insert(db_, path_,
+                     "INSERT INTO checkpoints (run_id, epoch, step, path, val_score, is_best, created_at) "
+                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, " SM4_NOW_UTC ")");
+    insert.bind(1, c.run_id).bind(2, c.epoch).bind(3, c.step).bind(4, c.path).bind(5, c.val_score);
+    insert.bind(6, std::int64_t{c.is_best ? 1 : 0}).run();
+}
+
+void ResultsDb::delete_after_step(std::int64_t run_id, std::int64_t step) {
+    sqlite::Transaction transaction(db_, path_);
+    // Only training metrics: an `sm4 eval` of an earlier checkpoint stays valid after a resume.
+    Statement metrics(db_, path_, "DELETE FROM metrics WHERE run_id = ?1 AND source = 'train' AND step > ?2");
+    metrics.bind(1, run_id).bind(2, step).run();
+    Statement checkpoints(db_, path_, "DELETE FROM checkpoints WHERE run_id = ?1 AND step > ?2");
+    checkpoints.bind(1, run_id).bind(2, step).run();
+    transaction.commit();
+}
+
+std::optional<RunRecord> ResultsDb::find_run(std::int64_t run_id) const {
+    Statement select(db_, path_, fmt::format("SELECT {} FROM runs WHERE id = ?1", kRunColumns));
+    select.bind(1, run_id);
+    if (!select.step()) return std::nullopt;
+    return read_run(select);
+}
+
+std::vector<RunRecord> ResultsDb::list_runs() const {
+    // By id rather than created_at: ids order runs started within the same second.
+    Statement select(db_, path_, fmt::format("SELECT {} FROM runs ORDER BY id DESC", kRunColumns));
+    std::vector<RunRecord> runs;
+    while (select.step()) runs.push_back(read_run(select));
+    return runs;
+}
+
+std::vector<MetricRecord> ResultsDb::metrics(std::int64_t run_id, const std::string& split,
+                                             const std::string& source) const {
+    Statement select(db_, path_,
+                     "SELECT run_id, step, epoch, split, task, name, value, source FROM metrics "
+                     "WHERE run_id = ?1 AND (?2 = '' OR split = ?2) AND (?3 = '' OR source = ?3) ORDER BY rowid");
+    select.bind(1, run_id).bind(2, split).bind(3, source);
+    std::vector<MetricRecord> metrics;
+    while (select.step())
+        metrics.push_back({select.int64(0), select.int64(1), select.int64(2), select.text(3), select.text(4),
+                           select.text(5), select.real(6), select.text(7)});
+    return metrics;
+}
+
+std::vector<CheckpointRecord> ResultsDb::checkpoints(std::int64_t run_id) const {
+    Statement select(db_, path_,
+                     "SELECT run_id, epoch, step, path, val_score, is_best, created_at FROM checkpoints "
+                     "WHERE run_id = ?1 ORDER BY rowid");
+    select.bind(1, run_id);
+    std::vector<CheckpointRecord> checkpoints;
+    while (select.step())
+        checkpoints.push_back({select.int64(0), select.int64(1), select.int64(2), select.text(3), select.real(4),
+                               select.int64(5) != 0, select.text(6)});
+    return checkpoints;
+}
+
+}  // namespace sm4

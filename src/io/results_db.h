@@ -1,0 +1,109 @@
+// The results store: one SQLite database (default results/sm4.db) holding every run, its metrics
+// and its checkpoints. WAL mode, a busy timeout and transactions keep it consistent when several
+// sm4 processes write at once; a schema_version table drives migrations. The schema is
+// documented in the README ("Results database").
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+struct sqlite3;
+
+namespace sm4 {
+
+// Run statuses, as stored in runs.status.
+inline constexpr const char* kRunRunning = "running";
+inline constexpr const char* kRunCompleted = "completed";
+inline constexpr const char* kRunFailed = "failed";
+inline constexpr const char* kRunInterrupted = "interrupted";
+
+struct NewRun {
+    std::string name;          // user-chosen or derived from the experiment file
+    std::string experiment;    // config files it came from, e.g. "experiments/minibench.toml"
+    std::string config_toml;   // the resolved configuration
+    std::int64_t seed = 0;
+    std::string git_revision;
+    std::string build_info;
+    std::string host;
+};
+
+struct RunRecord {
+    std::int64_t id = 0;
+    std::string name, experiment, status;
+    std::string created_at, finished_at;  // ISO 8601 UTC, finished_at empty while running
+    std::string config_toml;
+    std::int64_t seed = 0;
+    std::string git_revision, build_info, host;
+    std::string message;                  // why a run failed or was interrupted
+};
+
+struct MetricRecord {
+    std::int64_t run_id = 0;
+    std::int64_t step = 0;
+    std::int64_t epoch = 0;
+    std::string split;         // "train", "val" or "test"
+    std::string task;          // a task name, or "all" for aggregates such as the weighted score
+    std::string name;          // "loss", "accuracy", "macro_f1", "auroc", "mse", "mae", "score", ...
+    double value = 0.0;
+    std::string source = "train";  // "train" (logged by sm4 train) or "eval" (by sm4 eval)
+};
+
+struct CheckpointRecord {
+    std::int64_t run_id = 0;
+    std::int64_t epoch = 0;
+    std::int64_t step = 0;
+    std::string path;
+    double val_score = 0.0;    // weighted validation score at this checkpoint
+    bool is_best = false;
+    std::string created_at;    // filled by the database
+};
+
+struct QueryResult {
+    std::vector<std::string> columns;
+    std::vector<std::vector<std::string>> rows;  // NULL as "NULL"
+};
+
+class ResultsDb {
+public:
+    static constexpr int kSchemaVersion = 1;
+
+    // Opens or creates the database (and its folder), enables WAL, foreign keys and a busy
+    // timeout, and migrates an older schema to kSchemaVersion in one transaction. Throws IoError
+    // naming the path when it cannot, and when the file's schema is newer than this sm4 knows.
+    explicit ResultsDb(const std::filesystem::path& path);
+    ~ResultsDb();
+    ResultsDb(const ResultsDb&) = delete;
+    ResultsDb& operator=(const ResultsDb&) = delete;
+
+    const std::filesystem::path& path() const { return path_; }
+    int schema_version() const;
+
+    std::int64_t create_run(const NewRun& run);  // status "running", created_at now
+    // Sets the status (and message); completed, failed and interrupted also set finished_at.
+    // Resuming sets "running" again and clears finished_at.
+    void set_status(std::int64_t run_id, const std::string& status, const std::string& message = "");
+    void add_metrics(const std::vector<MetricRecord>& metrics);  // one transaction
+    void add_checkpoint(const CheckpointRecord& checkpoint);
+    // Resume support: forgets metrics and checkpoints a run logged after `step` (source "train").
+    void delete_after_step(std::int64_t run_id, std::int64_t step);
+
+    std::optional<RunRecord> find_run(std::int64_t run_id) const;
+    std::vector<RunRecord> list_runs() const;  // newest first
+    // Metrics of a run, optionally filtered by split and source (empty: any), in insertion order.
+    std::vector<MetricRecord> metrics(std::int64_t run_id, const std::string& split = "",
+                                      const std::string& source = "") const;
+    std::vector<CheckpointRecord> checkpoints(std::int64_t run_id) const;
+
+    // Runs one read-only SQL statement (through a read-only connection) for `sm4 runs query`.
+    // Throws UsageError with SQLite's message for bad SQL or an attempt to write.
+    QueryResult query(const std::string& sql) const;
+
+private:
+    std::filesystem::path path_;
+    sqlite3* db_ = nullptr;
+};
+
+}  // namespace sm4

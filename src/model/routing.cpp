@@ -1,0 +1,126 @@
+#include "model/routing.h"
+
+#include <ATen/ATen.h>
+
+#include <cmath>
+
+namespace sm4 {
+
+TopKRouterImpl::TopKRouterImpl(std::int64_t d_model, std::int64_t experts, std::int64_t k, bool noisy)
+    : experts_(experts), k_(k), noisy_(noisy) {
+    gate = register_module("gate", torch::nn::Linear(torch::nn::LinearOptions(d_model, experts).bias(false)));
+    // A zero router starts every expert equally likely, as in Shazeer et al.
+    torch::NoGradGuard no_grad;
+    gate->weight.zero_();
+    if (noisy_) {
+        noise = register_module("noise", torch::nn::Linear(torch::nn::LinearOptions(d_model, experts).bias(false)));
+        noise->weight.zero_();
+    }
+}
+
+at::Tensor cv_squared(const at::Tensor& values) {
+    if (values.numel() <= 1) return at::zeros({}, values.options());
+    return values.var() / (values.mean().pow(2) + 1e-10);
+}
+
+RouterOutput TopKRouterImpl::forward(const at::Tensor& x) {
+    const at::Tensor clean = gate(x);  // [tokens, experts]
+    at::Tensor logits = clean;
+    at::Tensor noise_std;
+    const bool add_noise = noisy_ && is_training() && k_ < experts_;
+    if (add_noise) {
+        noise_std = at::softplus(noise(x)) + 1e-2;
+        logits = clean + at::randn_like(clean) * noise_std;
+    }
+    // One extra logit gives the threshold the load estimator needs.
+    const std::int64_t take = std::min(k_ + 1, experts_);
+    auto [top_logits, top_indices] = logits.topk(take, /*dim=*/1);
+    RouterOutput out;
+    out.indices = top_indices.narrow(1, 0, k_).contiguous();
+    out.weights = at::softmax(top_logits.narrow(1, 0, k_), 1);
+    out.probabilities = at::softmax(clean, 1);
+
+    const at::Tensor gates = at::zeros_like(logits).scatter(1, out.indices, out.weights);
+    const at::Tensor importance = gates.sum(0);
+    at::Tensor load;
+    if (add_noise) {
+        // P(expert i stays in the top k when only its own noise is redrawn).
+        const at::Tensor threshold_in = top_logits.narrow(1, k_, 1);      // k+1-th: bar for experts inside
+        const at::Tensor threshold_out = top_logits.narrow(1, k_ - 1, 1); // k-th: bar for experts outside
+        const at::Tensor inside = logits.gt(threshold_in);
+        const at::Tensor bar = at::where(inside, threshold_in, threshold_out);
+        const at::Tensor z = (clean - bar) / noise_std;
+        load = (0.5 * (1.0 + at::erf(z / std::sqrt(2.0)))).sum(0);
+    } else {
+        load = gates.gt(0).to(x.scalar_type()).sum(0);
+    }
+    out.balance_loss = cv_squared(importance) + cv_squared(load);
+    out.z_loss = at::logsumexp(clean, 1).pow(2).mean();
+    return out;
+}
+
+std::int64_t expert_capacity(double capacity_factor, std::int64_t tokens, std::int64_t k, std::int64_t experts) {
+    if (capacity_factor <= 0) return tokens * k;
+    return static_cast<std::int64_t>(std::ceil(capacity_factor * static_cast<double>(tokens * k) / experts));
+}
+
+DispatchPlan plan_dispatch(const at::Tensor& indices, const at::Tensor& weights, std::int64_t experts,
+                           std::int64_t capacity) {
+    const std::int64_t tokens = indices.size(0), k = indices.size(1);
+    const auto long_options = indices.options().dtype(at::kLong);
+    const at::Tensor flat_expert = indices.reshape({-1});
+    const at::Tensor flat_token = at::arange(tokens, long_options).repeat_interleave(k);
+    const at::Tensor flat_weight = weights.reshape({-1});
+
+    DispatchPlan plan;
+    at::Tensor order;
+    if (capacity >= tokens * k) {
+        order = std::get<1>(flat_expert.sort(/*stable=*/true, 0, false));
+    } else {
+        // Priority: the token's top-1 gate weight, highest first; then group by expert, stably.
+        const at::Tensor priority = weights.select(1, 0).detach().repeat_interleave(k);
+        const at::Tensor by_priority = std::get<1>(priority.sort(/*stable=*/true, 0, /*descending=*/true));
+        const at::Tensor grouped = std::get<1>(flat_expert.index_select(0, by_priority).sort(true, 0, false));
+        order = by_priority.index_select(0, grouped);
+    }
+    const at::Tensor sorted_expert = flat_expert.index_select(0, order);
+    const at::Tensor counts = at::bincount(sorted_expert, {}, experts);
+    plan.assigned = counts.to(at::kFloat);
+    at::Tensor keep_order = order;
+    at::Tensor kept_counts = counts;
+    if (capacity < tokens * k) {
+        const at::Tensor starts = counts.cumsum(0) - counts;
+        const at::Tensor rank = at::arange(order.size(0), long_options) - starts.index_select(0, sorted_expert);
+        const at::Tensor keep = rank.lt(capacity);
+        keep_order = order.masked_select(keep);
+        kept_counts = counts.clamp_max(capacity);
+        plan.dropped = order.size(0) - keep_order.size(0);
+    }
+    plan.tokens = flat_token.index_select(0, keep_order);
+    plan.weights = flat_weight.index_select(0, keep_order);
+    const at::Tensor cpu_counts = kept_counts.to(at::kCPU).contiguous();
+    plan.counts.assign(cpu_counts.data_ptr<std::int64_t>(), cpu_counts.data_ptr<std::int64_t>() + experts);
+    return plan;
+}
+
+void RoutingAccumulator::reset(std::int64_t slots, std::int64_t experts) {
+    entropy_sum = at::zeros({slots}, at::kDouble);
+    token_count = at::zeros({slots}, at::kDouble);
+    load = at::zeros({experts}, at::kDouble);
+    dropped = 0;
+}
+
+void RoutingAccumulator::add(const at::Tensor& probabilities, const at::Tensor& slot_of_token, const DispatchPlan& plan) {
+    const torch::NoGradGuard no_grad;
+    const std::int64_t experts = probabilities.size(1);
+    const at::Tensor p = probabilities.detach().to(at::kCPU, at::kDouble);
+    at::Tensor entropy = -(p * at::log(p.clamp_min(1e-12))).sum(1);
+    if (experts > 1) entropy = entropy / std::log(static_cast<double>(experts));
+    const at::Tensor slots = slot_of_token.to(at::kCPU);
+    entropy_sum.index_add_(0, slots, entropy);
+    token_count.index_add_(0, slots, at::ones_like(entropy));
+    load += plan.assigned.to(at::kCPU, at::kDouble);
+    dropped += plan.dropped;
+}
+
+}  // namespace sm4

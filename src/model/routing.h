@@ -1,0 +1,73 @@
+// Top-k routing and capacity-limited dispatch, shared by the feed-forward experts and the
+// attention-head experts. Dispatch sorts (token, expert) assignments by expert so each expert
+// sees its tokens as one contiguous block: no expert ever computes a token it was not given.
+#pragma once
+
+#include <torch/nn/module.h>
+#include <torch/nn/modules/linear.h>
+
+#include <cstdint>
+#include <vector>
+
+namespace sm4 {
+
+struct RouterOutput {
+    at::Tensor indices;       // [tokens, k] int64, the chosen experts, best first
+    at::Tensor weights;       // [tokens, k] softmax over the chosen (noisy) logits
+    at::Tensor probabilities; // [tokens, experts] softmax of the clean logits (routing entropy)
+    at::Tensor balance_loss;  // scalar: cv^2(importance) + cv^2(load)
+    at::Tensor z_loss;        // scalar: mean of logsumexp(clean logits)^2
+};
+
+// Noisy top-k gating (Shazeer et al. 2017): logits = x W_g (+ N(0,1) * softplus(x W_noise) while
+// training). Importance is the per-expert sum of gate weights; load is the per-expert expected
+// count of tokens (the normal-CDF estimator when noisy, plain counts otherwise).
+class TopKRouterImpl : public torch::nn::Module {
+public:
+    TopKRouterImpl(std::int64_t d_model, std::int64_t experts, std::int64_t k, bool noisy);
+    RouterOutput forward(const at::Tensor& x);  // x: [tokens, d_model]
+    std::int64_t experts() const { return experts_; }
+    std::int64_t k() const { return k_; }
+
+    torch::nn::Linear gate{nullptr};
+    torch::nn::Linear noise{nullptr};  // absent when not noisy
+
+private:
+    std::int64_t experts_, k_;
+    bool noisy_;
+};
+TORCH_MODULE(TopKRouter);
+
+// Squared coefficient of variation, var / mean^2 with the unbiased variance (as in Shazeer's
+// reference code); 0 for a single expert.
+at::Tensor cv_squared(const at::Tensor& values);
+
+struct DispatchPlan {
+    at::Tensor tokens;                 // [kept] token index of each kept assignment, grouped by expert
+    at::Tensor weights;                // [kept] its gate weight
+    std::vector<std::int64_t> counts;  // [experts] kept assignments per expert (block sizes)
+    at::Tensor assigned;               // [experts] assignments before dropping (float)
+    std::int64_t dropped = 0;          // assignments over capacity
+};
+
+// Expert capacity for `tokens` tokens: ceil(factor * tokens * k / experts); factor <= 0: unlimited.
+std::int64_t expert_capacity(double capacity_factor, std::int64_t tokens, std::int64_t k, std::int64_t experts);
+
+// Groups assignments by expert. Over capacity, batch-prioritised dropping keeps the tokens with
+// the highest top-1 gate weight (Riquelme et al. 2021), ties broken by token order.
+DispatchPlan plan_dispatch(const at::Tensor& indices, const at::Tensor& weights, std::int64_t experts,
+                           std::int64_t capacity);
+
+// Per-modality routing statistics, accumulated over forwards until read.
+struct RoutingAccumulator {
+    at::Tensor entropy_sum;  // [slots] sum of normalised routing entropy of the tokens
+    at::Tensor token_count;  // [slots]
+    at::Tensor load;         // [experts] assignments
+    std::int64_t dropped = 0;
+
+    void reset(std::int64_t slots, std::int64_t experts);
+    // probabilities [tokens, experts]; slot_of_token [tokens] int64
+    void add(const at::Tensor& probabilities, const at::Tensor& slot_of_token, const DispatchPlan& plan);
+};
+
+}  // namespace sm4

@@ -1,0 +1,81 @@
+#include "train/evaluate.h"
+
+#include <ATen/ATen.h>
+#include <fmt/format.h>
+#include <torch/csrc/autograd/grad_mode.h>
+
+#include "train/losses.h"
+
+namespace sm4 {
+namespace {
+
+template <class T>
+std::vector<T> to_vector(const at::Tensor& t) {
+    const at::Tensor c = t.to(at::kCPU).contiguous();
+    return std::vector<T>(c.data_ptr<T>(), c.data_ptr<T>() + c.numel());
+}
+
+}  // namespace
+
+std::vector<TaskEvaluation> evaluate(MultitaskModel& model, const std::vector<TaskData>& tasks, const std::string& split,
+                                     std::int64_t batch_size, const at::Device& device) {
+    const torch::NoGradGuard no_grad;
+    const bool was_training = model->is_training();
+    model->eval();
+    std::vector<TaskEvaluation> results;
+    for (std::size_t t = 0; t < tasks.size(); ++t) {
+        const SplitTensors& data = tasks[t].split(split);
+        const TaskSpec& spec = tasks[t].spec;
+        TaskEvaluation e{spec.name, spec.type, 0.0, {}, 0.0};
+        std::vector<at::Tensor> outputs;
+        double loss_sum = 0.0;
+        for (std::int64_t start = 0; start < data.size(); start += batch_size) {
+            const std::int64_t n = std::min(batch_size, data.size() - start);
+            std::vector<at::Tensor> inputs;
+            for (const auto& input : data.inputs) inputs.push_back(input.narrow(0, start, n).to(device));
+            const at::Tensor out = model->forward(t, inputs).outputs;
+            loss_sum += task_loss(spec.type, out, data.labels.narrow(0, start, n).to(device)).item<double>() * n;
+            outputs.push_back(out.to(at::kCPU));
+        }
+        if (data.size() > 0) {
+            const at::Tensor all = at::cat(outputs, 0).to(at::kFloat);
+            e.loss = loss_sum / static_cast<double>(data.size());
+            const bool classes = has_class_labels(spec.type);
+            e.metrics = task_metrics(spec.type, to_vector<float>(all), all.size(1),
+                                     classes ? to_vector<std::int64_t>(data.labels) : std::vector<std::int64_t>{},
+                                     classes ? std::vector<float>{} : to_vector<float>(data.labels));
+            e.selection = selection_metric(spec.type, e.metrics);
+        }
+        results.push_back(std::move(e));
+    }
+    model->train(was_training);
+    return results;
+}
+
+double weighted_score(const std::vector<TaskEvaluation>& evaluations, const std::vector<double>& weights) {
+    double score = 0.0;
+    for (std::size_t t = 0; t < evaluations.size(); ++t)
+        score += (weights.empty() ? 1.0 : weights[t]) * evaluations[t].selection;
+    return score;
+}
+
+std::string format_evaluation(const std::vector<TaskEvaluation>& evaluations, const std::string& split) {
+    std::string out = fmt::format("{:<16} {:<15} {:>9}", "task (" + split + ")", "type", "loss");
+    std::vector<std::string> names;
+    for (const auto& e : evaluations)
+        for (const auto& m : e.metrics)
+            if (std::find(names.begin(), names.end(), m.name) == names.end()) names.push_back(m.name);
+    for (const auto& n : names) out += fmt::format(" {:>9}", n);
+    out += "\n";
+    for (const auto& e : evaluations) {
+        out += fmt::format("{:<16} {:<15} {:>9.4f}", e.task, to_string(e.type), e.loss);
+        for (const auto& n : names) {
+            auto it = std::find_if(e.metrics.begin(), e.metrics.end(), [&](const Metric& m) { return m.name == n; });
+            out += it == e.metrics.end() ? fmt::format(" {:>9}", "-") : fmt::format(" {:>9.4f}", it->value);
+        }
+        out += "\n";
+    }
+    return out;
+}
+
+}  // namespace sm4

@@ -1,0 +1,43 @@
+// What a training run logs as it goes: every train.log_every steps (and at each epoch's end) one
+// row of routing entropy per layer and modality, expert load per layer, mean task losses and
+// the learning rate into trace.h5, and the losses into the results database.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "io/results_db.h"
+#include "io/trace_file.h"
+#include "model/multitask_model.h"
+
+namespace sm4 {
+
+class RunTrace {
+public:
+    // resume_after_step: reopen an existing trace and drop rows logged after that step.
+    RunTrace(const std::filesystem::path& path, MultitaskModel& model, std::vector<std::string> tasks, ResultsDb& db,
+             std::int64_t run_id, std::optional<std::int64_t> resume_after_step);
+
+    // task_losses: NaN for tasks the step did not draw.
+    void record_step(const std::vector<double>& task_losses, double total_loss, double lr);
+    void log(std::int64_t step, std::int64_t epoch);  // nothing when no step was recorded since the last
+    void flush() { writer_->flush(); }
+    double last_total_loss() const { return last_total_; }
+
+private:
+    MultitaskModel& model_;
+    std::vector<std::string> tasks_;
+    ResultsDb& db_;
+    std::int64_t run_id_;
+    std::unique_ptr<TraceWriter> writer_;
+    std::size_t layers_ = 0, slots_ = 0, experts_ = 0;
+    std::vector<double> loss_sum_;
+    std::vector<std::int64_t> loss_count_;
+    double total_sum_ = 0.0, last_total_ = 0.0, lr_ = 0.0;
+    std::int64_t steps_ = 0;
+};
+
+}  // namespace sm4

@@ -1,0 +1,36 @@
+// The tasks of an experiment loaded from their canonical files into tensors.
+#pragma once
+
+#include <ATen/core/Tensor.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "core/config.h"
+#include "model/task_spec.h"
+
+namespace sm4 {
+
+struct SplitTensors {
+    std::vector<at::Tensor> inputs;  // one per modality, [N, ...]
+    at::Tensor labels;               // int64 [N] or float32 [N, D]
+    std::int64_t size() const { return labels.defined() ? labels.size(0) : 0; }
+};
+
+struct TaskData {
+    TaskSpec spec;
+    std::filesystem::path file;
+    SplitTensors train, val, test;
+    const SplitTensors& split(const std::string& name) const;
+};
+
+// <data.root>/<task>.h5 for every task of data.tasks. A missing file is an IoError that says
+// how to make it (`sm4 preprocess <task>`).
+std::filesystem::path task_file(const Config& config, const std::string& task);
+std::vector<TaskData> load_tasks(const Config& config);
+
+// The rows `indices` of a split: inputs and labels.
+std::pair<std::vector<at::Tensor>, at::Tensor> select_rows(const SplitTensors& split, const at::Tensor& indices);
+
+}  // namespace sm4

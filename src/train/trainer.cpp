@@ -1,0 +1,262 @@
+#include "train/trainer.h"
+
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+#include <fmt/format.h>
+#include <torch/cuda.h>
+#include <torch/nn/utils/clip_grad.h>
+#include <torch/optim/adamw.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <fstream>
+
+#include "core/errors.h"
+#include "core/interrupt.h"
+#include "core/progress.h"
+#include "io/results_db.h"
+#include "platform/build_info.h"
+#include "platform/threads.h"
+#include "train/batch_sampler.h"
+#include "train/checkpoint.h"
+#include "train/losses.h"
+#include "train/run_trace.h"
+#include "train/schedule.h"
+
+namespace sm4 {
+namespace {
+
+std::string host_name() {
+    char name[256] = {};
+    gethostname(name, sizeof name - 1);
+    return name;
+}
+
+std::vector<double> task_weights(const Config& c) {
+    return c.train.task_weights.empty() ? std::vector<double>(c.data.tasks.size(), 1.0) : c.train.task_weights;
+}
+
+std::vector<MetricRecord> evaluation_records(std::int64_t run, std::int64_t step, std::int64_t epoch,
+                                             const std::string& split, const std::vector<TaskEvaluation>& evals) {
+    std::vector<MetricRecord> rows;
+    for (const auto& e : evals) {
+        rows.push_back({run, step, epoch, split, e.task, "loss", e.loss, "train"});
+        for (const auto& m : e.metrics) rows.push_back({run, step, epoch, split, e.task, m.name, m.value, "train"});
+    }
+    return rows;
+}
+
+// Everything the loop touches, so the loop body reads as the algorithm.
+struct Session {
+    Config config;
+    std::string config_toml;
+    at::Device device{at::kCPU};
+    std::vector<TaskData> tasks;
+    std::vector<double> weights;
+    MultitaskModel model{nullptr};
+    std::unique_ptr<torch::optim::AdamW> optimizer;
+    std::unique_ptr<ResultsDb> db;
+    std::int64_t run_id = 0;
+    std::filesystem::path run_dir;
+    std::unique_ptr<RunTrace> trace;
+    TrainingState state;
+    std::int64_t steps_per_epoch = 0;
+
+    std::filesystem::path checkpoint_path() const { return run_dir / "checkpoint.pt"; }
+    std::filesystem::path best_path() const { return run_dir / "best.pt"; }
+};
+
+void build(Session& s) {
+    apply_thread_count(s.config.train.threads);
+    at::manual_seed(static_cast<std::uint64_t>(s.config.train.seed));
+    s.device = training_device(s.config.train.device);
+    s.tasks = load_tasks(s.config);
+    s.weights = task_weights(s.config);
+    std::vector<TaskSpec> specs;
+    for (const auto& t : s.tasks) specs.push_back(t.spec);
+    s.model = MultitaskModel(s.config.model, specs);
+    s.model->to(s.device);
+    s.optimizer = std::make_unique<torch::optim::AdamW>(
+        s.model->parameters(), torch::optim::AdamWOptions(s.config.train.lr).weight_decay(s.config.train.weight_decay));
+    s.db = std::make_unique<ResultsDb>(s.config.output.database);
+    s.state.batch_counters.assign(s.tasks.size(), 0);
+}
+
+void set_learning_rate(torch::optim::Optimizer& optimizer, double lr) {
+    for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
+}
+
+void save_epoch_checkpoint(Session& s, double score, bool best) {
+    if (best) save_checkpoint(s.best_path(), s.model, nullptr, s.state, s.config_toml);
+    save_checkpoint(s.checkpoint_path(), s.model, s.optimizer.get(), s.state, s.config_toml);
+    s.db->add_checkpoint({s.run_id, s.state.epoch, s.state.global_step, s.checkpoint_path().string(), score, best, ""});
+}
+
+[[noreturn]] void stop_interrupted(Session& s) {
+    save_checkpoint(s.checkpoint_path(), s.model, s.optimizer.get(), s.state, s.config_toml);
+    s.trace->flush();
+    const std::string message = fmt::format("interrupted at step {} (epoch {}); resume with `sm4 train --resume {}`",
+                                            s.state.global_step, s.state.epoch + 1, s.run_id);
+    s.db->set_status(s.run_id, kRunInterrupted, message);
+    throw InterruptedError(message);
+}
+
+[[noreturn]] void stop_diverged(Session& s, const std::string& task, double loss) {
+    s.trace->flush();
+    const std::string message = fmt::format(
+        "the loss of task {} became {} at step {} (epoch {}); the run is marked failed and its last good "
+        "checkpoint is {}",
+        task, loss, s.state.global_step + 1, s.state.epoch + 1,
+        std::filesystem::exists(s.checkpoint_path()) ? s.checkpoint_path().string() : "none (no epoch finished)");
+    s.db->set_status(s.run_id, kRunFailed, message);
+    throw TrainingError(message);
+}
+
+// One optimisation step over the batches of the step's tasks.
+void train_step(Session& s, BatchSampler& sampler, RunTrace& trace) {
+    const std::int64_t total_steps = s.steps_per_epoch * s.config.train.epochs;
+    const double lr = learning_rate(s.config.train, s.state.global_step, total_steps, s.state.epoch);
+    set_learning_rate(*s.optimizer, lr);
+    s.optimizer->zero_grad();
+    at::Tensor total = at::zeros({}, at::TensorOptions().device(s.device));
+    std::vector<double> task_losses(s.tasks.size(), std::nan(""));
+    for (std::size_t t : sampler.tasks_for_step(s.state.global_step)) {
+        const at::Tensor indices = sampler.batch(t, s.state.batch_counters[t]++);
+        auto [inputs, labels] = select_rows(s.tasks[t].train, indices);
+        for (auto& input : inputs) input = input.to(s.device);
+        const TaskOutput out = s.model->forward(t, inputs);
+        const at::Tensor loss = task_loss(s.tasks[t].spec.type, out.outputs, labels.to(s.device));
+        task_losses[t] = loss.item<double>();
+        if (!std::isfinite(task_losses[t])) stop_diverged(s, s.tasks[t].spec.name, task_losses[t]);
+        total = total + s.weights[t] * loss + out.aux_loss;
+    }
+    total.backward();
+    if (s.config.train.grad_clip > 0) torch::nn::utils::clip_grad_norm_(s.model->parameters(), s.config.train.grad_clip);
+    s.optimizer->step();
+    ++s.state.global_step;
+    ++s.state.step_in_epoch;
+    trace.record_step(task_losses, total.item<double>(), lr);
+    if (s.state.global_step % s.config.train.log_every == 0) trace.log(s.state.global_step, s.state.epoch);
+}
+
+void run_epoch(Session& s, BatchSampler& sampler) {
+    Progress progress(fmt::format("epoch {}/{}", s.state.epoch + 1, s.config.train.epochs),
+                      s.steps_per_epoch - s.state.step_in_epoch, "steps");
+    while (s.state.step_in_epoch < s.steps_per_epoch) {
+        if (interrupt_requested()) stop_interrupted(s);
+        train_step(s, sampler, *s.trace);
+        progress.set_suffix(fmt::format("loss {:.4f}", s.trace->last_total_loss()));
+        progress.advance();
+    }
+    progress.finish();
+    s.trace->log(s.state.global_step, s.state.epoch);  // the epoch's last partial window
+
+    const auto val = evaluate(s.model, s.tasks, "val", s.config.eval.batch_size, s.device);
+    const double score = weighted_score(val, s.weights);
+    ++s.state.epoch;
+    s.state.step_in_epoch = 0;
+    auto rows = evaluation_records(s.run_id, s.state.global_step, s.state.epoch, "val", val);
+    rows.push_back({s.run_id, s.state.global_step, s.state.epoch, "val", "all", "score", score, "train"});
+    s.db->add_metrics(rows);
+    const bool best = score > s.state.best_score;
+    if (best) {
+        s.state.best_score = score;
+        s.state.best_epoch = s.state.epoch;
+    }
+    save_epoch_checkpoint(s, score, best);
+    s.trace->flush();
+    std::string summary;
+    for (const auto& e : val) summary += fmt::format("  {} {:.4f}", e.task, e.selection);
+    std::fprintf(stderr, "epoch %lld/%lld: val score %.4f%s%s\n", static_cast<long long>(s.state.epoch),
+                 static_cast<long long>(s.config.train.epochs), score, summary.c_str(), best ? "  (best)" : "");
+}
+
+void start_new_run(Session& s, const TrainRequest& request) {
+    s.config = request.config.values;
+    s.config_toml = to_toml(request.config, false);
+    build(s);
+    const BuildInfo info = build_info();
+    std::string name = s.config.output.run_name;
+    if (name.empty()) name = request.experiment.empty() ? "defaults" : std::filesystem::path(request.experiment).stem().string();
+    s.run_id = s.db->create_run({name, request.experiment, s.config_toml, s.config.train.seed, info.git_revision,
+                                 build_summary(info), host_name()});
+    s.run_dir = std::filesystem::path(s.config.output.runs_dir) / std::to_string(s.run_id);
+    std::filesystem::create_directories(s.run_dir);
+    std::ofstream(s.run_dir / "config.toml") << s.config_toml;
+}
+
+void resume_run(Session& s, std::int64_t run_id, const std::string& database) {
+    ResultsDb db(database);
+    const auto run = db.find_run(run_id);
+    if (!run) throw UsageError(fmt::format("run {} not found in {}", run_id, database));
+    if (run->status == kRunCompleted) throw UsageError(fmt::format("run {} is already completed", run_id));
+    ResolvedConfig stored = default_config();
+    apply_toml(stored, run->config_toml, fmt::format("run {} config", run_id));
+    s.config = stored.values;
+    s.config_toml = run->config_toml;
+    build(s);
+    s.run_id = run_id;
+    s.run_dir = std::filesystem::path(s.config.output.runs_dir) / std::to_string(run_id);
+    if (!std::filesystem::exists(s.checkpoint_path()))
+        throw UsageError(fmt::format("run {} has no checkpoint to resume from ({} is missing): it stopped before its "
+                                     "first epoch ended; start a new run",
+                                     run_id, s.checkpoint_path().string()));
+    load_checkpoint(s.checkpoint_path(), s.model, s.optimizer.get(), &s.state, s.device);
+    s.db->delete_after_step(run_id, s.state.global_step);
+    s.db->set_status(run_id, kRunRunning);
+}
+
+}  // namespace
+
+at::Device training_device(const std::string& name) {
+    if (name == "cuda") {
+        if (!torch::cuda::is_available())
+            throw ConfigError("train.device = \"cuda\" but no CUDA device is usable (this build: " +
+                              std::string(build_info().cuda_compiled ? "with CUDA" : "CPU-only LibTorch") + ")");
+        return at::Device(at::kCUDA);
+    }
+    return at::Device(at::kCPU);
+}
+
+
+TrainResult train_model(const TrainRequest& request) {
+    const auto start = std::chrono::steady_clock::now();
+    Session s;
+    if (request.resume_run) resume_run(s, *request.resume_run, request.config.values.output.database);
+    else start_new_run(s, request);
+
+    std::vector<std::int64_t> sizes;
+    for (const auto& t : s.tasks) sizes.push_back(t.train.size());
+    BatchSampler sampler(sizes, s.config.train.batch_size, static_cast<std::uint64_t>(s.config.train.seed),
+                         s.config.train.sampling == "proportional");
+    s.steps_per_epoch = s.config.train.steps_per_epoch > 0 ? s.config.train.steps_per_epoch : sampler.default_steps_per_epoch();
+    std::vector<std::string> task_names;
+    for (const auto& t : s.tasks) task_names.push_back(t.spec.name);
+    s.trace = std::make_unique<RunTrace>(s.run_dir / "trace.h5", s.model, task_names, *s.db, s.run_id,
+                                         request.resume_run ? std::optional<std::int64_t>(s.state.global_step) : std::nullopt);
+
+    TrainResult result;
+    try {
+        s.model->train();
+        while (s.state.epoch < s.config.train.epochs) run_epoch(s, sampler);
+        load_checkpoint(s.best_path(), s.model, nullptr, nullptr, s.device);
+        result.test = evaluate(s.model, s.tasks, "test", s.config.eval.batch_size, s.device);
+        s.db->add_metrics(evaluation_records(s.run_id, s.state.global_step, s.state.best_epoch, "test", result.test));
+        s.db->set_status(s.run_id, kRunCompleted);
+    } catch (const InterruptedError&) {
+        throw;
+    } catch (const TrainingError&) {
+        throw;
+    } catch (const std::exception& e) {
+        s.db->set_status(s.run_id, kRunFailed, e.what());  // never leave a dead run "running"
+        throw;
+    }
+    result.run_id = s.run_id;
+    result.run_dir = s.run_dir;
+    result.best_epoch = s.state.best_epoch;
+    result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return result;
+}
+
+}  // namespace sm4

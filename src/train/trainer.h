@@ -1,0 +1,38 @@
+// `sm4 train`: the multitask training loop with model selection on the validation split,
+// a checkpoint every epoch, the run recorded in the results database and its routing dynamics
+// in results/runs/<id>/trace.h5; and resuming a stopped run exactly where its checkpoint is.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/config_loader.h"
+#include "train/evaluate.h"
+
+namespace sm4 {
+
+struct TrainRequest {
+    ResolvedConfig config;
+    std::string experiment;                 // the config files, as the user gave them
+    std::optional<std::int64_t> resume_run; // continue this run from its last checkpoint
+};
+
+struct TrainResult {
+    std::int64_t run_id = 0;
+    std::filesystem::path run_dir;
+    std::vector<TaskEvaluation> test;       // the best checkpoint on the test split
+    std::int64_t best_epoch = 0;
+    double seconds = 0.0;
+};
+
+// Throws TrainingError (NaN loss: the run is marked failed), InterruptedError (Ctrl-C: a
+// checkpoint is written and the run marked interrupted), or the errors of loading.
+TrainResult train_model(const TrainRequest& request);
+
+// The device a config asks for; ConfigError when it is cuda and none is usable.
+at::Device training_device(const std::string& name);
+
+}  // namespace sm4

@@ -1,0 +1,44 @@
+#include <fmt/core.h>
+
+#include <memory>
+
+#include "commands.h"
+#include "config_options.h"
+#include "core/errors.h"
+#include "core/text.h"
+#include "train/trainer.h"
+
+namespace sm4::cli {
+
+void add_train_command(CLI::App& app) {
+    struct Options {
+        ConfigOptions config;
+        std::int64_t resume = 0;
+        std::string database = "results/sm4.db";
+        std::string device;
+    };
+    auto options = std::make_shared<Options>();
+    CLI::App* command = app.add_subcommand("train", "Train a multitask model from TOML configs; every run lands in the results database");
+    options->config.add_to(*command);
+    command->add_option("--resume", options->resume, "Continue run ID from its last checkpoint (uses its stored config)");
+    command->add_option("--db", options->database, "Results database holding the run to resume")->capture_default_str();
+    command->add_option("--device", options->device, "cpu or cuda (same as --set train.device=...)");
+    command->callback([options] {
+        if (!options->device.empty()) options->config.overrides.push_back("train.device=" + options->device);
+        TrainRequest request;
+        if (options->resume > 0) {
+            if (!options->config.files.empty() || !options->config.overrides.empty())
+                throw UsageError("--resume continues a run with its stored config; drop --config, --set and --device");
+            request.resume_run = options->resume;
+            options->config.overrides.push_back("output.database=" + options->database);
+        }
+        request.config = options->config.resolve();
+        if (options->config.dump_if_requested(request.config)) return;
+        request.experiment = join(options->config.files, " ");
+        const TrainResult result = train_model(request);
+        fmt::print("run {} completed in {:.0f} s; best epoch {}; {}\n{}", result.run_id, result.seconds,
+                   result.best_epoch, result.run_dir.string(), format_evaluation(result.test, "test"));
+    });
+}
+
+}  // namespace sm4::cli

@@ -1,0 +1,102 @@
+// Stopping a run (SIGKILL mid-epoch, or Ctrl-C) and resuming it ends where an uninterrupted run
+// ends, number for number.
+#include <catch.hpp>
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <map>
+#include <thread>
+
+#include "io/results_db.h"
+#include "../support/run_command.h"
+#include "training_fixture.h"
+
+using namespace sm4;
+using sm4::test::SmallExperiment;
+using Catch::Matchers::Contains;
+
+namespace {
+
+// Starts `sm4 train` with the experiment's overrides; returns its pid.
+pid_t start_training(const SmallExperiment& experiment, const std::vector<std::string>& extra) {
+    const std::string command = std::string("exec ") + SM4_BINARY + " train" + experiment.set_arguments(extra) +
+                                " >/dev/null 2>&1";
+    const pid_t pid = fork();
+    if (pid == 0) {
+        setenv("SM4_NO_PROGRESS", "1", 1);
+        execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
+        _exit(127);
+    }
+    return pid;
+}
+
+// Waits until run 1 has `checkpoints` checkpoints (or the process ends), then sends `signal`.
+int stop_after_checkpoints(pid_t pid, const std::string& database, std::size_t checkpoints, int signal) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+    int status = 0;
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (waitpid(pid, &status, WNOHANG) == pid) return status;  // ended by itself: too late
+        if (std::filesystem::exists(database)) {
+            try {
+                if (ResultsDb(database).checkpoints(1).size() >= checkpoints) break;
+            } catch (const std::exception&) {
+                // the writer may be creating the schema right now
+            }
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    kill(pid, signal);
+    waitpid(pid, &status, 0);
+    return status;
+}
+
+std::map<std::string, double> test_metrics(const std::string& database, std::int64_t run) {
+    std::map<std::string, double> out;
+    for (const auto& m : ResultsDb(database).metrics(run, "test", "train")) out[m.task + "/" + m.name] = m.value;
+    return out;
+}
+
+const std::vector<std::string> kLongerEpochs = {"train.epochs=3", "train.steps_per_epoch=120"};
+
+}  // namespace
+
+TEST_CASE("resume: a run killed with SIGKILL mid-epoch resumes and ends as if never stopped", "[train][resume]") {
+    SmallExperiment stopped, reference;
+    const int status = stop_after_checkpoints(start_training(stopped, kLongerEpochs), stopped.database(), 1, SIGKILL);
+    REQUIRE(WIFSIGNALED(status));
+    {
+        const auto run = ResultsDb(stopped.database()).find_run(1);
+        REQUIRE(run);
+        CHECK(run->status == "running");  // nobody could mark it
+    }
+    const auto refused = sm4::test::run_sm4("train --resume 1 --db " + stopped.database() + " --set train.epochs=9");
+    CHECK(refused.exit_code == 2);  // a resumed run keeps its stored config
+    CHECK_THAT(refused.err, Contains("--resume continues a run with its stored config"));
+    const auto done = sm4::test::run_sm4("train --resume 1 --db " + stopped.database());
+    INFO(done.err);
+    REQUIRE(done.exit_code == 0);
+    CHECK(ResultsDb(stopped.database()).find_run(1)->status == "completed");
+
+    const auto whole = sm4::test::run_sm4("train" + reference.set_arguments(kLongerEpochs));
+    REQUIRE(whole.exit_code == 0);
+    CHECK(test_metrics(stopped.database(), 1) == test_metrics(reference.database(), 1));
+}
+
+TEST_CASE("resume: Ctrl-C checkpoints, exits 130, and the run resumes to the same end", "[train][resume]") {
+    SmallExperiment stopped, reference;
+    const int status = stop_after_checkpoints(start_training(stopped, kLongerEpochs), stopped.database(), 1, SIGINT);
+    REQUIRE(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 130);
+    const auto run = ResultsDb(stopped.database()).find_run(1);
+    CHECK(run->status == "interrupted");
+    CHECK_THAT(run->message, Contains("resume with `sm4 train --resume 1`"));
+    const auto done = sm4::test::run_sm4("train --resume 1 --db " + stopped.database());
+    INFO(done.err);
+    REQUIRE(done.exit_code == 0);
+    const auto whole = sm4::test::run_sm4("train" + reference.set_arguments(kLongerEpochs));
+    REQUIRE(whole.exit_code == 0);
+    CHECK(test_metrics(stopped.database(), 1) == test_metrics(reference.database(), 1));
+}

@@ -1,0 +1,57 @@
+// A small, fast experiment for training tests: wine and breast-cancer (tables), a narrow model,
+// short epochs, everything under a temporary folder.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/config_loader.h"
+#include "data/preprocess.h"
+#include "../support/temp_dir.h"
+
+namespace sm4::test {
+
+class SmallExperiment {
+public:
+    SmallExperiment() {
+        const Config defaults = load_config({}, {}).values;
+        for (const char* task : {"wine", "breast-cancer"})
+            preprocess_dataset(task, "", dir_ / "data" / (std::string(task) + ".h5"), defaults);
+    }
+
+    std::vector<std::string> overrides(const std::vector<std::string>& extra = {}) const {
+        std::vector<std::string> o = {
+            "data.root=" + (dir_ / "data").string(),
+            "data.tasks=wine,breast-cancer",
+            "output.database=" + database(),
+            "output.runs_dir=" + (dir_ / "runs").string(),
+            "model.d_model=32",
+            "model.ffn_hidden=64",
+            "model.num_experts=4",
+            "train.epochs=3",
+            "train.steps_per_epoch=25",
+            "train.batch_size=32",
+            "train.log_every=5",
+            "train.threads=1",
+        };
+        o.insert(o.end(), extra.begin(), extra.end());
+        return o;
+    }
+
+    ResolvedConfig config(const std::vector<std::string>& extra = {}) const { return load_config({}, overrides(extra)); }
+
+    // The same overrides as --set arguments for the sm4 binary.
+    std::string set_arguments(const std::vector<std::string>& extra = {}) const {
+        std::string args;
+        for (const auto& o : overrides(extra)) args += " --set '" + o + "'";
+        return args;
+    }
+
+    std::string database() const { return (dir_ / "sm4.db").string(); }
+    const TempDir& dir() const { return dir_; }
+
+private:
+    TempDir dir_;
+};
+
+}  // namespace sm4::test

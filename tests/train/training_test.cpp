@@ -1,0 +1,125 @@
+// Training end to end on a small experiment: learning, the database, the trace, evaluation,
+// determinism, divergence.
+#include <catch.hpp>
+
+#include <map>
+
+#include "core/errors.h"
+#include "io/results_db.h"
+#include "train/eval_job.h"
+#include "train/trainer.h"
+#include "../support/run_command.h"
+#include "training_fixture.h"
+
+using namespace sm4;
+using sm4::test::SmallExperiment;
+using Catch::Matchers::Contains;
+
+namespace {
+
+using MetricMap = std::map<std::string, double>;  // "split/task/name" -> value
+
+MetricMap metric_map(const ResultsDb& db, std::int64_t run, const std::string& split, const std::string& source) {
+    MetricMap out;
+    for (const auto& m : db.metrics(run, split, source)) out[m.split + "/" + m.task + "/" + m.name] = m.value;
+    return out;
+}
+
+std::string h5py(const std::filesystem::path& file, const std::string& expression) {
+    const auto r = sm4::test::run_command("/usr/bin/python3 -c \"import h5py, numpy as np; f = h5py.File('" +
+                                          file.string() + "', 'r'); print(" + expression + ")\"");
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    return r.out;
+}
+
+}  // namespace
+
+TEST_CASE("train: a small multitask run learns and lands in the database and the trace", "[train]") {
+    SmallExperiment experiment;
+    TrainRequest request{experiment.config(), "small.toml", std::nullopt};
+    const TrainResult result = train_model(request);
+
+    REQUIRE(result.test.size() == 2);
+    CHECK(result.test[0].task == "wine");
+    CHECK(result.test[0].selection >= 0.85);   // test accuracy
+    CHECK(result.test[1].selection >= 0.90);
+
+    ResultsDb db(experiment.database());
+    const auto run = db.find_run(result.run_id);
+    REQUIRE(run);
+    CHECK(run->status == "completed");
+    CHECK(run->name == "small");
+    CHECK_THAT(run->config_toml, Contains("tasks = [\"wine\", \"breast-cancer\"]"));
+    CHECK_THAT(run->build_info, Contains("torch"));
+    CHECK(db.checkpoints(result.run_id).size() == 3);
+    const MetricMap test = metric_map(db, result.run_id, "test", "train");
+    CHECK(test.at("test/wine/accuracy") == result.test[0].selection);
+    CHECK(test.count("test/breast-cancer/auroc") == 1);
+    CHECK(metric_map(db, result.run_id, "val", "").count("val/all/score") == 1);
+
+    const auto trace = result.run_dir / "trace.h5";
+    // 75 steps logged every 5 steps: 15 rows; 2 MoE layers, 2 modality slots, 4 experts.
+    CHECK(h5py(trace, "f['routing/entropy'].shape, f['routing/load'].shape, f['loss/wine'].shape, f['lr'].shape") ==
+          "(15, 2, 2) (15, 2, 4) (15,) (15,)\n");
+    CHECK(h5py(trace, "list(f.attrs['layers']), list(f.attrs['modalities'])") ==
+          "['block0.ffn', 'block1.ffn'] ['wine/table', 'breast-cancer/table']\n");
+    CHECK(h5py(trace, "bool(np.allclose(f['routing/load'][()].sum(-1), 1)), "
+                      "bool(((f['routing/entropy'][()] > 0) & (f['routing/entropy'][()] <= 1)).all())") ==
+          "True True\n");
+}
+
+TEST_CASE("eval: scoring a run's best checkpoint reproduces its stored test metrics exactly", "[train]") {
+    SmallExperiment experiment;
+    const TrainResult result = train_model({experiment.config({"train.epochs=2"}), "", std::nullopt});
+    EvalRequest request;
+    request.run = result.run_id;
+    request.database = experiment.database();
+    const EvalResult again = evaluate_checkpoint(request);
+    ResultsDb db(experiment.database());
+    const MetricMap stored = metric_map(db, result.run_id, "test", "train");
+    const MetricMap evaluated = metric_map(db, result.run_id, "test", "eval");
+    CHECK(stored.size() == evaluated.size());
+    CHECK(stored == evaluated);
+    CHECK_THAT(evaluation_json(again), Contains("\"wine\": {\"type\": \"classification\""));
+}
+
+TEST_CASE("train: the same seed gives identical metrics; another seed does not", "[train]") {
+    SmallExperiment experiment;
+    const auto first = train_model({experiment.config({"train.epochs=2"}), "", std::nullopt});
+    const auto second = train_model({experiment.config({"train.epochs=2"}), "", std::nullopt});
+    const auto third = train_model({experiment.config({"train.epochs=2", "train.seed=5"}), "", std::nullopt});
+    ResultsDb db(experiment.database());
+    const MetricMap a = metric_map(db, first.run_id, "", "train");
+    CHECK(a.size() > 10);
+    CHECK(a == metric_map(db, second.run_id, "", "train"));
+    CHECK(a != metric_map(db, third.run_id, "", "train"));
+}
+
+TEST_CASE("train: the dense backbone trains and its trace has no routing series", "[train]") {
+    SmallExperiment experiment;
+    const auto result = train_model({experiment.config({"model.backbone=dense", "train.epochs=2"}), "", std::nullopt});
+    CHECK(result.test[1].selection >= 0.90);
+    CHECK(h5py(result.run_dir / "trace.h5", "'routing' in f, f['loss/total'].shape") == "False (10,)\n");
+}
+
+TEST_CASE("train: a loss that becomes NaN marks the run failed and names the task", "[train]") {
+    SmallExperiment experiment;
+    // Finite but enormous inputs overflow inside the network.
+    TaskDataset d = read_task_dataset(experiment.dir() / "data" / "wine.h5");
+    for (auto* split : {&d.train, &d.val, &d.test})
+        for (auto& v : split->modalities[0].values) v = v > 0 ? 3.0e38f : -3.0e38f;
+    write_task_dataset(d, experiment.dir() / "data" / "wine.h5");
+    try {
+        train_model({experiment.config(), "", std::nullopt});
+        FAIL("expected a TrainingError");
+    } catch (const TrainingError& e) {
+        CHECK_THAT(e.what(), Contains("the loss of task wine became"));
+        CHECK_THAT(e.what(), Contains("none (no epoch finished)"));
+    }
+    ResultsDb db(experiment.database());
+    const auto runs = db.list_runs();
+    REQUIRE(runs.size() == 1);
+    CHECK(runs[0].status == "failed");
+    CHECK_THAT(runs[0].message, Contains("wine"));
+}
