@@ -1,22 +1,16 @@
 #include <catch.hpp>
 
 #include "io/trace_file.h"
+#include "../support/h5py.h"
 #include "../support/run_command.h"
 #include "../support/temp_dir.h"
 
 using namespace sm4;
 using sm4::test::TempDir;
+using sm4::test::h5py;
 using Catch::Matchers::Contains;
 
 namespace {
-
-std::string h5py(const std::filesystem::path& file, const std::string& expression) {
-    const auto r = sm4::test::run_command("/usr/bin/python3 -c \"import h5py, numpy as np; f = h5py.File('" +
-                                          file.string() + "', 'r'); print(" + expression + ")\"");
-    INFO(r.err);
-    REQUIRE(r.exit_code == 0);
-    return r.out;
-}
 
 TraceWriter make_writer(const std::filesystem::path& path, std::optional<std::int64_t> resume = std::nullopt) {
     return TraceWriter(path, {{"routing/entropy", {2, 3}}, {"loss/wine", {}}},

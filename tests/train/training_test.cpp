@@ -8,11 +8,13 @@
 #include "io/results_db.h"
 #include "train/eval_job.h"
 #include "train/trainer.h"
+#include "../support/h5py.h"
 #include "../support/run_command.h"
 #include "training_fixture.h"
 
 using namespace sm4;
 using sm4::test::SmallExperiment;
+using sm4::test::h5py;
 using Catch::Matchers::Contains;
 
 namespace {
@@ -25,13 +27,6 @@ MetricMap metric_map(const ResultsDb& db, std::int64_t run, const std::string& s
     return out;
 }
 
-std::string h5py(const std::filesystem::path& file, const std::string& expression) {
-    const auto r = sm4::test::run_command("/usr/bin/python3 -c \"import h5py, numpy as np; f = h5py.File('" +
-                                          file.string() + "', 'r'); print(" + expression + ")\"");
-    INFO(r.err);
-    REQUIRE(r.exit_code == 0);
-    return r.out;
-}
 
 }  // namespace
 
