@@ -37,7 +37,7 @@ struct PreprocessConfig {
 };
 
 struct ModelConfig {
-    std::string backbone = "smoe";      // "dense" (HighMMT-like) or "smoe" (vanilla sparse MoE)
+    std::string backbone = "smoe";      // "dense" (HighMMT-like), "smoe" (vanilla sparse MoE) or "sm4"
     std::int64_t d_model = 64;
     std::int64_t layers = 2;            // transformer blocks shared by every task
     std::int64_t heads = 4;
@@ -51,6 +51,9 @@ struct ModelConfig {
     std::int64_t top_k = 2;
     std::int64_t moe_every = 1;         // blocks 1*moe_every, 2*moe_every, ... (1-based) use MoE
     double capacity_factor = 1.25;      // <= 0: no capacity limit, nothing dropped
+    std::string group_by = "modality";  // sm4: one expert group per "modality" slot, or per "kind"
+    std::vector<std::int64_t> group_experts;  // sm4: experts per group; empty: num_experts split evenly
+    std::int64_t shared_experts = 0;    // sm4: experts every group can also route to
     bool noisy_gating = true;
     double balance_loss_weight = 0.01;  // weight of cv^2(importance) + cv^2(load)
     double router_z_loss_weight = 0.0;

@@ -4,7 +4,7 @@
 
 namespace sm4 {
 
-BlockImpl::BlockImpl(const ModelConfig& c, bool sparse_ffn, std::int64_t slots) {
+BlockImpl::BlockImpl(const ModelConfig& c, bool sparse_ffn, std::int64_t slots, const ExpertGroups* groups) {
     norm1 = register_module("norm1", torch::nn::LayerNorm(torch::nn::LayerNormOptions({c.d_model})));
     norm2 = register_module("norm2", torch::nn::LayerNorm(torch::nn::LayerNormOptions({c.d_model})));
     if (c.attention_experts > 0) {
@@ -13,9 +13,11 @@ BlockImpl::BlockImpl(const ModelConfig& c, bool sparse_ffn, std::int64_t slots) 
     } else {
         attention = register_module("attention", MultiHeadAttention(c.d_model, c.heads));
     }
-    if (sparse_ffn) {
-        MoeSettings s{c.d_model, c.ffn_hidden, c.num_experts, c.top_k, c.capacity_factor, c.noisy_gating};
-        moe = register_module("moe", MoeFeedForward(s, slots));
+    const MoeSettings settings{c.d_model, c.ffn_hidden, c.num_experts, c.top_k, c.capacity_factor, c.noisy_gating};
+    if (sparse_ffn && groups) {
+        sm4_moe = register_module("sm4_moe", Sm4Moe(settings, *groups, slots));
+    } else if (sparse_ffn) {
+        moe = register_module("moe", MoeFeedForward(settings, slots));
     } else {
         ff1 = register_module("ff1", torch::nn::Linear(c.d_model, c.ffn_hidden));
         ff2 = register_module("ff2", torch::nn::Linear(c.ffn_hidden, c.d_model));
@@ -31,6 +33,7 @@ at::Tensor BlockImpl::forward(const at::Tensor& x, const at::Tensor& slot_of_tok
     const at::Tensor normed2 = norm2(h);
     at::Tensor fed;
     if (moe) fed = moe(normed2.reshape({batch * tokens, d}), slot_of_token).view({batch, tokens, d});
+    else if (sm4_moe) fed = sm4_moe(normed2.reshape({batch * tokens, d}), slot_of_token).view({batch, tokens, d});
     else fed = ff2(at::gelu(ff1(normed2)));
     return h + dropout(fed);
 }
@@ -38,6 +41,8 @@ at::Tensor BlockImpl::forward(const at::Tensor& x, const at::Tensor& slot_of_tok
 at::Tensor BlockImpl::aux_loss(double balance_weight, double z_weight) const {
     at::Tensor total = at::zeros({});
     if (moe && moe->aux_loss.defined()) total = total + balance_weight * moe->aux_loss + z_weight * moe->z_loss;
+    if (sm4_moe && sm4_moe->aux_loss.defined())
+        total = total + balance_weight * sm4_moe->aux_loss + z_weight * sm4_moe->z_loss;
     if (head_experts && head_experts->aux_loss.defined())
         total = total + balance_weight * head_experts->aux_loss + z_weight * head_experts->z_loss;
     return total;
@@ -57,10 +62,11 @@ MultitaskModelImpl::MultitaskModelImpl(const ModelConfig& config, std::vector<Ta
         }
     }
     const auto slots = static_cast<std::int64_t>(slot_names_.size());
+    if (config.backbone == "sm4") groups_ = make_expert_groups(tasks_, config);
     blocks = register_module("blocks", torch::nn::ModuleList());
     for (std::int64_t i = 0; i < config.layers; ++i) {
         const bool sparse = config.backbone != "dense" && (i + 1) % config.moe_every == 0;
-        blocks->push_back(Block(config, sparse, slots));
+        blocks->push_back(Block(config, sparse, slots, config.backbone == "sm4" ? &groups_ : nullptr));
     }
     final_norm = register_module("final_norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({config.d_model})));
     for (std::size_t t = 0; t < tasks_.size(); ++t)
@@ -96,7 +102,7 @@ std::vector<std::string> MultitaskModelImpl::routing_layer_names() const {
     for (std::size_t i = 0; i < blocks->size(); ++i) {
         const auto block = blocks->ptr<BlockImpl>(i);
         if (block->head_experts) names.push_back("block" + std::to_string(i) + ".attention");
-        if (block->moe) names.push_back("block" + std::to_string(i) + ".ffn");
+        if (block->moe || block->sm4_moe) names.push_back("block" + std::to_string(i) + ".ffn");
     }
     return names;
 }
@@ -107,12 +113,14 @@ std::vector<RoutingAccumulator*> MultitaskModelImpl::routing_statistics() {
         const auto block = blocks->ptr<BlockImpl>(i);
         if (block->head_experts) stats.push_back(&block->head_experts->stats);
         if (block->moe) stats.push_back(&block->moe->stats);
+        if (block->sm4_moe) stats.push_back(&block->sm4_moe->stats);
     }
     return stats;
 }
 
 std::int64_t MultitaskModelImpl::experts_per_layer() const {
-    return std::max(config_.backbone == "dense" ? 0 : config_.num_experts, config_.attention_experts);
+    const std::int64_t ffn = config_.backbone == "dense" ? 0 : config_.backbone == "sm4" ? groups_.total() : config_.num_experts;
+    return std::max(ffn, config_.attention_experts);
 }
 
 }  // namespace sm4

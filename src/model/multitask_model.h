@@ -14,7 +14,9 @@
 
 #include "core/config.h"
 #include "model/attention.h"
+#include "model/expert_groups.h"
 #include "model/moe_feed_forward.h"
+#include "model/sm4_moe.h"
 #include "model/task_spec.h"
 #include "model/tokenizers.h"
 
@@ -22,7 +24,8 @@ namespace sm4 {
 
 class BlockImpl : public torch::nn::Module {
 public:
-    BlockImpl(const ModelConfig& config, bool sparse_ffn, std::int64_t slots);
+    // groups: the sm4 expert groups when the feed-forward is an SM4 MoE, else null.
+    BlockImpl(const ModelConfig& config, bool sparse_ffn, std::int64_t slots, const ExpertGroups* groups);
     at::Tensor forward(const at::Tensor& x, const at::Tensor& slot_of_token);  // [batch, tokens, d_model]
     // The block's weighted auxiliary loss from its last forward (0 for a dense block).
     at::Tensor aux_loss(double balance_weight, double z_weight) const;
@@ -32,6 +35,7 @@ public:
     MixtureOfHeads head_experts{nullptr};
     torch::nn::Linear ff1{nullptr}, ff2{nullptr};
     MoeFeedForward moe{nullptr};
+    Sm4Moe sm4_moe{nullptr};
     torch::nn::Dropout dropout{nullptr};
 };
 TORCH_MODULE(Block);
@@ -55,6 +59,7 @@ public:
     std::vector<std::string> routing_layer_names() const;
     std::vector<RoutingAccumulator*> routing_statistics();
     std::int64_t experts_per_layer() const;  // width of the load rows (max over routing layers)
+    const ExpertGroups& expert_groups() const { return groups_; }  // sm4 backbone only
 
     std::vector<ModalityTokenizer> tokenizers;  // one per slot
     torch::nn::ModuleList blocks{nullptr};
@@ -66,6 +71,7 @@ private:
     std::vector<TaskSpec> tasks_;
     std::vector<std::string> slot_names_;
     std::vector<std::vector<std::int64_t>> task_slots_;  // slot indices of each task's modalities
+    ExpertGroups groups_;
 };
 TORCH_MODULE(MultitaskModel);
 

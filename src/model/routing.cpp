@@ -64,43 +64,49 @@ std::int64_t expert_capacity(double capacity_factor, std::int64_t tokens, std::i
     return static_cast<std::int64_t>(std::ceil(capacity_factor * static_cast<double>(tokens * k) / experts));
 }
 
-DispatchPlan plan_dispatch(const at::Tensor& indices, const at::Tensor& weights, std::int64_t experts,
-                           std::int64_t capacity) {
-    const std::int64_t tokens = indices.size(0), k = indices.size(1);
-    const auto long_options = indices.options().dtype(at::kLong);
-    const at::Tensor flat_expert = indices.reshape({-1});
-    const at::Tensor flat_token = at::arange(tokens, long_options).repeat_interleave(k);
-    const at::Tensor flat_weight = weights.reshape({-1});
-
-    DispatchPlan plan;
+DispatchPlan plan_assignments(const Assignments& a, std::int64_t experts, const at::Tensor& capacity) {
+    const auto long_options = a.experts.options().dtype(at::kLong);
     at::Tensor order;
-    if (capacity >= tokens * k) {
-        order = std::get<1>(flat_expert.sort(/*stable=*/true, 0, false));
+    if (!capacity.defined()) {
+        order = std::get<1>(a.experts.sort(/*stable=*/true, 0, false));
     } else {
-        // Priority: the token's top-1 gate weight, highest first; then group by expert, stably.
-        const at::Tensor priority = weights.select(1, 0).detach().repeat_interleave(k);
-        const at::Tensor by_priority = std::get<1>(priority.sort(/*stable=*/true, 0, /*descending=*/true));
-        const at::Tensor grouped = std::get<1>(flat_expert.index_select(0, by_priority).sort(true, 0, false));
+        // Priority first (highest first), then grouped by expert, stably: within an expert's
+        // block the highest-priority assignments come first and survive the cut.
+        const at::Tensor by_priority = std::get<1>(a.priority.detach().sort(/*stable=*/true, 0, /*descending=*/true));
+        const at::Tensor grouped = std::get<1>(a.experts.index_select(0, by_priority).sort(true, 0, false));
         order = by_priority.index_select(0, grouped);
     }
-    const at::Tensor sorted_expert = flat_expert.index_select(0, order);
+    const at::Tensor sorted_expert = a.experts.index_select(0, order);
     const at::Tensor counts = at::bincount(sorted_expert, {}, experts);
+    DispatchPlan plan;
     plan.assigned = counts.to(at::kFloat);
-    at::Tensor keep_order = order;
     at::Tensor kept_counts = counts;
-    if (capacity < tokens * k) {
+    if (capacity.defined()) {
         const at::Tensor starts = counts.cumsum(0) - counts;
         const at::Tensor rank = at::arange(order.size(0), long_options) - starts.index_select(0, sorted_expert);
-        const at::Tensor keep = rank.lt(capacity);
-        keep_order = order.masked_select(keep);
-        kept_counts = counts.clamp_max(capacity);
-        plan.dropped = order.size(0) - keep_order.size(0);
+        const at::Tensor keep = rank.lt(capacity.index_select(0, sorted_expert));
+        order = order.masked_select(keep);
+        kept_counts = at::minimum(counts, capacity);
+        plan.dropped = sorted_expert.size(0) - order.size(0);
     }
-    plan.tokens = flat_token.index_select(0, keep_order);
-    plan.weights = flat_weight.index_select(0, keep_order);
+    plan.tokens = a.tokens.index_select(0, order);
+    plan.experts = a.experts.index_select(0, order);
+    plan.weights = a.weights.index_select(0, order);
     const at::Tensor cpu_counts = kept_counts.to(at::kCPU).contiguous();
     plan.counts.assign(cpu_counts.data_ptr<std::int64_t>(), cpu_counts.data_ptr<std::int64_t>() + experts);
     return plan;
+}
+
+DispatchPlan plan_dispatch(const at::Tensor& indices, const at::Tensor& weights, std::int64_t experts,
+                           std::int64_t capacity) {
+    const std::int64_t tokens = indices.size(0), k = indices.size(1);
+    Assignments a;
+    a.tokens = at::arange(tokens, indices.options().dtype(at::kLong)).repeat_interleave(k);
+    a.experts = indices.reshape({-1});
+    a.weights = weights.reshape({-1});
+    a.priority = weights.select(1, 0).detach().repeat_interleave(k);  // the token's top-1 gate weight
+    if (capacity >= tokens * k) return plan_assignments(a, experts, at::Tensor());
+    return plan_assignments(a, experts, at::full({experts}, capacity, a.experts.options()));
 }
 
 void RoutingAccumulator::reset(std::int64_t slots, std::int64_t experts) {
@@ -110,7 +116,7 @@ void RoutingAccumulator::reset(std::int64_t slots, std::int64_t experts) {
     dropped = 0;
 }
 
-void RoutingAccumulator::add(const at::Tensor& probabilities, const at::Tensor& slot_of_token, const DispatchPlan& plan) {
+void RoutingAccumulator::add_entropy(const at::Tensor& probabilities, const at::Tensor& slot_of_token) {
     const torch::NoGradGuard no_grad;
     const std::int64_t experts = probabilities.size(1);
     const at::Tensor p = probabilities.detach().to(at::kCPU, at::kDouble);
@@ -119,6 +125,9 @@ void RoutingAccumulator::add(const at::Tensor& probabilities, const at::Tensor& 
     const at::Tensor slots = slot_of_token.to(at::kCPU);
     entropy_sum.index_add_(0, slots, entropy);
     token_count.index_add_(0, slots, at::ones_like(entropy));
+}
+
+void RoutingAccumulator::add_load(const DispatchPlan& plan) {
     load += plan.assigned.to(at::kCPU, at::kDouble);
     dropped += plan.dropped;
 }

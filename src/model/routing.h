@@ -44,6 +44,7 @@ at::Tensor cv_squared(const at::Tensor& values);
 
 struct DispatchPlan {
     at::Tensor tokens;                 // [kept] token index of each kept assignment, grouped by expert
+    at::Tensor experts;                // [kept] its expert (non-decreasing)
     at::Tensor weights;                // [kept] its gate weight
     std::vector<std::int64_t> counts;  // [experts] kept assignments per expert (block sizes)
     at::Tensor assigned;               // [experts] assignments before dropping (float)
@@ -53,8 +54,21 @@ struct DispatchPlan {
 // Expert capacity for `tokens` tokens: ceil(factor * tokens * k / experts); factor <= 0: unlimited.
 std::int64_t expert_capacity(double capacity_factor, std::int64_t tokens, std::int64_t k, std::int64_t experts);
 
-// Groups assignments by expert. Over capacity, batch-prioritised dropping keeps the tokens with
-// the highest top-1 gate weight (Riquelme et al. 2021), ties broken by token order.
+// (token, expert) assignments as flat lists, [assignments] each.
+struct Assignments {
+    at::Tensor tokens;    // int64
+    at::Tensor experts;   // int64, global expert index
+    at::Tensor weights;   // gate weight
+    at::Tensor priority;  // higher keeps its place first when an expert is over capacity
+};
+
+// Groups assignments by expert. capacity: [experts] int64 per-expert limits, or undefined for
+// none. Over capacity, batch-prioritised dropping (Riquelme et al. 2021) keeps the assignments
+// of highest priority, ties broken by their order.
+DispatchPlan plan_assignments(const Assignments& assignments, std::int64_t experts, const at::Tensor& capacity);
+
+// The same for a [tokens, k] top-k routing, prioritised by each token's top-1 weight, with one
+// capacity for every expert.
 DispatchPlan plan_dispatch(const at::Tensor& indices, const at::Tensor& weights, std::int64_t experts,
                            std::int64_t capacity);
 
@@ -66,8 +80,13 @@ struct RoutingAccumulator {
     std::int64_t dropped = 0;
 
     void reset(std::int64_t slots, std::int64_t experts);
-    // probabilities [tokens, experts]; slot_of_token [tokens] int64
-    void add(const at::Tensor& probabilities, const at::Tensor& slot_of_token, const DispatchPlan& plan);
+    // probabilities [tokens, router width]: entropy normalised by log(router width).
+    void add_entropy(const at::Tensor& probabilities, const at::Tensor& slot_of_token);
+    void add_load(const DispatchPlan& plan);
+    void add(const at::Tensor& probabilities, const at::Tensor& slot_of_token, const DispatchPlan& plan) {
+        add_entropy(probabilities, slot_of_token);
+        add_load(plan);
+    }
 };
 
 }  // namespace sm4

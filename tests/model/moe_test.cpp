@@ -92,6 +92,19 @@ TEST_CASE("moe: dropping keeps each expert within capacity, highest-priority tok
     CHECK(limited.tokens.size(0) + limited.dropped == 80);
 }
 
+TEST_CASE("moe: per-expert capacities are enforced on flat assignments, by priority", "[model][moe]") {
+    Assignments a;
+    a.tokens = at::arange(6, at::kLong);
+    a.experts = at::tensor({0, 1, 0, 1, 0, 1}, at::kLong);
+    a.weights = at::ones({6});
+    a.priority = at::tensor({0.1f, 0.2f, 0.9f, 0.4f, 0.5f, 0.3f});
+    const DispatchPlan plan = plan_assignments(a, 2, at::tensor({1, 2}, at::kLong));
+    CHECK(plan.counts == std::vector<std::int64_t>{1, 2});
+    CHECK(plan.dropped == 3);
+    CHECK(at::equal(plan.tokens, at::tensor({2, 3, 5}, at::kLong)));  // expert 0: token 2; expert 1: tokens 3, 5
+    CHECK(at::equal(plan.experts, at::tensor({0, 1, 1}, at::kLong)));
+}
+
 TEST_CASE("moe: the balance loss is cv^2(importance) + cv^2(load), by hand on a tiny case", "[model][moe]") {
     at::manual_seed(1);
     TopKRouter router(2, 2, 1, /*noisy=*/false);

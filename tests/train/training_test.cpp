@@ -98,6 +98,17 @@ TEST_CASE("train: the dense backbone trains and its trace has no routing series"
     CHECK(h5py(result.run_dir / "trace.h5", "'routing' in f, f['loss/total'].shape") == "False (10,)\n");
 }
 
+TEST_CASE("train: the sm4 backbone routes each modality within its own expert group", "[train][sm4]") {
+    SmallExperiment experiment;
+    const auto result = train_model({experiment.config({"model.backbone=sm4", "train.epochs=2"}), "", std::nullopt});
+    CHECK(result.test[1].selection >= 0.90);
+    const auto trace = result.run_dir / "trace.h5";
+    CHECK(h5py(trace, "f['routing/load'].shape, list(f.attrs['experts'])") ==
+          "(10, 2, 4) ['expert0', 'expert1', 'expert2', 'expert3']\n");
+    // Two groups of two experts: wine's table owns experts 0-1, breast-cancer's 2-3; both are used.
+    CHECK(h5py(trace, "bool((f['routing/load'][()].sum(0) > 0).all())") == "True\n");
+}
+
 TEST_CASE("train: a loss that becomes NaN marks the run failed and names the task", "[train]") {
     SmallExperiment experiment;
     // Finite but enormous inputs overflow inside the network.

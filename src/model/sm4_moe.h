@@ -1,0 +1,34 @@
+// SM4's feed-forward MoE with a disentangled model space: one router per modality group, each
+// over its own experts (plus any shared experts), so a token of modality j can only reach the
+// experts of j's group. The groups' assignments are merged into one dispatch plan; each group's
+// experts are their own parameters, so a group can get its own learning rate.
+#pragma once
+
+#include <torch/nn/module.h>
+
+#include "model/expert_groups.h"
+#include "model/moe_feed_forward.h"
+
+namespace sm4 {
+
+class Sm4MoeImpl : public torch::nn::Module {
+public:
+    Sm4MoeImpl(const MoeSettings& settings, ExpertGroups groups, std::int64_t slots);
+    // x [tokens, d_model]; slot_of_token [tokens].
+    at::Tensor forward(const at::Tensor& x, const at::Tensor& slot_of_token);
+
+    const ExpertGroups& groups() const { return groups_; }
+    std::vector<TopKRouter> routers;    // one per group, over its experts then the shared ones
+    std::vector<ExpertBank> banks;      // one per group, then the shared bank (if any)
+    RoutingAccumulator stats;
+    at::Tensor aux_loss, z_loss;        // sums over the groups' routers
+    DispatchPlan last_plan;             // the last forward's dispatch (for inspection and tests)
+
+private:
+    MoeSettings settings_;
+    ExpertGroups groups_;
+    at::Tensor group_of_slot_;          // [slots] int64
+};
+TORCH_MODULE(Sm4Moe);
+
+}  // namespace sm4
