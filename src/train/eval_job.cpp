@@ -5,6 +5,7 @@
 #include "core/config_loader.h"
 #include "core/errors.h"
 #include "io/results_db.h"
+#include "io/run_summary.h"
 #include "platform/threads.h"
 #include "train/checkpoint.h"
 #include "train/trainer.h"
@@ -31,6 +32,7 @@ EvalResult evaluate_checkpoint(const EvalRequest& request) {
     std::string config_text;
     std::unique_ptr<ResultsDb> db;
     if (request.run) {
+        require_existing_database(request.database);
         db = std::make_unique<ResultsDb>(request.database);
         const auto run = db->find_run(*request.run);
         if (!run) throw UsageError(fmt::format("run {} not found in {}", *request.run, request.database));

@@ -16,6 +16,7 @@
 #include "core/interrupt.h"
 #include "core/progress.h"
 #include "io/results_db.h"
+#include "io/run_summary.h"
 #include "platform/build_info.h"
 #include "platform/threads.h"
 #include "train/batch_sampler.h"
@@ -187,6 +188,7 @@ void start_new_run(Session& s, const TrainRequest& request) {
 }
 
 void resume_run(Session& s, std::int64_t run_id, const std::string& database) {
+    require_existing_database(database);
     ResultsDb db(database);
     const auto run = db.find_run(run_id);
     if (!run) throw UsageError(fmt::format("run {} not found in {}", run_id, database));

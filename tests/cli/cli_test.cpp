@@ -66,3 +66,23 @@ TEST_CASE("cli: preprocess then inspect a bundled dataset", "[cli]") {
     CHECK_THAT(r.out, Contains("examples: train 399, val 57, test 113"));
     CHECK(dir.entries() == std::vector<std::string>{"bc.h5"});
 }
+
+TEST_CASE("cli: resuming or evaluating a run in a missing database creates nothing", "[cli][errors]") {
+    TempDir dir;
+    const std::string db = (dir / "none.db").string();
+    auto r = run_sm4("train --resume 3 --db " + db);
+    CHECK(r.exit_code == 1);
+    CHECK_THAT(r.err, Contains("none.db"));
+    r = run_sm4("eval --run 3 --db " + db);
+    CHECK(r.exit_code == 1);
+    CHECK_THAT(r.err, Contains("none.db"));
+    CHECK(dir.entries().empty());
+}
+
+TEST_CASE("cli: training a task whose dataset is missing says how to make it", "[cli][errors]") {
+    TempDir dir;
+    const auto r = run_sm4("train --set data.tasks=wine --set data.root=" + dir.path().string() +
+                           " --set output.database=" + (dir / "sm4.db").string());
+    CHECK(r.exit_code == 1);
+    CHECK_THAT(r.err, Contains("dataset of task 'wine' not found (make it with `sm4 preprocess wine --out"));
+}
