@@ -165,8 +165,8 @@ void run_epoch(Session& s, BatchSampler& sampler) {
         s.state.best_score = score;
         s.state.best_epoch = s.state.epoch;
     }
+    s.trace->flush();  // before the checkpoint: a resume never leaves a gap in the trace
     save_epoch_checkpoint(s, score, best);
-    s.trace->flush();
     std::string summary;
     for (const auto& e : val) summary += fmt::format("  {} {:.4f}", e.task, e.selection);
     std::fprintf(stderr, "epoch %lld/%lld: val score %.4f%s%s\n", static_cast<long long>(s.state.epoch),
