@@ -67,6 +67,9 @@ struct TrainConfig {
     std::int64_t batch_size = 64;
     std::string sampling = "round_robin";  // "round_robin" (a batch of every task per step) or "proportional"
     std::vector<double> task_weights;   // one per data.tasks entry; empty: all 1
+    std::string loss_weighting = "fixed";  // fixed (task_weights), equal, uncertainty, dwa, gradnorm
+    double dwa_temperature = 2.0;
+    double gradnorm_alpha = 1.5;
     double lr = 2e-3;
     double weight_decay = 1e-2;
     std::string schedule = "cosine";    // "cosine", "step" or "constant", after warm-up

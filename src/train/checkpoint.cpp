@@ -32,13 +32,18 @@ at::Tensor int_tensor(const std::vector<std::int64_t>& values) { return at::tens
 }  // namespace
 
 void save_checkpoint(const std::filesystem::path& path, MultitaskModel& model, torch::optim::Optimizer* optimizer,
-                     const TrainingState& state, const std::string& config_toml) {
+                     torch::nn::Module* extra, const TrainingState& state, const std::string& config_toml) {
     AtomicFile output(path);
     try {
         torch::serialize::OutputArchive archive;
         torch::serialize::OutputArchive model_archive;
         model->save(model_archive);
         archive.write("model", model_archive);
+        if (extra) {
+            torch::serialize::OutputArchive extra_archive;
+            extra->save(extra_archive);
+            archive.write("extra", extra_archive);
+        }
         if (optimizer) {
             torch::serialize::OutputArchive optimizer_archive;
             optimizer->save(optimizer_archive);
@@ -74,7 +79,7 @@ std::string read_checkpoint_config(const std::filesystem::path& path) {
 }
 
 void load_checkpoint(const std::filesystem::path& path, MultitaskModel& model, torch::optim::Optimizer* optimizer,
-                     TrainingState* state, const at::Device& device) {
+                     torch::nn::Module* extra, TrainingState* state, const at::Device& device) {
     if (!std::filesystem::exists(path)) throw IoError(fmt::format("{}: no such checkpoint", path.string()));
     try {
         torch::serialize::InputArchive archive;
@@ -82,6 +87,11 @@ void load_checkpoint(const std::filesystem::path& path, MultitaskModel& model, t
         torch::serialize::InputArchive model_archive;
         archive.read("model", model_archive);
         model->load(model_archive);
+        if (extra) {
+            torch::serialize::InputArchive extra_archive;
+            archive.read("extra", extra_archive);
+            extra->load(extra_archive);
+        }
         if (optimizer) {
             torch::serialize::InputArchive optimizer_archive;
             archive.read("optimizer", optimizer_archive);

@@ -23,9 +23,10 @@ struct TrainingState {
     std::int64_t best_epoch = -1;
 };
 
-// optimizer may be null (a model-only file, such as best.pt).
+// optimizer and extra may be null (a model-only file, such as best.pt); extra holds training
+// state kept as a module (the loss weighting).
 void save_checkpoint(const std::filesystem::path& path, MultitaskModel& model, torch::optim::Optimizer* optimizer,
-                     const TrainingState& state, const std::string& config_toml);
+                     torch::nn::Module* extra, const TrainingState& state, const std::string& config_toml);
 
 // The resolved config stored in a checkpoint (to rebuild the model before loading it).
 std::string read_checkpoint_config(const std::filesystem::path& path);
@@ -34,6 +35,6 @@ std::string read_checkpoint_config(const std::filesystem::path& path);
 // and state may be null. Restores the CPU random generator's state when state is given.
 // Throws IoError naming the file.
 void load_checkpoint(const std::filesystem::path& path, MultitaskModel& model, torch::optim::Optimizer* optimizer,
-                     TrainingState* state, const at::Device& device);
+                     torch::nn::Module* extra, TrainingState* state, const at::Device& device);
 
 }  // namespace sm4

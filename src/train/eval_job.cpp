@@ -58,7 +58,7 @@ EvalResult evaluate_checkpoint(const EvalRequest& request) {
     const at::Device device = training_device(config.values.train.device);
     model->to(device);
     TrainingState state;
-    load_checkpoint(result.checkpoint, model, nullptr, &state, device);
+    load_checkpoint(result.checkpoint, model, nullptr, nullptr, &state, device);
     result.epoch = state.epoch;
     result.evaluations = evaluate(model, tasks, request.split, config.values.eval.batch_size, device);
 

@@ -31,6 +31,7 @@ RunTrace::RunTrace(const std::filesystem::path& path, MultitaskModel& model, std
     }
     for (const auto& t : tasks_) series.push_back({"loss/" + t, {}});
     series.push_back({"loss/total", {}});
+    series.push_back({"loss/weight", {static_cast<std::int64_t>(tasks_.size())}});
     series.push_back({"lr", {}});
     writer_ = std::make_unique<TraceWriter>(
         path, series,
@@ -42,7 +43,9 @@ RunTrace::RunTrace(const std::filesystem::path& path, MultitaskModel& model, std
     for (auto* stats : model_->routing_statistics()) stats->reset(static_cast<std::int64_t>(slots_), stats->load.size(0));
 }
 
-void RunTrace::record_step(const std::vector<double>& task_losses, double total_loss, double lr) {
+void RunTrace::record_step(const std::vector<double>& task_losses, double total_loss, double lr,
+                           const std::vector<double>& weights) {
+    weights_ = weights;
     for (std::size_t t = 0; t < task_losses.size(); ++t) {
         if (std::isnan(task_losses[t])) continue;
         loss_sum_[t] += task_losses[t];
@@ -84,6 +87,7 @@ void RunTrace::log(std::int64_t step, std::int64_t epoch) {
     }
     const double total = total_sum_ / static_cast<double>(steps_);
     row.push_back({static_cast<float>(total)});
+    row.push_back(std::vector<float>(weights_.begin(), weights_.end()));
     row.push_back({static_cast<float>(lr_)});
     metrics.push_back({run_id_, step, epoch, "train", "all", "total_loss", total, "train"});
     metrics.push_back({run_id_, step, epoch, "train", "all", "lr", lr_, "train"});

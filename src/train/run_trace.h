@@ -21,8 +21,9 @@ public:
     RunTrace(const std::filesystem::path& path, MultitaskModel& model, std::vector<std::string> tasks, ResultsDb& db,
              std::int64_t run_id, std::optional<std::int64_t> resume_after_step);
 
-    // task_losses: NaN for tasks the step did not draw.
-    void record_step(const std::vector<double>& task_losses, double total_loss, double lr);
+    // task_losses: NaN for tasks the step did not draw; weights: the loss weighting's current ones.
+    void record_step(const std::vector<double>& task_losses, double total_loss, double lr,
+                     const std::vector<double>& weights);
     void log(std::int64_t step, std::int64_t epoch);  // nothing when no step was recorded since the last
     void flush() { writer_->flush(); }
     double last_total_loss() const { return last_total_; }
@@ -37,6 +38,7 @@ private:
     std::vector<double> loss_sum_;
     std::vector<std::int64_t> loss_count_;
     double total_sum_ = 0.0, last_total_ = 0.0, lr_ = 0.0;
+    std::vector<double> weights_;
     std::int64_t steps_ = 0;
 };
 

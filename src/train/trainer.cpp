@@ -21,6 +21,7 @@
 #include "platform/threads.h"
 #include "train/batch_sampler.h"
 #include "train/checkpoint.h"
+#include "train/loss_weighting.h"
 #include "train/losses.h"
 #include "train/run_trace.h"
 #include "train/schedule.h"
@@ -57,6 +58,7 @@ struct Session {
     std::vector<double> weights;
     MultitaskModel model{nullptr};
     std::unique_ptr<torch::optim::AdamW> optimizer;
+    std::shared_ptr<LossWeightingImpl> weighting;
     std::unique_ptr<ResultsDb> db;
     std::int64_t run_id = 0;
     std::filesystem::path run_dir;
@@ -78,8 +80,18 @@ void build(Session& s) {
     for (const auto& t : s.tasks) specs.push_back(t.spec);
     s.model = MultitaskModel(s.config.model, specs);
     s.model->to(s.device);
-    s.optimizer = std::make_unique<torch::optim::AdamW>(
-        s.model->parameters(), torch::optim::AdamWOptions(s.config.train.lr).weight_decay(s.config.train.weight_decay));
+    s.weighting = make_loss_weighting(s.config.train, s.tasks.size(),
+                                      s.model->blocks[s.model->blocks->size() - 1]->parameters());
+    s.weighting->to(s.device);
+    std::vector<torch::optim::OptimizerParamGroup> groups;
+    groups.emplace_back(s.model->parameters(),
+                        std::make_unique<torch::optim::AdamWOptions>(
+                            torch::optim::AdamWOptions(s.config.train.lr).weight_decay(s.config.train.weight_decay)));
+    if (!s.weighting->parameters().empty())
+        groups.emplace_back(s.weighting->parameters(),
+                            std::make_unique<torch::optim::AdamWOptions>(torch::optim::AdamWOptions(s.config.train.lr).weight_decay(0)));
+    s.optimizer = std::make_unique<torch::optim::AdamW>(std::move(groups),
+                                                        torch::optim::AdamWOptions(s.config.train.lr));
     s.db = std::make_unique<ResultsDb>(s.config.output.database);
     s.state.batch_counters.assign(s.tasks.size(), 0);
 }
@@ -89,13 +101,13 @@ void set_learning_rate(torch::optim::Optimizer& optimizer, double lr) {
 }
 
 void save_epoch_checkpoint(Session& s, double score, bool best) {
-    if (best) save_checkpoint(s.best_path(), s.model, nullptr, s.state, s.config_toml);
-    save_checkpoint(s.checkpoint_path(), s.model, s.optimizer.get(), s.state, s.config_toml);
+    if (best) save_checkpoint(s.best_path(), s.model, nullptr, nullptr, s.state, s.config_toml);
+    save_checkpoint(s.checkpoint_path(), s.model, s.optimizer.get(), s.weighting.get(), s.state, s.config_toml);
     s.db->add_checkpoint({s.run_id, s.state.epoch, s.state.global_step, s.checkpoint_path().string(), score, best, ""});
 }
 
 [[noreturn]] void stop_interrupted(Session& s) {
-    save_checkpoint(s.checkpoint_path(), s.model, s.optimizer.get(), s.state, s.config_toml);
+    save_checkpoint(s.checkpoint_path(), s.model, s.optimizer.get(), s.weighting.get(), s.state, s.config_toml);
     s.trace->flush();
     const std::string message = fmt::format("interrupted at step {} (epoch {}); resume with `sm4 train --resume {}`",
                                             s.state.global_step, s.state.epoch + 1, s.run_id);
@@ -120,7 +132,8 @@ void train_step(Session& s, BatchSampler& sampler, RunTrace& trace) {
     const double lr = learning_rate(s.config.train, s.state.global_step, total_steps, s.state.epoch);
     set_learning_rate(*s.optimizer, lr);
     s.optimizer->zero_grad();
-    at::Tensor total = at::zeros({}, at::TensorOptions().device(s.device));
+    at::Tensor aux = at::zeros({}, at::TensorOptions().device(s.device));
+    std::vector<at::Tensor> losses(s.tasks.size());
     std::vector<double> task_losses(s.tasks.size(), std::nan(""));
     for (std::size_t t : sampler.tasks_for_step(s.state.global_step)) {
         const at::Tensor indices = sampler.batch(t, s.state.batch_counters[t]++);
@@ -130,14 +143,18 @@ void train_step(Session& s, BatchSampler& sampler, RunTrace& trace) {
         const at::Tensor loss = task_loss(s.tasks[t].spec.type, out.outputs, labels.to(s.device));
         task_losses[t] = loss.item<double>();
         if (!std::isfinite(task_losses[t])) stop_diverged(s, s.tasks[t].spec.name, task_losses[t]);
-        total = total + s.weights[t] * loss + out.aux_loss;
+        losses[t] = loss;
+        aux = aux + out.aux_loss;
     }
+    const at::Tensor total = s.weighting->combine(losses) + aux;
     total.backward();
     if (s.config.train.grad_clip > 0) torch::nn::utils::clip_grad_norm_(s.model->parameters(), s.config.train.grad_clip);
     s.optimizer->step();
+    s.weighting->after_step();
+    s.weighting->record(task_losses);
     ++s.state.global_step;
     ++s.state.step_in_epoch;
-    trace.record_step(task_losses, total.item<double>(), lr);
+    trace.record_step(task_losses, total.item<double>(), lr, s.weighting->weights());
     if (s.state.global_step % s.config.train.log_every == 0) trace.log(s.state.global_step, s.state.epoch);
 }
 
@@ -152,6 +169,7 @@ void run_epoch(Session& s, BatchSampler& sampler) {
     }
     progress.finish();
     s.trace->log(s.state.global_step, s.state.epoch);  // the epoch's last partial window
+    s.weighting->end_epoch();
 
     const auto val = evaluate(s.model, s.tasks, "val", s.config.eval.batch_size, s.device);
     const double score = weighted_score(val, s.weights);
@@ -204,7 +222,7 @@ void resume_run(Session& s, std::int64_t run_id, const std::string& database) {
         throw UsageError(fmt::format("run {} has no checkpoint to resume from ({} is missing): it stopped before its "
                                      "first epoch ended; start a new run",
                                      run_id, s.checkpoint_path().string()));
-    load_checkpoint(s.checkpoint_path(), s.model, s.optimizer.get(), &s.state, s.device);
+    load_checkpoint(s.checkpoint_path(), s.model, s.optimizer.get(), s.weighting.get(), &s.state, s.device);
     s.db->delete_after_step(run_id, s.state.global_step);
     s.db->set_status(run_id, kRunRunning);
 }
@@ -242,7 +260,7 @@ TrainResult train_model(const TrainRequest& request) {
     try {
         s.model->train();
         while (s.state.epoch < s.config.train.epochs) run_epoch(s, sampler);
-        load_checkpoint(s.best_path(), s.model, nullptr, nullptr, s.device);
+        load_checkpoint(s.best_path(), s.model, nullptr, nullptr, nullptr, s.device);
         result.test = evaluate(s.model, s.tasks, "test", s.config.eval.batch_size, s.device);
         s.db->add_metrics(evaluation_records(s.run_id, s.state.global_step, s.state.best_epoch, "test", result.test));
         s.db->set_status(s.run_id, kRunCompleted);
