@@ -83,6 +83,16 @@ struct TrainConfig {
     std::int64_t log_every = 10;        // steps between trace rows and train-metric rows
 };
 
+struct PaceConfig {
+    bool enabled = false;               // adaptive learning pace (SM4's ALP)
+    std::string apply = "lr";           // "lr": scale each group's learning rate; "loss": scale task
+                                        // losses by their groups' mean; "both"
+    double beta = 0.9;                  // moving-average factor of the entropy and of its change
+    double gain = 1.0;                  // exponent on the relative rate of change
+    double min = 0.5;                   // bounds of the multipliers
+    double max = 2.0;
+};
+
 struct EvalConfig {
     std::string split = "test";
     std::int64_t batch_size = 512;
@@ -99,6 +109,7 @@ struct Config {
     PreprocessConfig preprocess;
     ModelConfig model;
     TrainConfig train;
+    PaceConfig pace;
     EvalConfig eval;
     OutputConfig output;
 };

@@ -55,6 +55,7 @@ DigitsAvConfig& digits_av(Config& c) { return c.preprocess.digits_av; }
 ModelConfig& model(Config& c) { return c.model; }
 TrainConfig& train(Config& c) { return c.train; }
 EvalConfig& eval(Config& c) { return c.eval; }
+PaceConfig& pace(Config& c) { return c.pace; }
 OutputConfig& output(Config& c) { return c.output; }
 
 Check one_of(std::vector<std::string> allowed) {
@@ -181,6 +182,17 @@ std::vector<ConfigField> make_fields() {
         field("train.device", train, &TrainConfig::device, "cpu or cuda", one_of({"cpu", "cuda"})),
         field("train.log_every", train, &TrainConfig::log_every, "Steps between trace rows and logged train metrics",
               in_range(1, 1e9)),
+
+        field("pace.enabled", pace, &PaceConfig::enabled,
+              "Adaptive learning pace: per-modality-group multipliers from the routing entropy's rate of change"),
+        field("pace.apply", pace, &PaceConfig::apply,
+              "lr: scale each group's learning rate; loss: scale each task's loss by its groups' mean; both",
+              one_of({"lr", "loss", "both"})),
+        field("pace.beta", pace, &PaceConfig::beta, "Moving-average factor of the entropy and of its change",
+              in_range(0, 0.999)),
+        field("pace.gain", pace, &PaceConfig::gain, "Exponent on a group's relative rate of change", in_range(0, 10)),
+        field("pace.min", pace, &PaceConfig::min, "Lowest multiplier", in_range(0.01, 1)),
+        field("pace.max", pace, &PaceConfig::max, "Highest multiplier", in_range(1, 100)),
 
         field("eval.split", eval, &EvalConfig::split, "Split sm4 eval scores", one_of({"train", "val", "test"})),
         field("eval.batch_size", eval, &EvalConfig::batch_size, "Examples per evaluation batch", in_range(1, 1e6)),

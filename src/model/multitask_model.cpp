@@ -2,6 +2,8 @@
 
 #include <ATen/ATen.h>
 
+#include <set>
+
 namespace sm4 {
 
 BlockImpl::BlockImpl(const ModelConfig& c, bool sparse_ffn, std::int64_t slots, const ExpertGroups* groups) {
@@ -121,6 +123,35 @@ std::vector<RoutingAccumulator*> MultitaskModelImpl::routing_statistics() {
 std::int64_t MultitaskModelImpl::experts_per_layer() const {
     const std::int64_t ffn = config_.backbone == "dense" ? 0 : config_.backbone == "sm4" ? groups_.total() : config_.num_experts;
     return std::max(ffn, config_.attention_experts);
+}
+
+}  // namespace sm4
+
+namespace sm4 {
+
+std::vector<std::vector<at::Tensor>> MultitaskModelImpl::parameters_by_group(const std::vector<std::int64_t>& group_of_slot,
+                                                                           std::size_t groups) {
+    std::vector<std::vector<at::Tensor>> out(groups + 1);
+    std::set<const void*> owned;
+    auto take = [&](std::size_t group, const std::vector<at::Tensor>& parameters) {
+        for (const auto& p : parameters) {
+            out[group].push_back(p);
+            owned.insert(p.unsafeGetTensorImpl());
+        }
+    };
+    for (std::size_t slot = 0; slot < tokenizers.size(); ++slot)
+        take(static_cast<std::size_t>(group_of_slot[slot]), tokenizers[slot]->parameters());
+    for (std::size_t i = 0; i < blocks->size(); ++i) {
+        const auto block = blocks->ptr<BlockImpl>(i);
+        if (!block->sm4_moe || block->sm4_moe->groups().size() != groups) continue;
+        for (std::size_t g = 0; g < groups; ++g) {
+            take(g, block->sm4_moe->routers[g]->parameters());
+            take(g, block->sm4_moe->banks[g]->parameters());
+        }
+    }
+    for (const auto& p : parameters())
+        if (!owned.count(p.unsafeGetTensorImpl())) out[groups].push_back(p);
+    return out;
 }
 
 }  // namespace sm4

@@ -60,6 +60,10 @@ public:
     std::vector<RoutingAccumulator*> routing_statistics();
     std::int64_t experts_per_layer() const;  // width of the load rows (max over routing layers)
     const ExpertGroups& expert_groups() const { return groups_; }  // sm4 backbone only
+    // The parameters a modality group owns (its slots' tokenizers and, with the sm4 backbone,
+    // its routers and experts in every layer), one list per group, then everything else.
+    std::vector<std::vector<at::Tensor>> parameters_by_group(const std::vector<std::int64_t>& group_of_slot,
+                                                             std::size_t groups);
 
     std::vector<ModalityTokenizer> tokenizers;  // one per slot
     torch::nn::ModuleList blocks{nullptr};

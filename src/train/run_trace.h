@@ -18,13 +18,18 @@ namespace sm4 {
 class RunTrace {
 public:
     // resume_after_step: reopen an existing trace and drop rows logged after that step.
-    RunTrace(const std::filesystem::path& path, MultitaskModel& model, std::vector<std::string> tasks, ResultsDb& db,
-             std::int64_t run_id, std::optional<std::int64_t> resume_after_step);
+    // pace_groups: the modality groups ALP paces (named in the trace's pace_groups attribute).
+    RunTrace(const std::filesystem::path& path, MultitaskModel& model, std::vector<std::string> tasks,
+             const std::vector<std::string>& pace_groups, ResultsDb& db, std::int64_t run_id,
+             std::optional<std::int64_t> resume_after_step);
 
     // task_losses: NaN for tasks the step did not draw; weights: the loss weighting's current ones.
     void record_step(const std::vector<double>& task_losses, double total_loss, double lr,
-                     const std::vector<double>& weights);
-    void log(std::int64_t step, std::int64_t epoch);  // nothing when no step was recorded since the last
+                     const std::vector<double>& weights, const std::vector<double>& pace);
+    // Writes the window's row; returns each modality slot's mean routing entropy over the
+    // routing layers (NaN without tokens; empty without routing). Nothing when no step was
+    // recorded since the last call.
+    std::vector<double> log(std::int64_t step, std::int64_t epoch);
     void flush() { writer_->flush(); }
     double last_total_loss() const { return last_total_; }
 
@@ -38,7 +43,7 @@ private:
     std::vector<double> loss_sum_;
     std::vector<std::int64_t> loss_count_;
     double total_sum_ = 0.0, last_total_ = 0.0, lr_ = 0.0;
-    std::vector<double> weights_;
+    std::vector<double> weights_, pace_;
     std::int64_t steps_ = 0;
 };
 

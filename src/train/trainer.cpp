@@ -23,6 +23,7 @@
 #include "train/checkpoint.h"
 #include "train/loss_weighting.h"
 #include "train/losses.h"
+#include "train/pace.h"
 #include "train/run_trace.h"
 #include "train/schedule.h"
 
@@ -59,6 +60,12 @@ struct Session {
     MultitaskModel model{nullptr};
     std::unique_ptr<torch::optim::AdamW> optimizer;
     std::shared_ptr<LossWeightingImpl> weighting;
+    PaceController pace{nullptr};
+    std::shared_ptr<torch::nn::Module> extras;  // weighting + pace, saved in checkpoints
+    std::vector<std::string> pace_groups;       // modality groups ALP paces
+    std::vector<std::int64_t> group_of_slot;
+    std::vector<std::vector<std::size_t>> task_groups;  // pace groups of each task's modalities
+    std::vector<double> multipliers;            // current pace multipliers, one per group
     std::unique_ptr<ResultsDb> db;
     std::int64_t run_id = 0;
     std::filesystem::path run_dir;
@@ -69,6 +76,24 @@ struct Session {
     std::filesystem::path checkpoint_path() const { return run_dir / "checkpoint.pt"; }
     std::filesystem::path best_path() const { return run_dir / "best.pt"; }
 };
+
+// ALP paces modality groups: SM4's expert groups, or else each modality slot.
+void choose_pace_groups(Session& s) {
+    const auto& slots = s.model->slot_names();
+    if (s.config.model.backbone == "sm4") {
+        s.pace_groups = s.model->expert_groups().names;
+        s.group_of_slot = s.model->expert_groups().group_of_slot;
+    } else {
+        s.pace_groups = slots;
+        s.group_of_slot.resize(slots.size());
+        for (std::size_t j = 0; j < slots.size(); ++j) s.group_of_slot[j] = static_cast<std::int64_t>(j);
+    }
+    std::size_t slot = 0;
+    s.task_groups.assign(s.tasks.size(), {});
+    for (std::size_t t = 0; t < s.tasks.size(); ++t)
+        for (std::size_t m = 0; m < s.tasks[t].spec.modalities.size(); ++m, ++slot)
+            s.task_groups[t].push_back(static_cast<std::size_t>(s.group_of_slot[slot]));
+}
 
 void build(Session& s) {
     apply_thread_count(s.config.train.threads);
@@ -83,31 +108,54 @@ void build(Session& s) {
     s.weighting = make_loss_weighting(s.config.train, s.tasks.size(),
                                       s.model->blocks[s.model->blocks->size() - 1]->parameters());
     s.weighting->to(s.device);
+    choose_pace_groups(s);
+    s.pace = PaceController(s.pace_groups.size(), s.config.pace);
+    s.multipliers.assign(s.pace_groups.size(), 1.0);
+    s.extras = std::make_shared<torch::nn::Module>();
+    s.extras->register_module("loss_weighting", s.weighting);
+    s.extras->register_module("pace", s.pace.ptr());
+
+    // Param groups: one per pace group (its learning rate scaled by ALP), the rest of the
+    // model, then the loss weighting's own parameters (no weight decay).
+    const auto by_group = s.model->parameters_by_group(s.group_of_slot, s.pace_groups.size());
+    auto options = [&](double decay) {
+        return std::make_unique<torch::optim::AdamWOptions>(torch::optim::AdamWOptions(s.config.train.lr).weight_decay(decay));
+    };
     std::vector<torch::optim::OptimizerParamGroup> groups;
-    groups.emplace_back(s.model->parameters(),
-                        std::make_unique<torch::optim::AdamWOptions>(
-                            torch::optim::AdamWOptions(s.config.train.lr).weight_decay(s.config.train.weight_decay)));
-    if (!s.weighting->parameters().empty())
-        groups.emplace_back(s.weighting->parameters(),
-                            std::make_unique<torch::optim::AdamWOptions>(torch::optim::AdamWOptions(s.config.train.lr).weight_decay(0)));
-    s.optimizer = std::make_unique<torch::optim::AdamW>(std::move(groups),
-                                                        torch::optim::AdamWOptions(s.config.train.lr));
+    for (const auto& parameters : by_group) groups.emplace_back(parameters, options(s.config.train.weight_decay));
+    if (!s.weighting->parameters().empty()) groups.emplace_back(s.weighting->parameters(), options(0.0));
+    s.optimizer = std::make_unique<torch::optim::AdamW>(std::move(groups), torch::optim::AdamWOptions(s.config.train.lr));
     s.db = std::make_unique<ResultsDb>(s.config.output.database);
     s.state.batch_counters.assign(s.tasks.size(), 0);
 }
 
-void set_learning_rate(torch::optim::Optimizer& optimizer, double lr) {
-    for (auto& group : optimizer.param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
+// Pace groups first (lr scaled by their multiplier when ALP applies to the learning rate), then
+// the rest of the model and the loss weighting at the plain rate.
+void set_learning_rates(Session& s, double lr) {
+    const bool scale = s.config.pace.enabled && s.config.pace.apply != "loss";
+    auto& groups = s.optimizer->param_groups();
+    for (std::size_t i = 0; i < groups.size(); ++i) {
+        const double m = scale && i < s.multipliers.size() ? s.multipliers[i] : 1.0;
+        static_cast<torch::optim::AdamWOptions&>(groups[i].options()).lr(lr * m);
+    }
+}
+
+// A task's pace: the mean multiplier of its modalities' groups (1 unless ALP scales losses).
+double task_pace(const Session& s, std::size_t task) {
+    if (!s.config.pace.enabled || s.config.pace.apply == "lr") return 1.0;
+    double sum = 0.0;
+    for (auto g : s.task_groups[task]) sum += s.multipliers[g];
+    return sum / static_cast<double>(s.task_groups[task].size());
 }
 
 void save_epoch_checkpoint(Session& s, double score, bool best) {
     if (best) save_checkpoint(s.best_path(), s.model, nullptr, nullptr, s.state, s.config_toml);
-    save_checkpoint(s.checkpoint_path(), s.model, s.optimizer.get(), s.weighting.get(), s.state, s.config_toml);
+    save_checkpoint(s.checkpoint_path(), s.model, s.optimizer.get(), s.extras.get(), s.state, s.config_toml);
     s.db->add_checkpoint({s.run_id, s.state.epoch, s.state.global_step, s.checkpoint_path().string(), score, best, ""});
 }
 
 [[noreturn]] void stop_interrupted(Session& s) {
-    save_checkpoint(s.checkpoint_path(), s.model, s.optimizer.get(), s.weighting.get(), s.state, s.config_toml);
+    save_checkpoint(s.checkpoint_path(), s.model, s.optimizer.get(), s.extras.get(), s.state, s.config_toml);
     s.trace->flush();
     const std::string message = fmt::format("interrupted at step {} (epoch {}); resume with `sm4 train --resume {}`",
                                             s.state.global_step, s.state.epoch + 1, s.run_id);
@@ -126,11 +174,27 @@ void save_epoch_checkpoint(Session& s, double score, bool best) {
     throw TrainingError(message);
 }
 
+// Writes the window's trace row and feeds its routing entropy to ALP.
+void log_window(Session& s) {
+    const std::vector<double> slot_entropy = s.trace->log(s.state.global_step, s.state.epoch);
+    if (!s.config.pace.enabled || slot_entropy.empty()) return;
+    std::vector<double> sum(s.pace_groups.size(), 0.0), count(s.pace_groups.size(), 0.0);
+    for (std::size_t j = 0; j < slot_entropy.size(); ++j) {
+        if (std::isnan(slot_entropy[j])) continue;
+        sum[static_cast<std::size_t>(s.group_of_slot[j])] += slot_entropy[j];
+        count[static_cast<std::size_t>(s.group_of_slot[j])] += 1.0;
+    }
+    std::vector<double> entropy(sum.size());
+    for (std::size_t g = 0; g < sum.size(); ++g) entropy[g] = count[g] > 0 ? sum[g] / count[g] : std::nan("");
+    s.pace->update(entropy);
+    s.multipliers = s.pace->multipliers();
+}
+
 // One optimisation step over the batches of the step's tasks.
 void train_step(Session& s, BatchSampler& sampler, RunTrace& trace) {
     const std::int64_t total_steps = s.steps_per_epoch * s.config.train.epochs;
     const double lr = learning_rate(s.config.train, s.state.global_step, total_steps, s.state.epoch);
-    set_learning_rate(*s.optimizer, lr);
+    set_learning_rates(s, lr);
     s.optimizer->zero_grad();
     at::Tensor aux = at::zeros({}, at::TensorOptions().device(s.device));
     std::vector<at::Tensor> losses(s.tasks.size());
@@ -143,7 +207,7 @@ void train_step(Session& s, BatchSampler& sampler, RunTrace& trace) {
         const at::Tensor loss = task_loss(s.tasks[t].spec.type, out.outputs, labels.to(s.device));
         task_losses[t] = loss.item<double>();
         if (!std::isfinite(task_losses[t])) stop_diverged(s, s.tasks[t].spec.name, task_losses[t]);
-        losses[t] = loss;
+        losses[t] = loss * task_pace(s, t);
         aux = aux + out.aux_loss;
     }
     const at::Tensor total = s.weighting->combine(losses) + aux;
@@ -154,8 +218,8 @@ void train_step(Session& s, BatchSampler& sampler, RunTrace& trace) {
     s.weighting->record(task_losses);
     ++s.state.global_step;
     ++s.state.step_in_epoch;
-    trace.record_step(task_losses, total.item<double>(), lr, s.weighting->weights());
-    if (s.state.global_step % s.config.train.log_every == 0) trace.log(s.state.global_step, s.state.epoch);
+    trace.record_step(task_losses, total.item<double>(), lr, s.weighting->weights(), s.multipliers);
+    if (s.state.global_step % s.config.train.log_every == 0) log_window(s);
 }
 
 void run_epoch(Session& s, BatchSampler& sampler) {
@@ -168,7 +232,7 @@ void run_epoch(Session& s, BatchSampler& sampler) {
         progress.advance();
     }
     progress.finish();
-    s.trace->log(s.state.global_step, s.state.epoch);  // the epoch's last partial window
+    log_window(s);  // the epoch's last partial window
     s.weighting->end_epoch();
 
     const auto val = evaluate(s.model, s.tasks, "val", s.config.eval.batch_size, s.device);
@@ -222,7 +286,8 @@ void resume_run(Session& s, std::int64_t run_id, const std::string& database) {
         throw UsageError(fmt::format("run {} has no checkpoint to resume from ({} is missing): it stopped before its "
                                      "first epoch ended; start a new run",
                                      run_id, s.checkpoint_path().string()));
-    load_checkpoint(s.checkpoint_path(), s.model, s.optimizer.get(), s.weighting.get(), &s.state, s.device);
+    load_checkpoint(s.checkpoint_path(), s.model, s.optimizer.get(), s.extras.get(), &s.state, s.device);
+    s.multipliers = s.pace->multipliers();
     s.db->delete_after_step(run_id, s.state.global_step);
     s.db->set_status(run_id, kRunRunning);
 }
@@ -253,7 +318,7 @@ TrainResult train_model(const TrainRequest& request) {
     s.steps_per_epoch = s.config.train.steps_per_epoch > 0 ? s.config.train.steps_per_epoch : sampler.default_steps_per_epoch();
     std::vector<std::string> task_names;
     for (const auto& t : s.tasks) task_names.push_back(t.spec.name);
-    s.trace = std::make_unique<RunTrace>(s.run_dir / "trace.h5", s.model, task_names, *s.db, s.run_id,
+    s.trace = std::make_unique<RunTrace>(s.run_dir / "trace.h5", s.model, task_names, s.pace_groups, *s.db, s.run_id,
                                          request.resume_run ? std::optional<std::int64_t>(s.state.global_step) : std::nullopt);
 
     TrainResult result;
