@@ -48,7 +48,7 @@ at::Tensor Sm4MoeImpl::forward(const at::Tensor& x, const at::Tensor& slot_of_to
         const double share = static_cast<double>(n * k) / static_cast<double>(own + groups_.shared);
         for (std::int64_t e = 0; e < own; ++e) expected[static_cast<std::size_t>(groups_.offset(g) + e)] += share;
         for (std::int64_t e = 0; e < groups_.shared; ++e) expected[static_cast<std::size_t>(groups_.shared_offset() + e)] += share;
-        if (is_training()) {
+        if (is_training() && own + groups_.shared > 1) {  // a single expert makes no routing decision
             const torch::NoGradGuard no_grad;
             stats.add_entropy(r.probabilities, slot_of_token.to(x.device()).index_select(0, members));
         }

@@ -30,12 +30,20 @@ void PaceControllerImpl::update(const std::vector<double>& entropy) {
 }
 
 std::vector<double> PaceControllerImpl::multipliers() const {
+    // Only groups with a routing signal (two windows seen) are paced; the rest keep 1 (a group
+    // of one expert, for instance, makes no routing decision at all).
     const auto groups = static_cast<std::size_t>(rate.size(0));
     std::vector<double> p(groups, 1.0);
-    if (groups == 0 || seen.min().item<std::int64_t>() < 2) return p;
-    const double mean = rate.mean().item<double>();
-    if (!(mean > 0)) return p;
+    std::vector<std::size_t> paced;
+    double sum = 0.0;
     for (std::size_t j = 0; j < groups; ++j) {
+        if (seen[static_cast<std::int64_t>(j)].item<std::int64_t>() < 2) continue;
+        paced.push_back(j);
+        sum += rate[static_cast<std::int64_t>(j)].item<double>();
+    }
+    if (paced.size() < 2 || !(sum > 0)) return p;
+    const double mean = sum / static_cast<double>(paced.size());
+    for (auto j : paced) {
         const double relative = rate[static_cast<std::int64_t>(j)].item<double>() / mean;
         p[j] = std::clamp(std::pow(relative, config_.gain), config_.min, config_.max);
     }

@@ -2,8 +2,9 @@
 // has settled and speeds up one whose routing is still moving, so the modalities converge
 // together. The signal is the group's routing entropy (normalised, averaged over layers); its
 // exponential moving average m_j and the moving average v_j of |m_j(t) - m_j(t-1)| (how fast the
-// routing still changes) give p_j = clamp((v_j / mean_k v_k)^gain, min, max). Until two updates
-// have been seen every p_j is 1. See the README ("Adaptive learning pace").
+// routing still changes) give p_j = clamp((v_j / mean_k v_k)^gain, min, max), the mean taken
+// over the groups with a signal (two windows seen); the others, and every group until two
+// groups have a signal, keep 1. See the README ("Adaptive learning pace").
 #pragma once
 
 #include <torch/nn/module.h>

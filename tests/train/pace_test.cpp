@@ -66,6 +66,17 @@ TEST_CASE("pace: multipliers stay within their bounds and a group without tokens
     CHECK(pace->average[1].item<double>() == before);
 }
 
+TEST_CASE("pace: a group without a routing signal keeps 1 and does not skew the others", "[train][pace]") {
+    PaceController pace(3, settings());
+    const double nan = std::nan("");
+    pace->update({0.9, 0.9, nan});  // group 2 has a single expert: never any entropy
+    pace->update({0.5, 0.8, nan});
+    const auto p = pace->multipliers();
+    CHECK(p[0] == Approx(1.6));
+    CHECK(p[1] == Approx(0.5));
+    CHECK(p[2] == 1.0);
+}
+
 TEST_CASE("pace: ALP runs with the sm4 backbone and logs bounded multipliers; off, they stay 1", "[train][pace]") {
     SmallExperiment experiment;
     const auto on = train_model({experiment.config({"model.backbone=sm4", "pace.enabled=true", "train.epochs=2"}), "", std::nullopt});
