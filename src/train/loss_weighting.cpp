@@ -41,15 +41,18 @@ at::Tensor gradnorm_loss(const at::Tensor& weights, const at::Tensor& grad_norms
 
 namespace {
 
+// sum_t w_t * L_t over the tasks drawn this step.
+at::Tensor weighted_sum(const std::vector<at::Tensor>& losses, const std::vector<double>& weights) {
+    at::Tensor total;
+    for (std::size_t t = 0; t < losses.size(); ++t)
+        if (losses[t].defined()) total = total.defined() ? total + weights[t] * losses[t] : weights[t] * losses[t];
+    return total;
+}
+
 class FixedWeighting : public LossWeightingImpl {
 public:
     explicit FixedWeighting(std::vector<double> w) : weights_(std::move(w)) {}
-    at::Tensor combine(const std::vector<at::Tensor>& losses) override {
-        at::Tensor total;
-        for (std::size_t t = 0; t < losses.size(); ++t)
-            if (losses[t].defined()) total = total.defined() ? total + weights_[t] * losses[t] : weights_[t] * losses[t];
-        return total;
-    }
+    at::Tensor combine(const std::vector<at::Tensor>& losses) override { return weighted_sum(losses, weights_); }
     std::vector<double> weights() const override { return weights_; }
 
 private:
@@ -78,13 +81,7 @@ public:
         sums = register_buffer("sums", at::zeros({static_cast<std::int64_t>(tasks)}, at::kDouble));
         counts = register_buffer("counts", at::zeros({static_cast<std::int64_t>(tasks)}, at::kDouble));
     }
-    at::Tensor combine(const std::vector<at::Tensor>& losses) override {
-        const auto w = weights();
-        at::Tensor total;
-        for (std::size_t t = 0; t < losses.size(); ++t)
-            if (losses[t].defined()) total = total.defined() ? total + w[t] * losses[t] : w[t] * losses[t];
-        return total;
-    }
+    at::Tensor combine(const std::vector<at::Tensor>& losses) override { return weighted_sum(losses, weights()); }
     void record(const std::vector<double>& losses) override {
         for (std::size_t t = 0; t < losses.size(); ++t) {
             if (std::isnan(losses[t])) continue;
