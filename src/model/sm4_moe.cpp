@@ -20,6 +20,9 @@ Sm4MoeImpl::Sm4MoeImpl(const MoeSettings& settings, ExpertGroups groups, std::in
     if (groups_.shared > 0)
         banks.push_back(register_module("shared_experts", ExpertBank(groups_.shared, settings.d_model, settings.hidden)));
     stats.reset(slots, groups_.total());
+    for (std::size_t g = 0; g < groups_.size(); ++g)
+        for (std::int64_t e = 0; e < groups_.experts[g]; ++e) owner_.emplace_back(g, e);
+    for (std::int64_t e = 0; e < groups_.shared; ++e) owner_.emplace_back(groups_.size(), e);
 }
 
 at::Tensor Sm4MoeImpl::forward(const at::Tensor& x, const at::Tensor& slot_of_token) {
@@ -70,15 +73,7 @@ at::Tensor Sm4MoeImpl::forward(const at::Tensor& x, const at::Tensor& slot_of_to
     for (std::int64_t e = 0; e < total; ++e) {
         const std::int64_t rows = last_plan.counts[static_cast<std::size_t>(e)];
         if (rows == 0) continue;
-        std::size_t bank = groups_.size();  // shared
-        std::int64_t local = e - groups_.shared_offset();
-        for (std::size_t g = 0; g < groups_.size(); ++g) {
-            if (e >= groups_.offset(g) && e < groups_.offset(g) + groups_.experts[g]) {
-                bank = g;
-                local = e - groups_.offset(g);
-                break;
-            }
-        }
+        const auto [bank, local] = owner_[static_cast<std::size_t>(e)];
         outputs.push_back(banks[bank]->expert(local, routed.narrow(0, start, rows)));
         start += rows;
     }

@@ -28,6 +28,7 @@ private:
     MoeSettings settings_;
     ExpertGroups groups_;
     at::Tensor group_of_slot_;          // [slots] int64
+    std::vector<std::pair<std::size_t, std::int64_t>> owner_;  // per global expert: (bank, index in bank)
 };
 TORCH_MODULE(Sm4Moe);
 
