@@ -93,6 +93,20 @@ struct PaceConfig {
     double max = 2.0;
 };
 
+// SM4's adaptive expert allocation: before main training, a probe trains the sm4 model once per
+// candidate count (every group with that many experts, the groups learning side by side), scores
+// each group by the train and validation losses of the tasks that use it, and picks each
+// group's count by `rule`. Runs only for backbone "sm4" with model.group_experts empty.
+struct AeaConfig {
+    bool enabled = false;
+    std::vector<std::int64_t> candidates = {1, 2, 4, 8};  // expert counts tried per group
+    std::int64_t budget = 0;            // most experts per layer over all groups; 0: no limit
+    std::int64_t probe_steps = 0;       // steps per candidate; 0: one epoch shared by the candidates
+    std::int64_t probe_train_examples = 2048;  // train examples per task scored after each probe
+    std::string rule = "within_tolerance";  // "within_tolerance", "lowest_val" or "lowest_gap"
+    double tolerance = 0.05;            // relative: val loss <= best * (1 + tolerance)
+};
+
 struct EvalConfig {
     std::string split = "test";
     std::int64_t batch_size = 512;
@@ -110,6 +124,7 @@ struct Config {
     ModelConfig model;
     TrainConfig train;
     PaceConfig pace;
+    AeaConfig aea;
     EvalConfig eval;
     OutputConfig output;
 };

@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <type_traits>
+#include <variant>
+
 #include "core/errors.h"
 
 namespace sm4 {
@@ -45,7 +48,17 @@ Check in_range(double lo, double hi) {
 
 Check non_empty_list() {
     return [](const ConfigValue& v) -> std::optional<std::string> {
-        if (std::get<std::vector<std::string>>(v).empty()) return "a non-empty list";
+        const bool empty = std::visit(
+            [](const auto& value) {
+                if constexpr (std::is_same_v<std::decay_t<decltype(value)>, std::vector<std::string>> ||
+                              std::is_same_v<std::decay_t<decltype(value)>, std::vector<std::int64_t>> ||
+                              std::is_same_v<std::decay_t<decltype(value)>, std::vector<double>>)
+                    return value.empty();
+                else
+                    return false;
+            },
+            v);
+        if (empty) return "a non-empty list";
         return std::nullopt;
     };
 }
@@ -56,6 +69,7 @@ ModelConfig& model(Config& c) { return c.model; }
 TrainConfig& train(Config& c) { return c.train; }
 EvalConfig& eval(Config& c) { return c.eval; }
 PaceConfig& pace(Config& c) { return c.pace; }
+AeaConfig& aea(Config& c) { return c.aea; }
 OutputConfig& output(Config& c) { return c.output; }
 
 Check one_of(std::vector<std::string> allowed) {
@@ -194,6 +208,25 @@ std::vector<ConfigField> make_fields() {
         field("pace.min", pace, &PaceConfig::min, "Lowest multiplier", in_range(0.01, 1)),
         field("pace.max", pace, &PaceConfig::max, "Highest multiplier", in_range(1, 100)),
 
+        field("aea.enabled", aea, &AeaConfig::enabled,
+              "Adaptive expert allocation (sm4 backbone, model.group_experts empty): probe expert counts per "
+              "modality group before training"),
+        field("aea.candidates", aea, &AeaConfig::candidates, "Expert counts the probe tries for every group",
+              non_empty_list()),
+        field("aea.budget", aea, &AeaConfig::budget,
+              "Most experts per layer over all groups; 0 = no limit (over it, the largest groups step down)",
+              in_range(0, 1e6)),
+        field("aea.probe_steps", aea, &AeaConfig::probe_steps,
+              "Training steps per candidate; 0 = one epoch's steps shared by the candidates", in_range(0, 1e9)),
+        field("aea.probe_train_examples", aea, &AeaConfig::probe_train_examples,
+              "Train examples per task scored for the probe's train loss", in_range(1, 1e9)),
+        field("aea.rule", aea, &AeaConfig::rule,
+              "within_tolerance: smallest count whose val loss is within aea.tolerance of the best; lowest_val; "
+              "lowest_gap: smallest val-train gap among those within tolerance",
+              one_of({"within_tolerance", "lowest_val", "lowest_gap"})),
+        field("aea.tolerance", aea, &AeaConfig::tolerance, "Relative tolerance on the best validation loss",
+              in_range(0, 10)),
+
         field("eval.split", eval, &EvalConfig::split, "Split sm4 eval scores", one_of({"train", "val", "test"})),
         field("eval.batch_size", eval, &EvalConfig::batch_size, "Examples per evaluation batch", in_range(1, 1e6)),
 
@@ -245,6 +278,8 @@ void validate_config(const Config& c) {
     if (!c.train.task_weights.empty() && c.train.task_weights.size() != c.data.tasks.size())
         throw ConfigError(fmt::format("train.task_weights has {} weights for the {} tasks of data.tasks",
                                       c.train.task_weights.size(), c.data.tasks.size()));
+    for (auto n : c.aea.candidates)
+        if (n < 1) throw ConfigError(fmt::format("aea.candidates: every candidate needs at least 1 expert, found {}", n));
     const auto& d = c.preprocess.digits_av;
     require_ordered(d.rate_min, d.rate_max, "preprocess.digits_av.rate_min", "preprocess.digits_av.rate_max");
     require_ordered(d.pitch_min, d.pitch_max, "preprocess.digits_av.pitch_min", "preprocess.digits_av.pitch_max");

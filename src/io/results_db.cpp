@@ -56,6 +56,25 @@ CREATE TABLE checkpoints (
 -- Without it, deleting a run scans every checkpoint to cascade.
 CREATE INDEX checkpoints_by_run ON checkpoints (run_id);
 )sql",
+    // 1 -> 2: sweeps (which sweep and variant a run belongs to, and the hash of its resolved
+    // config, so a re-run sweep finds its finished runs) and SM4's adaptive expert allocation.
+    R"sql(
+ALTER TABLE runs ADD COLUMN sweep TEXT NOT NULL DEFAULT '';
+ALTER TABLE runs ADD COLUMN variant TEXT NOT NULL DEFAULT '';
+ALTER TABLE runs ADD COLUMN config_hash TEXT NOT NULL DEFAULT '';
+CREATE INDEX runs_by_config_hash ON runs (config_hash);
+CREATE TABLE allocations (
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    modality TEXT NOT NULL,
+    candidate INTEGER NOT NULL,
+    train_loss REAL NOT NULL,
+    val_loss REAL NOT NULL,
+    gap REAL NOT NULL,
+    chosen INTEGER NOT NULL,
+    probe_seconds REAL NOT NULL
+);
+CREATE INDEX allocations_by_run ON allocations (run_id);
+)sql",
 };
 static_assert(std::size(kMigrations) == ResultsDb::kSchemaVersion, "one migration step per schema version");
 
@@ -64,7 +83,7 @@ static_assert(std::size(kMigrations) == ResultsDb::kSchemaVersion, "one migratio
 
 constexpr const char* kRunColumns =
     "id, name, experiment, status, created_at, finished_at, config_toml, seed, git_revision, build_info, host, "
-    "message";
+    "message, sweep, variant, config_hash";
 
 int stored_version(sqlite3* db, const std::filesystem::path& path) {
     Statement exists(db, path, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'");
@@ -112,6 +131,9 @@ RunRecord read_run(const Statement& row) {
     run.build_info = row.text(9);
     run.host = row.text(10);
     run.message = row.text(11);
+    run.sweep = row.text(12);
+    run.variant = row.text(13);
+    run.config_hash = row.text(14);
     return run;
 }
 
@@ -144,9 +166,11 @@ int ResultsDb::schema_version() const { return stored_version(db_, path_); }
 std::int64_t ResultsDb::create_run(const NewRun& run) {
     Statement insert(db_, path_,
                      "INSERT INTO runs (name, experiment, status, created_at, config_toml, seed, git_revision, "
-                     "build_info, host) VALUES (?1, ?2, 'running', " SM4_NOW_UTC ", ?3, ?4, ?5, ?6, ?7)");
+                     "build_info, host, sweep, variant, config_hash) "
+                     "VALUES (?1, ?2, 'running', " SM4_NOW_UTC ", ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
     insert.bind(1, run.name).bind(2, run.experiment).bind(3, run.config_toml).bind(4, run.seed);
-    insert.bind(5, run.git_revision).bind(6, run.build_info).bind(7, run.host).run();
+    insert.bind(5, run.git_revision).bind(6, run.build_info).bind(7, run.host);
+    insert.bind(8, run.sweep).bind(9, run.variant).bind(10, run.config_hash).run();
     return sqlite3_last_insert_rowid(db_);
 }
 
@@ -229,6 +253,32 @@ std::vector<CheckpointRecord> ResultsDb::checkpoints(std::int64_t run_id) const 
         checkpoints.push_back({select.int64(0), select.int64(1), select.int64(2), select.text(3), select.real(4),
                                select.int64(5) != 0, select.text(6)});
     return checkpoints;
+}
+
+void ResultsDb::add_allocations(const std::vector<AllocationRecord>& rows) {
+    if (rows.empty()) return;
+    sqlite::Transaction transaction(db_, path_);
+    Statement insert(db_, path_,
+                     "INSERT INTO allocations (run_id, modality, candidate, train_loss, val_loss, gap, chosen, "
+                     "probe_seconds) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+    for (const auto& a : rows) {
+        insert.bind(1, a.run_id).bind(2, a.modality).bind(3, a.candidate).bind(4, a.train_loss);
+        insert.bind(5, a.val_loss).bind(6, a.gap).bind(7, std::int64_t{a.chosen ? 1 : 0}).bind(8, a.probe_seconds).run();
+        insert.reset();
+    }
+    transaction.commit();
+}
+
+std::vector<AllocationRecord> ResultsDb::allocations(std::int64_t run_id) const {
+    Statement select(db_, path_,
+                     "SELECT run_id, modality, candidate, train_loss, val_loss, gap, chosen, probe_seconds "
+                     "FROM allocations WHERE run_id = ?1 ORDER BY rowid");
+    select.bind(1, run_id);
+    std::vector<AllocationRecord> rows;
+    while (select.step())
+        rows.push_back({select.int64(0), select.text(1), select.int64(2), select.real(3), select.real(4),
+                        select.real(5), select.int64(6) != 0, select.real(7)});
+    return rows;
 }
 
 }  // namespace sm4

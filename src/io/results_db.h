@@ -28,6 +28,9 @@ struct NewRun {
     std::string git_revision;
     std::string build_info;
     std::string host;
+    std::string sweep;         // the sweep that made it ("" for a plain `sm4 train`)
+    std::string variant;       // its named variant within the sweep
+    std::string config_hash;   // stable hash of the resolved config ("" when not computed)
 };
 
 struct RunRecord {
@@ -38,6 +41,7 @@ struct RunRecord {
     std::int64_t seed = 0;
     std::string git_revision, build_info, host;
     std::string message;                  // why a run failed or was interrupted
+    std::string sweep, variant, config_hash;
 };
 
 struct MetricRecord {
@@ -61,6 +65,19 @@ struct CheckpointRecord {
     std::string created_at;    // filled by the database
 };
 
+// One probe of SM4's adaptive expert allocation: a modality group trained with `candidate`
+// experts for the probe's steps, its losses, and whether the rule chose it.
+struct AllocationRecord {
+    std::int64_t run_id = 0;
+    std::string modality;      // the expert group: a slot "task/modality", or a modality kind
+    std::int64_t candidate = 0;
+    double train_loss = 0.0;
+    double val_loss = 0.0;
+    double gap = 0.0;          // val_loss - train_loss
+    bool chosen = false;
+    double probe_seconds = 0.0;  // wall time of the probe that trained this candidate
+};
+
 struct QueryResult {
     std::vector<std::string> columns;
     std::vector<std::vector<std::string>> rows;  // NULL as "NULL"
@@ -68,7 +85,7 @@ struct QueryResult {
 
 class ResultsDb {
 public:
-    static constexpr int kSchemaVersion = 1;
+    static constexpr int kSchemaVersion = 2;
 
     // Opens or creates the database (and its folder), enables WAL, foreign keys and a busy
     // timeout, and migrates an older schema to kSchemaVersion in one transaction. Throws IoError
@@ -96,6 +113,8 @@ public:
     std::vector<MetricRecord> metrics(std::int64_t run_id, const std::string& split = "",
                                       const std::string& source = "") const;
     std::vector<CheckpointRecord> checkpoints(std::int64_t run_id) const;
+    void add_allocations(const std::vector<AllocationRecord>& rows);  // one transaction
+    std::vector<AllocationRecord> allocations(std::int64_t run_id) const;
 
     // Runs one read-only SQL statement (through a read-only connection) for `sm4 runs query`.
     // Throws UsageError with SQLite's message for bad SQL or an attempt to write.
@@ -105,5 +124,18 @@ private:
     std::filesystem::path path_;
     sqlite3* db_ = nullptr;
 };
+
+// What merge_results copied.
+struct MergeCounts {
+    std::int64_t runs = 0, metrics = 0, checkpoints = 0, allocations = 0;
+};
+
+// `sm4 runs merge`: copies every run of each input database, input by input and in id order,
+// into `output` (created when missing, else appended to), one transaction per input. Runs get
+// new ids there and their metrics, checkpoints and allocations follow them; paths
+// (checkpoints.path) are kept as they are, so run folders stay where they were. Inputs are only
+// read. IoError naming the file when an input is missing, is not a results database or is newer
+// than this sm4; UsageError when an input is the output.
+MergeCounts merge_results(const std::vector<std::filesystem::path>& inputs, const std::filesystem::path& output);
 
 }  // namespace sm4

@@ -6,6 +6,8 @@
 #include <torch/nn/module.h>
 #include <torch/nn/modules/linear.h>
 
+#include "model/expert_groups.h"
+#include "model/grouped_router.h"
 #include "model/routing.h"
 
 namespace sm4 {
@@ -24,21 +26,29 @@ TORCH_MODULE(MultiHeadAttention);
 
 class MixtureOfHeadsImpl : public torch::nn::Module {
 public:
-    // Head experts of width d_model / heads; top_k of them per token.
-    MixtureOfHeadsImpl(std::int64_t d_model, std::int64_t heads, std::int64_t experts, std::int64_t top_k,
-                       bool noisy, std::int64_t slots);
+    // Head experts of width d_model / heads; top_k of them per token. `groups` (no shared
+    // experts) says which slots route to which experts: single_group() for one shared router,
+    // SM4's modality groups for one router per group.
+    MixtureOfHeadsImpl(std::int64_t d_model, std::int64_t heads, const ExpertGroups& groups, std::int64_t top_k,
+                       bool noisy);
     // x [batch, tokens, d_model]; slot_of_token [batch * tokens].
     at::Tensor forward(const at::Tensor& x, const at::Tensor& slot_of_token);
 
-    TopKRouter router{nullptr};
+    // Global head expert e's projections, [d_model, head_dim] and [head_dim, d_model].
+    at::Tensor query_weight(std::int64_t e) const;
+    at::Tensor output_weight(std::int64_t e) const;
+
+    GroupedRouter router{nullptr};
     torch::nn::Linear kv{nullptr};
-    at::Tensor w_query;   // [experts, d_model, head_dim]
-    at::Tensor w_output;  // [experts, head_dim, d_model]
+    std::vector<at::Tensor> w_query;   // per group: [experts of the group, d_model, head_dim]
+    std::vector<at::Tensor> w_output;  // per group: [experts of the group, head_dim, d_model]
     RoutingAccumulator stats;
     at::Tensor aux_loss, z_loss;
+    DispatchPlan last_plan;            // the last forward's dispatch (for inspection and tests)
 
 private:
-    std::int64_t head_dim_, experts_, top_k_;
+    std::int64_t head_dim_, experts_;
+    std::vector<std::pair<std::size_t, std::int64_t>> owner_;  // per global expert: (group, index in group)
 };
 TORCH_MODULE(MixtureOfHeads);
 

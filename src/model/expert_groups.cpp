@@ -38,12 +38,30 @@ ExpertGroups make_expert_groups(const std::vector<TaskSpec>& tasks, const ModelC
         g.experts = config.group_experts;
         return g;
     }
-    if (config.num_experts < groups)
-        throw ConfigError(fmt::format("model.num_experts ({}) is smaller than the {} expert groups ({}); every group "
-                                      "needs at least one expert",
-                                      config.num_experts, groups, fmt::join(g.names, ", ")));
-    for (std::int64_t i = 0; i < groups; ++i)
-        g.experts.push_back(config.num_experts / groups + (i < config.num_experts % groups ? 1 : 0));
+    const std::int64_t shared = g.shared;
+    g = split_evenly(g, config.num_experts, "model.num_experts");
+    g.shared = shared;
+    return g;
+}
+
+ExpertGroups single_group(std::int64_t slots, std::int64_t experts) {
+    ExpertGroups g;
+    g.names = {"all"};
+    g.group_of_slot.assign(static_cast<std::size_t>(slots), 0);
+    g.experts = {experts};
+    return g;
+}
+
+ExpertGroups split_evenly(const ExpertGroups& groups, std::int64_t experts, const std::string& key) {
+    const auto n = static_cast<std::int64_t>(groups.names.size());
+    if (experts < n)
+        throw ConfigError(fmt::format("{} ({}) is smaller than the {} expert groups ({}); every group needs at least "
+                                      "one expert",
+                                      key, experts, n, fmt::join(groups.names, ", ")));
+    ExpertGroups g;
+    g.names = groups.names;
+    g.group_of_slot = groups.group_of_slot;
+    for (std::int64_t i = 0; i < n; ++i) g.experts.push_back(experts / n + (i < experts % n ? 1 : 0));
     return g;
 }
 

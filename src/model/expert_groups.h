@@ -28,4 +28,12 @@ struct ExpertGroups {
 // (earlier groups take the remainder). ConfigError names the key when the sizes do not fit.
 ExpertGroups make_expert_groups(const std::vector<TaskSpec>& tasks, const ModelConfig& config);
 
+// One group holding every slot: the shared router of vanilla SMoE.
+ExpertGroups single_group(std::int64_t slots, std::int64_t experts);
+
+// The grouping of `groups` with `experts` split as evenly as possible (earlier groups take the
+// remainder) and no shared experts; ConfigError naming `key` when there are fewer experts than
+// groups. SM4's attention-head experts are grouped this way.
+ExpertGroups split_evenly(const ExpertGroups& groups, std::int64_t experts, const std::string& key);
+
 }  // namespace sm4

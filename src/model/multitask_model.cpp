@@ -6,12 +6,13 @@
 
 namespace sm4 {
 
-BlockImpl::BlockImpl(const ModelConfig& c, bool sparse_ffn, std::int64_t slots, const ExpertGroups* groups) {
+BlockImpl::BlockImpl(const ModelConfig& c, bool sparse_ffn, std::int64_t slots, const ExpertGroups* groups,
+                     const ExpertGroups& head_groups) {
     norm1 = register_module("norm1", torch::nn::LayerNorm(torch::nn::LayerNormOptions({c.d_model})));
     norm2 = register_module("norm2", torch::nn::LayerNorm(torch::nn::LayerNormOptions({c.d_model})));
     if (c.attention_experts > 0) {
-        head_experts = register_module("head_experts", MixtureOfHeads(c.d_model, c.heads, c.attention_experts,
-                                                                      c.attention_top_k, c.noisy_gating, slots));
+        head_experts = register_module("head_experts",
+                                       MixtureOfHeads(c.d_model, c.heads, head_groups, c.attention_top_k, c.noisy_gating));
     } else {
         attention = register_module("attention", MultiHeadAttention(c.d_model, c.heads));
     }
@@ -65,10 +66,13 @@ MultitaskModelImpl::MultitaskModelImpl(const ModelConfig& config, std::vector<Ta
     }
     const auto slots = static_cast<std::int64_t>(slot_names_.size());
     if (config.backbone == "sm4") groups_ = make_expert_groups(tasks_, config);
+    if (config.attention_experts > 0)
+        head_groups_ = config.backbone == "sm4" ? split_evenly(groups_, config.attention_experts, "model.attention_experts")
+                                                : single_group(slots, config.attention_experts);
     blocks = register_module("blocks", torch::nn::ModuleList());
     for (std::int64_t i = 0; i < config.layers; ++i) {
         const bool sparse = config.backbone != "dense" && (i + 1) % config.moe_every == 0;
-        blocks->push_back(Block(config, sparse, slots, config.backbone == "sm4" ? &groups_ : nullptr));
+        blocks->push_back(Block(config, sparse, slots, config.backbone == "sm4" ? &groups_ : nullptr, head_groups_));
     }
     final_norm = register_module("final_norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({config.d_model})));
     for (std::size_t t = 0; t < tasks_.size(); ++t)
@@ -143,10 +147,19 @@ std::vector<std::vector<at::Tensor>> MultitaskModelImpl::parameters_by_group(con
         take(static_cast<std::size_t>(group_of_slot[slot]), tokenizers[slot]->parameters());
     for (std::size_t i = 0; i < blocks->size(); ++i) {
         const auto block = blocks->ptr<BlockImpl>(i);
-        if (!block->sm4_moe || block->sm4_moe->groups().size() != groups) continue;
-        for (std::size_t g = 0; g < groups; ++g) {
-            take(g, block->sm4_moe->routers[g]->parameters());
-            take(g, block->sm4_moe->banks[g]->parameters());
+        const auto& moe = block->sm4_moe;
+        if (moe && moe->groups().size() == groups) {
+            for (std::size_t g = 0; g < groups; ++g) {
+                take(g, moe->router->routers[g]->parameters());
+                take(g, moe->banks[g]->parameters());
+            }
+        }
+        const auto& heads = block->head_experts;
+        if (heads && heads->router->groups().size() == groups) {
+            for (std::size_t g = 0; g < groups; ++g) {
+                take(g, heads->router->routers[g]->parameters());
+                take(g, {heads->w_query[g], heads->w_output[g]});
+            }
         }
     }
     for (const auto& p : parameters())

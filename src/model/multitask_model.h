@@ -24,8 +24,10 @@ namespace sm4 {
 
 class BlockImpl : public torch::nn::Module {
 public:
-    // groups: the sm4 expert groups when the feed-forward is an SM4 MoE, else null.
-    BlockImpl(const ModelConfig& config, bool sparse_ffn, std::int64_t slots, const ExpertGroups* groups);
+    // groups: the sm4 expert groups when the feed-forward is an SM4 MoE, else null;
+    // head_groups: the routing groups of the attention-head experts (when attention_experts > 0).
+    BlockImpl(const ModelConfig& config, bool sparse_ffn, std::int64_t slots, const ExpertGroups* groups,
+              const ExpertGroups& head_groups);
     at::Tensor forward(const at::Tensor& x, const at::Tensor& slot_of_token);  // [batch, tokens, d_model]
     // The block's weighted auxiliary loss from its last forward (0 for a dense block).
     at::Tensor aux_loss(double balance_weight, double z_weight) const;
@@ -76,6 +78,7 @@ private:
     std::vector<std::string> slot_names_;
     std::vector<std::vector<std::int64_t>> task_slots_;  // slot indices of each task's modalities
     ExpertGroups groups_;
+    ExpertGroups head_groups_;  // attention-head experts: SM4's groups split evenly, or one group
 };
 TORCH_MODULE(MultitaskModel);
 

@@ -7,6 +7,7 @@
 #include <torch/nn/module.h>
 
 #include "model/expert_groups.h"
+#include "model/grouped_router.h"
 #include "model/moe_feed_forward.h"
 
 namespace sm4 {
@@ -17,8 +18,8 @@ public:
     // x [tokens, d_model]; slot_of_token [tokens].
     at::Tensor forward(const at::Tensor& x, const at::Tensor& slot_of_token);
 
-    const ExpertGroups& groups() const { return groups_; }
-    std::vector<TopKRouter> routers;    // one per group, over its experts then the shared ones
+    const ExpertGroups& groups() const { return router->groups(); }
+    GroupedRouter router{nullptr};      // one router per group
     std::vector<ExpertBank> banks;      // one per group, then the shared bank (if any)
     RoutingAccumulator stats;
     at::Tensor aux_loss, z_loss;        // sums over the groups' routers
@@ -26,8 +27,6 @@ public:
 
 private:
     MoeSettings settings_;
-    ExpertGroups groups_;
-    at::Tensor group_of_slot_;          // [slots] int64
     std::vector<std::pair<std::size_t, std::int64_t>> owner_;  // per global expert: (bank, index in bank)
 };
 TORCH_MODULE(Sm4Moe);

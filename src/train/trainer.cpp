@@ -3,6 +3,7 @@
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <torch/cuda.h>
 #include <torch/nn/utils/clip_grad.h>
 #include <torch/optim/adamw.h>
@@ -19,6 +20,7 @@
 #include "io/run_summary.h"
 #include "platform/build_info.h"
 #include "platform/threads.h"
+#include "train/allocation_probe.h"
 #include "train/batch_sampler.h"
 #include "train/checkpoint.h"
 #include "train/loss_weighting.h"
@@ -72,6 +74,7 @@ struct Session {
     std::unique_ptr<RunTrace> trace;
     TrainingState state;
     std::int64_t steps_per_epoch = 0;
+    double probe_seconds = 0.0;                 // AEA's probe, before the run
 
     std::filesystem::path checkpoint_path() const { return run_dir / "checkpoint.pt"; }
     std::filesystem::path best_path() const { return run_dir / "best.pt"; }
@@ -99,7 +102,7 @@ void build(Session& s) {
     apply_thread_count(s.config.train.threads);
     at::manual_seed(static_cast<std::uint64_t>(s.config.train.seed));
     s.device = training_device(s.config.train.device);
-    s.tasks = load_tasks(s.config);
+    if (s.tasks.empty()) s.tasks = load_tasks(s.config);
     s.weights = task_weights(s.config);
     std::vector<TaskSpec> specs;
     for (const auto& t : s.tasks) specs.push_back(t.spec);
@@ -255,17 +258,52 @@ void run_epoch(Session& s, BatchSampler& sampler) {
                  static_cast<long long>(s.config.train.epochs), score, summary.c_str(), best ? "  (best)" : "");
 }
 
+std::int64_t steps_per_epoch(const Config& config, const BatchSampler& sampler) {
+    return config.train.steps_per_epoch > 0 ? config.train.steps_per_epoch : sampler.default_steps_per_epoch();
+}
+
+BatchSampler make_sampler(const Config& config, const std::vector<TaskData>& tasks) {
+    std::vector<std::int64_t> sizes;
+    for (const auto& t : tasks) sizes.push_back(t.train.size());
+    return BatchSampler(sizes, config.train.batch_size, static_cast<std::uint64_t>(config.train.seed),
+                        config.train.sampling == "proportional");
+}
+
+// AEA: probes the expert counts and writes the choice into the run's config as
+// model.group_experts (source "aea"), so the stored config rebuilds the same model on resume.
+std::optional<AllocationProbe> allocate_experts(Session& s, ResolvedConfig& resolved) {
+    if (!allocation_probe_applies(resolved.values)) return std::nullopt;
+    apply_thread_count(resolved.values.train.threads);
+    s.device = training_device(resolved.values.train.device);
+    s.tasks = load_tasks(resolved.values);
+    AllocationProbe probe = probe_expert_allocation(resolved.values, s.tasks, s.device,
+                                                    steps_per_epoch(resolved.values, make_sampler(resolved.values, s.tasks)));
+    apply_override(resolved, fmt::format("model.group_experts=[{}]", fmt::join(probe.chosen, ", ")));
+    resolved.sources["model.group_experts"] = "aea";
+    fmt::print("adaptive expert allocation ({} steps per candidate, {:.0f} s):\n{}", probe.steps,
+               probe.total_seconds(), format_allocation_probe(probe));
+    std::fflush(stdout);
+    return probe;
+}
+
 void start_new_run(Session& s, const TrainRequest& request) {
-    s.config = request.config.values;
-    s.config_toml = to_toml(request.config, false);
+    ResolvedConfig resolved = request.config;
+    const auto probe = allocate_experts(s, resolved);
+    s.config = resolved.values;
+    s.config_toml = to_toml(resolved, false);
     build(s);
     const BuildInfo info = build_info();
     std::string name = s.config.output.run_name;
     if (name.empty()) name = request.experiment.empty() ? "defaults" : std::filesystem::path(request.experiment).stem().string();
     s.run_id = s.db->create_run({name, request.experiment, s.config_toml, s.config.train.seed, info.git_revision,
-                                 build_summary(info), host_name()});
+                                 build_summary(info), host_name(), request.sweep, request.variant,
+                                 request.config_hash});
     s.run_dir = std::filesystem::path(s.config.output.runs_dir) / std::to_string(s.run_id);
     std::filesystem::create_directories(s.run_dir);
+    if (probe) {
+        s.db->add_allocations(allocation_records(s.run_id, *probe));
+        s.probe_seconds = probe->total_seconds();
+    }
     std::ofstream(s.run_dir / "config.toml") << s.config_toml;
 }
 
@@ -311,11 +349,8 @@ TrainResult train_model(const TrainRequest& request) {
     if (request.resume_run) resume_run(s, *request.resume_run, request.config.values.output.database);
     else start_new_run(s, request);
 
-    std::vector<std::int64_t> sizes;
-    for (const auto& t : s.tasks) sizes.push_back(t.train.size());
-    BatchSampler sampler(sizes, s.config.train.batch_size, static_cast<std::uint64_t>(s.config.train.seed),
-                         s.config.train.sampling == "proportional");
-    s.steps_per_epoch = s.config.train.steps_per_epoch > 0 ? s.config.train.steps_per_epoch : sampler.default_steps_per_epoch();
+    BatchSampler sampler = make_sampler(s.config, s.tasks);
+    s.steps_per_epoch = steps_per_epoch(s.config, sampler);
     std::vector<std::string> task_names;
     for (const auto& t : s.tasks) task_names.push_back(t.spec.name);
     s.trace = std::make_unique<RunTrace>(s.run_dir / "trace.h5", s.model, task_names, s.pace_groups, *s.db, s.run_id,
@@ -340,6 +375,7 @@ TrainResult train_model(const TrainRequest& request) {
     result.run_id = s.run_id;
     result.run_dir = s.run_dir;
     result.best_epoch = s.state.best_epoch;
+    result.probe_seconds = s.probe_seconds;
     result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return result;
 }

@@ -18,6 +18,7 @@ struct TrainRequest {
     ResolvedConfig config;
     std::string experiment;                 // the config files, as the user gave them
     std::optional<std::int64_t> resume_run; // continue this run from its last checkpoint
+    std::string sweep, variant, config_hash; // recorded in the run's row (set by `sm4 sweep`)
 };
 
 struct TrainResult {
@@ -25,7 +26,8 @@ struct TrainResult {
     std::filesystem::path run_dir;
     std::vector<TaskEvaluation> test;       // the best checkpoint on the test split
     std::int64_t best_epoch = 0;
-    double seconds = 0.0;
+    double seconds = 0.0;                   // the whole command, AEA's probe included
+    double probe_seconds = 0.0;             // AEA's probe (0 without it)
 };
 
 // Throws TrainingError (NaN loss: the run is marked failed), InterruptedError (Ctrl-C: a

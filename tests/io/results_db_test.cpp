@@ -59,27 +59,31 @@ bool is_iso_utc(const std::string& text) {
 
 }  // namespace
 
-TEST_CASE("results db: a new file has the documented tables and columns, WAL and schema version 1", "[db]") {
+TEST_CASE("results db: a new file has the documented tables and columns, WAL and schema version 2", "[db]") {
     TempDir dir;
     const auto path = dir / "nested" / "results" / "sm4.db";
     ResultsDb db(path);  // creates the folders too
     CHECK(std::filesystem::exists(path));
-    CHECK(db.schema_version() == 1);
+    CHECK(db.schema_version() == 2);
 
     CHECK(column(db.query("PRAGMA table_info(runs)"), 1) ==
           std::vector<std::string>{"id", "name", "experiment", "status", "created_at", "finished_at", "config_toml",
-                                   "seed", "git_revision", "build_info", "host", "message"});
+                                   "seed", "git_revision", "build_info", "host", "message", "sweep", "variant",
+                                   "config_hash"});
+    CHECK(column(db.query("PRAGMA table_info(allocations)"), 1) ==
+          std::vector<std::string>{"run_id", "modality", "candidate", "train_loss", "val_loss", "gap", "chosen",
+                                   "probe_seconds"});
     CHECK(column(db.query("PRAGMA table_info(metrics)"), 1) ==
           std::vector<std::string>{"run_id", "step", "epoch", "split", "task", "name", "value", "source"});
     CHECK(column(db.query("PRAGMA table_info(checkpoints)"), 1) ==
           std::vector<std::string>{"run_id", "epoch", "step", "path", "val_score", "is_best", "created_at"});
     CHECK(column(db.query("PRAGMA index_list(metrics)"), 1).size() == 1);
     CHECK(db.query("PRAGMA journal_mode").rows == std::vector<std::vector<std::string>>{{"wal"}});
-    CHECK(db.query("SELECT version FROM schema_version").rows == std::vector<std::vector<std::string>>{{"1"}});
+    CHECK(db.query("SELECT version FROM schema_version").rows == std::vector<std::vector<std::string>>{{"2"}});
 
     // Reopening an up-to-date file changes nothing.
     ResultsDb again(path);
-    CHECK(again.schema_version() == 1);
+    CHECK(again.schema_version() == 2);
     CHECK(again.query("SELECT count(*) FROM schema_version").rows.at(0).at(0) == "1");
 }
 
@@ -235,7 +239,7 @@ TEST_CASE("results db: a newer schema is refused, naming both versions", "[db]")
     { ResultsDb db(path); }
     REQUIRE(run_command("sqlite3 " + path.string() + " 'UPDATE schema_version SET version = 99'").exit_code == 0);
     const std::string message = error_of<IoError>([&] { ResultsDb db(path); });
-    CHECK_THAT(message, Contains(path.string()) && Contains("99") && Contains("version 1"));
+    CHECK_THAT(message, Contains(path.string()) && Contains("99") && Contains("version 2"));
 }
 
 TEST_CASE("results db: a file that is not a database is an IoError naming it", "[db]") {
@@ -282,4 +286,35 @@ TEST_CASE("results db: two writers on one file take turns", "[db]") {
     CHECK(error2.empty());
     CHECK(a.query("SELECT count(*) FROM metrics").rows.at(0).at(0) == std::to_string(10 + 2 * 80));
     CHECK(a.query("SELECT count(*) FROM runs WHERE status = 'completed'").rows.at(0).at(0) == "2");
+}
+
+TEST_CASE("results db: a schema-1 file migrates to schema 2 and keeps its runs", "[db]") {
+    TempDir dir;
+    const auto path = dir / "old.db";
+    // The version-1 schema of runs, as sm4 0.1 wrote it, made with the sqlite3 shell.
+    const std::string v1 =
+        "CREATE TABLE runs (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, experiment TEXT NOT NULL "
+        "DEFAULT '', status TEXT NOT NULL, created_at TEXT NOT NULL, finished_at TEXT, config_toml TEXT NOT NULL, "
+        "seed INTEGER NOT NULL, git_revision TEXT NOT NULL, build_info TEXT NOT NULL, host TEXT NOT NULL, message "
+        "TEXT NOT NULL DEFAULT ''); CREATE TABLE metrics (run_id INTEGER, step INTEGER, epoch INTEGER, split TEXT, "
+        "task TEXT, name TEXT, value REAL, source TEXT); CREATE TABLE checkpoints (run_id INTEGER, epoch INTEGER, "
+        "step INTEGER, path TEXT, val_score REAL, is_best INTEGER, created_at TEXT); CREATE TABLE schema_version "
+        "(version INTEGER NOT NULL); INSERT INTO schema_version VALUES (1); INSERT INTO runs (name, status, "
+        "created_at, config_toml, seed, git_revision, build_info, host) VALUES ('old', 'completed', "
+        "'2026-01-01T00:00:00Z', '', 3, 'abc', 'b', 'h');";
+    REQUIRE(run_command("sqlite3 " + path.string() + " \"" + v1 + "\"").exit_code == 0);
+    ResultsDb db(path);
+    CHECK(db.schema_version() == 2);
+    const auto run = db.find_run(1);
+    REQUIRE(run);
+    CHECK(run->name == "old");
+    CHECK(run->seed == 3);
+    CHECK(run->sweep.empty());
+    db.add_allocations({{1, "wine/features", 2, 0.5, 0.75, 0.25, true, 1.5}});
+    const auto rows = db.allocations(1);
+    REQUIRE(rows.size() == 1);
+    CHECK(rows[0].modality == "wine/features");
+    CHECK(rows[0].candidate == 2);
+    CHECK(rows[0].gap == 0.25);
+    CHECK(rows[0].chosen);
 }

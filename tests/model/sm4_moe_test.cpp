@@ -55,7 +55,7 @@ TEST_CASE("sm4 moe: a token is never dispatched outside its modality's group and
     Sm4Moe moe(MoeSettings{8, 16, 0, 2, 1.0, /*noisy_gating=*/true}, groups, 3);
     {
         torch::NoGradGuard no_grad;
-        for (auto& router : moe->routers) router->gate->weight.normal_();
+        for (auto& router : moe->router->routers) router->gate->weight.normal_();
     }
     moe->train();
     const at::Tensor slots = at::randint(0, 3, {60}, at::kLong);
@@ -87,7 +87,7 @@ TEST_CASE("sm4 moe: its balance loss is the sum of every group router's own", "[
     Sm4Moe moe(MoeSettings{8, 16, 0, 1, 0.0, /*noisy_gating=*/false}, groups, 3);
     {
         torch::NoGradGuard no_grad;
-        for (auto& router : moe->routers) router->gate->weight.normal_();
+        for (auto& router : moe->router->routers) router->gate->weight.normal_();
     }
     const at::Tensor slots = at::tensor({0, 0, 0, 1, 1, 1, 1, 2, 2, 2}, at::kLong);
     const at::Tensor x = at::randn({10, 8});
@@ -95,7 +95,7 @@ TEST_CASE("sm4 moe: its balance loss is the sum of every group router's own", "[
     double expected = 0.0;
     for (std::int64_t g = 0; g < 3; ++g) {
         const at::Tensor members = slots.eq(g).nonzero().squeeze(1);
-        expected += moe->routers[static_cast<std::size_t>(g)]->forward(x.index_select(0, members)).balance_loss.item<double>();
+        expected += moe->router->routers[static_cast<std::size_t>(g)]->forward(x.index_select(0, members)).balance_loss.item<double>();
     }
     CHECK(moe->aux_loss.item<double>() == Approx(expected));
 }
@@ -112,7 +112,7 @@ TEST_CASE("sm4 moe: with one group and no shared experts it is the vanilla MoE",
     {
         torch::NoGradGuard no_grad;
         vanilla->router->gate->weight.normal_();
-        grouped->routers[0]->gate->weight.copy_(vanilla->router->gate->weight);
+        grouped->router->routers[0]->gate->weight.copy_(vanilla->router->gate->weight);
         for (const char* name : {"w1", "b1", "w2", "b2"})
             grouped->banks[0]->named_parameters()[name].copy_(vanilla->experts->named_parameters()[name]);
     }

@@ -56,12 +56,12 @@ TEST_CASE("loss weighting: every scheme trains and logs its weights in the trace
     for (const char* scheme : {"uncertainty", "dwa", "gradnorm"}) {
         INFO(scheme);
         const auto result = train_model(
-            {experiment.config({std::string("train.loss_weighting=") + scheme, "train.epochs=3"}), "", std::nullopt});
+            experiment.request({std::string("train.loss_weighting=") + scheme, "train.epochs=3"}));
         CHECK(result.test[1].selection >= 0.9);
         const std::string moved = sm4::test::h5py(result.run_dir / "trace.h5",
                                                   "f['loss/weight'].shape[1], bool(np.abs(f['loss/weight'][-1] - 1).max() > 1e-4)");
         CHECK(moved == "2 True\n");
     }
-    const auto fixed = train_model({experiment.config({"train.task_weights=[2.0, 1.0]", "train.epochs=1"}), "", std::nullopt});
+    const auto fixed = train_model(experiment.request({"train.task_weights=[2.0, 1.0]", "train.epochs=1"}));
     CHECK(sm4::test::h5py(fixed.run_dir / "trace.h5", "f['loss/weight'][-1].tolist()") == "[2.0, 1.0]\n");
 }

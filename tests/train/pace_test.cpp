@@ -79,13 +79,13 @@ TEST_CASE("pace: a group without a routing signal keeps 1 and does not skew the 
 
 TEST_CASE("pace: ALP runs with the sm4 backbone and logs bounded multipliers; off, they stay 1", "[train][pace]") {
     SmallExperiment experiment;
-    const auto on = train_model({experiment.config({"model.backbone=sm4", "pace.enabled=true", "train.epochs=2"}), "", std::nullopt});
+    const auto on = train_model(experiment.request({"model.backbone=sm4", "pace.enabled=true", "train.epochs=2"}));
     CHECK(on.test[1].selection >= 0.9);
     CHECK(sm4::test::h5py(on.run_dir / "trace.h5",
                           "f['pace/multiplier'].shape, list(f.attrs['pace_groups']), "
                           "bool(((f['pace/multiplier'][()] >= 0.5) & (f['pace/multiplier'][()] <= 2)).all()), "
                           "bool((f['pace/multiplier'][-1] != 1).any())") ==
           "(10, 2) ['wine/table', 'breast-cancer/table'] True True\n");
-    const auto off = train_model({experiment.config({"model.backbone=sm4", "train.epochs=1"}), "", std::nullopt});
+    const auto off = train_model(experiment.request({"model.backbone=sm4", "train.epochs=1"}));
     CHECK(sm4::test::h5py(off.run_dir / "trace.h5", "bool((f['pace/multiplier'][()] == 1).all())") == "True\n");
 }

@@ -7,6 +7,7 @@
 
 #include "core/config_loader.h"
 #include "data/preprocess.h"
+#include "train/trainer.h"
 #include "../support/temp_dir.h"
 
 namespace sm4::test {
@@ -39,6 +40,12 @@ public:
     }
 
     ResolvedConfig config(const std::vector<std::string>& extra = {}) const { return load_config({}, overrides(extra)); }
+
+    TrainRequest request(const std::vector<std::string>& extra = {}) const {
+        TrainRequest r;
+        r.config = config(extra);
+        return r;
+    }
 
     // The same overrides as --set arguments for the sm4 binary.
     std::string set_arguments(const std::vector<std::string>& extra = {}) const {

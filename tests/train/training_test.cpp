@@ -32,7 +32,8 @@ MetricMap metric_map(const ResultsDb& db, std::int64_t run, const std::string& s
 
 TEST_CASE("train: a small multitask run learns and lands in the database and the trace", "[train]") {
     SmallExperiment experiment;
-    TrainRequest request{experiment.config(), "small.toml", std::nullopt};
+    TrainRequest request = experiment.request();
+    request.experiment = "small.toml";
     const TrainResult result = train_model(request);
 
     REQUIRE(result.test.size() == 2);
@@ -66,7 +67,7 @@ TEST_CASE("train: a small multitask run learns and lands in the database and the
 
 TEST_CASE("eval: scoring a run's best checkpoint reproduces its stored test metrics exactly", "[train]") {
     SmallExperiment experiment;
-    const TrainResult result = train_model({experiment.config({"train.epochs=2"}), "", std::nullopt});
+    const TrainResult result = train_model(experiment.request({"train.epochs=2"}));
     EvalRequest request;
     request.run = result.run_id;
     request.database = experiment.database();
@@ -81,9 +82,9 @@ TEST_CASE("eval: scoring a run's best checkpoint reproduces its stored test metr
 
 TEST_CASE("train: the same seed gives identical metrics; another seed does not", "[train]") {
     SmallExperiment experiment;
-    const auto first = train_model({experiment.config({"train.epochs=2"}), "", std::nullopt});
-    const auto second = train_model({experiment.config({"train.epochs=2"}), "", std::nullopt});
-    const auto third = train_model({experiment.config({"train.epochs=2", "train.seed=5"}), "", std::nullopt});
+    const auto first = train_model(experiment.request({"train.epochs=2"}));
+    const auto second = train_model(experiment.request({"train.epochs=2"}));
+    const auto third = train_model(experiment.request({"train.epochs=2", "train.seed=5"}));
     ResultsDb db(experiment.database());
     const MetricMap a = metric_map(db, first.run_id, "", "train");
     CHECK(a.size() > 10);
@@ -93,14 +94,14 @@ TEST_CASE("train: the same seed gives identical metrics; another seed does not",
 
 TEST_CASE("train: the dense backbone trains and its trace has no routing series", "[train]") {
     SmallExperiment experiment;
-    const auto result = train_model({experiment.config({"model.backbone=dense", "train.epochs=2"}), "", std::nullopt});
+    const auto result = train_model(experiment.request({"model.backbone=dense", "train.epochs=2"}));
     CHECK(result.test[1].selection >= 0.90);
     CHECK(h5py(result.run_dir / "trace.h5", "'routing' in f, f['loss/total'].shape") == "False (10,)\n");
 }
 
 TEST_CASE("train: the sm4 backbone routes each modality within its own expert group", "[train][sm4]") {
     SmallExperiment experiment;
-    const auto result = train_model({experiment.config({"model.backbone=sm4", "train.epochs=2"}), "", std::nullopt});
+    const auto result = train_model(experiment.request({"model.backbone=sm4", "train.epochs=2"}));
     CHECK(result.test[1].selection >= 0.90);
     const auto trace = result.run_dir / "trace.h5";
     CHECK(h5py(trace, "f['routing/load'].shape, list(f.attrs['experts'])") ==
@@ -117,7 +118,7 @@ TEST_CASE("train: a loss that becomes NaN marks the run failed and names the tas
         for (auto& v : split->modalities[0].values) v = v > 0 ? 3.0e38f : -3.0e38f;
     write_task_dataset(d, experiment.dir() / "data" / "wine.h5");
     try {
-        train_model({experiment.config(), "", std::nullopt});
+        train_model(experiment.request());
         FAIL("expected a TrainingError");
     } catch (const TrainingError& e) {
         CHECK_THAT(e.what(), Contains("the loss of task wine became"));
