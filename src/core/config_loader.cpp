@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <sstream>
@@ -99,8 +100,8 @@ void assign(ResolvedConfig& config, const ConfigField& field, const ConfigValue&
     config.sources[field.key] = where;
 }
 
-void apply_node(ResolvedConfig& config, const toml::node& node, const std::string& key, const std::string& origin) {
-    const std::string where = fmt::format("{}:{}", origin, node.source().begin.line);
+// One key's value; `where` ("file.toml:12") names it in sources and errors.
+void apply_leaf(ResolvedConfig& config, const toml::node& node, const std::string& key, const std::string& where) {
     if (const ConfigField* field = find_config_field(key)) {
         auto value = convert(node, field->type);
         if (!value)
@@ -109,14 +110,18 @@ void apply_node(ResolvedConfig& config, const toml::node& node, const std::strin
         assign(config, *field, *value, where);
         return;
     }
-    if (const toml::table* table = node.as_table(); table && is_section(key)) {
-        for (const auto& [name, child] : *table) apply_node(config, child, key + "." + std::string(name.str()), origin);
-        return;
-    }
     if (is_section(key))
         throw ConfigError(fmt::format("{}: '{}' is a section and expects a table, found {}", where, key,
                                       node_type_name(node)));
     throw ConfigError(fmt::format("{}: unknown key '{}'{}", where, key, did_you_mean(key, all_keys())));
+}
+
+void apply_node(ResolvedConfig& config, const toml::node& node, const std::string& key, const std::string& origin) {
+    if (const toml::table* table = node.as_table(); table && !find_config_field(key) && is_section(key)) {
+        for (const auto& [name, child] : *table) apply_node(config, child, key + "." + std::string(name.str()), origin);
+        return;
+    }
+    apply_leaf(config, node, key, fmt::format("{}:{}", origin, node.source().begin.line));
 }
 
 std::string quote(const std::string& s) {
@@ -174,6 +179,11 @@ ResolvedConfig default_config() {
 }
 
 void apply_toml(ResolvedConfig& config, std::string_view text, const std::string& origin) {
+    apply_toml(config, text, origin, {});
+}
+
+void apply_toml(ResolvedConfig& config, std::string_view text, const std::string& origin,
+                const std::vector<std::string>& skip_tables) {
     toml::table doc;
     try {
         doc = toml::parse(text, origin);
@@ -181,7 +191,20 @@ void apply_toml(ResolvedConfig& config, std::string_view text, const std::string
         throw ConfigError(fmt::format("{}:{}:{}: invalid TOML: {}", origin, e.source().begin.line,
                                       e.source().begin.column, e.description()));
     }
-    for (const auto& [name, node] : doc) apply_node(config, node, std::string(name.str()), origin);
+    for (const auto& [name, node] : doc) {
+        const std::string key(name.str());
+        if (std::find(skip_tables.begin(), skip_tables.end(), key) == skip_tables.end()) apply_node(config, node, key, origin);
+    }
+}
+
+void apply_toml_value(ResolvedConfig& config, const std::string& key, std::string_view value, const std::string& where) {
+    toml::table doc;
+    try {
+        doc = toml::parse("v = " + std::string(value));
+    } catch (const toml::parse_error& e) {
+        throw ConfigError(fmt::format("{}: key '{}': invalid TOML value {}: {}", where, key, value, e.description()));
+    }
+    apply_leaf(config, *doc.get("v"), key, where);
 }
 
 void apply_toml_file(ResolvedConfig& config, const std::filesystem::path& path) {

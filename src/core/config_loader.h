@@ -23,7 +23,14 @@ ResolvedConfig default_config();
 // Applies a TOML document. `origin` names it in sources and errors (a path, or "stored config").
 // Throws ConfigError naming origin, line and key for unknown keys and wrong types.
 void apply_toml(ResolvedConfig& config, std::string_view text, const std::string& origin);
+// The same, leaving the named top-level tables (such as an experiment's [sweep]) to the caller.
+void apply_toml(ResolvedConfig& config, std::string_view text, const std::string& origin,
+                const std::vector<std::string>& skip_tables);
 void apply_toml_file(ResolvedConfig& config, const std::filesystem::path& path);
+
+// Applies one key whose value is TOML text ("train.lr", "1e-3"); `where` ("sweep.toml:12")
+// names it in sources and errors, which are those of apply_toml.
+void apply_toml_value(ResolvedConfig& config, const std::string& key, std::string_view value, const std::string& where);
 
 // Applies one "section.key=value" override. The value is read as TOML; a bare word is taken as a
 // string, and a bare comma-separated list as a list.

@@ -1,0 +1,172 @@
+#include "sweep/sweep_file.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+#include <toml++/toml.h>
+
+#include "core/errors.h"
+#include "core/text.h"
+
+namespace sm4 {
+namespace {
+
+std::string read_text(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw ConfigError(fmt::format("{}: cannot open the sweep file", path.string()));
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+std::string where(const SweepFile& file, const toml::node& node) {
+    return fmt::format("{}:{}", file.path.string(), node.source().begin.line);
+}
+
+std::string toml_text(const toml::node& node) {
+    std::ostringstream out;
+    node.visit([&](const auto& value) { out << value; });
+    return out.str();
+}
+
+// The value the way --set takes it: strings bare, lists comma-separated.
+std::string label_text(const toml::node& node) {
+    if (const auto* array = node.as_array()) {
+        std::vector<std::string> items;
+        for (const auto& item : *array) items.push_back(label_text(item));
+        return join(items, ",");
+    }
+    if (auto text = node.value_exact<std::string>()) return *text;
+    if (auto number = node.value_exact<double>()) return fmt::format("{}", *number);
+    return toml_text(node);
+}
+
+SweepValue value_of(const SweepFile& file, const toml::node& node) {
+    return {toml_text(node), label_text(node), where(file, node)};
+}
+
+// Dotted keys (train.lr = ...) and quoted ones ("train.lr" = ...) both become "train.lr".
+using Leaves = std::vector<std::pair<std::string, const toml::node*>>;
+void flatten(const SweepFile& file, const toml::table& table, const std::string& prefix, Leaves& out) {
+    for (const auto& [name, node] : table) {
+        const std::string key = prefix.empty() ? std::string(name.str()) : prefix + "." + std::string(name.str());
+        if (const auto* inner = node.as_table()) {
+            flatten(file, *inner, key, out);
+            continue;
+        }
+        for (const auto& [seen, seen_node] : out)
+            if (seen == key) throw ConfigError(fmt::format("{}: key '{}' is given twice", where(file, node), key));
+        out.emplace_back(key, &node);
+    }
+}
+
+std::vector<std::int64_t> read_seeds(const SweepFile& file, const toml::node& node) {
+    std::vector<std::int64_t> seeds;
+    const auto* array = node.as_array();
+    if (array)
+        for (const auto& item : *array)
+            if (auto seed = item.value_exact<std::int64_t>()) seeds.push_back(*seed);
+    if (!array || array->empty() || seeds.size() != array->size())
+        throw ConfigError(fmt::format("{}: [sweep] seeds expects a non-empty list of integers (train.seed values)",
+                                      where(file, node)));
+    return seeds;
+}
+
+const char* expected_type(std::string_view variant_field) {
+    if (variant_field == "set") return "a table of config keys, e.g. set = { \"model.backbone\" = \"dense\" }";
+    return variant_field == "name" ? "a string" : "true or false";
+}
+
+SweepVariant read_variant(const SweepFile& file, const toml::node& node) {
+    const auto* table = node.as_table();
+    if (!table)
+        throw ConfigError(fmt::format("{}: [sweep] variant expects [[sweep.variant]] tables", where(file, node)));
+    SweepVariant variant;
+    for (const auto& [name, field] : *table) {
+        if (name == "name" && field.is_string()) {
+            variant.name = *field.value_exact<std::string>();
+        } else if (name == "per_task" && field.is_boolean()) {
+            variant.per_task = *field.value_exact<bool>();
+        } else if (name == "set" && field.is_table()) {
+            Leaves leaves;
+            flatten(file, *field.as_table(), "", leaves);
+            for (const auto& [key, value] : leaves) variant.set.push_back({key, value_of(file, *value)});
+        } else if (name == "name" || name == "per_task" || name == "set") {
+            throw ConfigError(fmt::format("{}: [[sweep.variant]] field '{}' expects {}", where(file, field), name.str(),
+                                          expected_type(name.str())));
+        } else {
+            throw ConfigError(fmt::format("{}: [[sweep.variant]] has no field '{}' (it takes name, set and per_task)",
+                                          where(file, field), name.str()));
+        }
+    }
+    if (variant.name.empty())
+        throw ConfigError(fmt::format("{}: [[sweep.variant]] needs a name", where(file, node)));
+    return variant;
+}
+
+void read_variants(SweepFile& file, const toml::node& node) {
+    const auto* array = node.as_array();
+    if (!array) throw ConfigError(fmt::format("{}: [sweep] variant expects [[sweep.variant]] tables", where(file, node)));
+    for (const auto& item : *array) {
+        SweepVariant variant = read_variant(file, item);
+        for (const auto& other : file.variants)
+            if (other.name == variant.name)
+                throw ConfigError(fmt::format("{}: a second variant is named '{}'", where(file, item), variant.name));
+        file.variants.push_back(std::move(variant));
+    }
+}
+
+void read_axes(SweepFile& file, const Leaves& leaves) {
+    for (const auto& [key, node] : leaves) {
+        const auto* array = node->as_array();
+        if (!array || array->empty())
+            throw ConfigError(fmt::format("{}: [sweep] key '{}' expects a non-empty list of values, one per grid "
+                                          "point, e.g. {} = [1, 2]", where(file, *node), key, key));
+        SweepAxis axis{key, {}};
+        for (const auto& item : *array) axis.values.push_back(value_of(file, item));
+        file.axes.push_back(std::move(axis));
+    }
+    std::sort(file.axes.begin(), file.axes.end(), [](const auto& a, const auto& b) { return a.key < b.key; });
+}
+
+void read_sweep_table(SweepFile& file, const toml::node& node) {
+    const auto* table = node.as_table();
+    if (!table) throw ConfigError(fmt::format("{}: 'sweep' expects a table", where(file, node)));
+    Leaves axes;
+    for (const auto& [name, item] : *table) {
+        if (name == "name") {
+            auto text = item.value_exact<std::string>();
+            if (!text || text->empty())
+                throw ConfigError(fmt::format("{}: [sweep] name expects a non-empty string", where(file, item)));
+            file.name = *text;
+        } else if (name == "seeds") {
+            file.seeds = read_seeds(file, item);
+        } else if (name == "variant") {
+            read_variants(file, item);
+        } else if (const auto* inner = item.as_table()) {
+            flatten(file, *inner, std::string(name.str()), axes);
+        } else {
+            axes.emplace_back(std::string(name.str()), &item);
+        }
+    }
+    read_axes(file, axes);
+}
+
+}  // namespace
+
+SweepFile read_sweep_file(const std::filesystem::path& path) {
+    SweepFile file;
+    file.path = path;
+    file.name = path.stem().string();
+    const std::string text = read_text(path);
+    file.base = default_config();
+    apply_toml(file.base, text, path.string(), {"sweep"});  // also reports bad TOML
+    const toml::table doc = toml::parse(text, path.string());
+    if (const toml::node* sweep = doc.get("sweep")) read_sweep_table(file, *sweep);
+    if (file.variants.empty()) file.variants.push_back({"base", {}, false});
+    return file;
+}
+
+}  // namespace sm4

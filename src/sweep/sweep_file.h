@@ -1,0 +1,52 @@
+// The [sweep] table of an experiment file, read but not yet expanded: the sweep's name, its
+// seeds, its grid axes and its named variants. The rest of the file is the base config.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "core/config_loader.h"
+
+namespace sm4 {
+
+// One value for a config key, as written in the file.
+struct SweepValue {
+    std::string toml;   // TOML text, for apply_toml_value ("'dense'", "0.001", "[ 'wine' ]")
+    std::string label;  // as --set would take it ("dense", "0.001", "wine")
+    std::string where;  // "file.toml:12"
+};
+
+struct SweepAxis {
+    std::string key;                  // "train.lr"
+    std::vector<SweepValue> values;
+};
+
+struct SweepSetting {
+    std::string key;
+    SweepValue value;
+};
+
+struct SweepVariant {
+    std::string name;
+    std::vector<SweepSetting> set;    // applied over the base and the grid point
+    bool per_task = false;            // one run per task of data.tasks
+};
+
+struct SweepFile {
+    std::filesystem::path path;
+    ResolvedConfig base;              // defaults + the file without [sweep]
+    std::string name;                 // [sweep] name, or the file's stem
+    std::vector<std::int64_t> seeds;  // empty: each run keeps its train.seed
+    std::vector<SweepAxis> axes;      // in key order (TOML tables do not keep file order)
+    std::vector<SweepVariant> variants;  // as listed; one named "base" when none is
+};
+
+// Reads and checks the file. ConfigError naming the file, the line and the key for anything
+// wrong: bad TOML, an unknown key in the base, an axis that is not a list, a variant without a
+// name or with an unknown field. Keys of axes and variants are checked against the config when
+// the plan is made (make_sweep_plan).
+SweepFile read_sweep_file(const std::filesystem::path& path);
+
+}  // namespace sm4

@@ -1,0 +1,154 @@
+#include "sweep/sweep_plan.h"
+
+#include <fmt/format.h>
+
+#include <charconv>
+#include <map>
+#include <string_view>
+
+#include "core/config_schema.h"
+#include "core/errors.h"
+#include "core/text.h"
+#include "sweep/config_hash.h"
+#include "sweep/sweep_file.h"
+
+namespace sm4 {
+namespace {
+
+// Every combination of one value index per axis, the last axis varying fastest.
+std::vector<std::vector<std::size_t>> grid_points(const std::vector<SweepAxis>& axes) {
+    std::vector<std::vector<std::size_t>> points{{}};
+    for (const auto& axis : axes) {
+        std::vector<std::vector<std::size_t>> longer;
+        for (const auto& point : points)
+            for (std::size_t v = 0; v < axis.values.size(); ++v) {
+                longer.push_back(point);
+                longer.back().push_back(v);
+            }
+        points = std::move(longer);
+    }
+    return points;
+}
+
+void apply(ResolvedConfig& config, const std::string& key, const SweepValue& value) {
+    apply_toml_value(config, key, value.toml, value.where);
+}
+
+// A per_task variant's run of task t: only that task, and only its loss weight when weights are set.
+ResolvedConfig only_task(ResolvedConfig config, std::size_t t, const std::string& source) {
+    auto& c = config.values;
+    if (c.train.task_weights.size() == c.data.tasks.size()) {
+        c.train.task_weights = {c.train.task_weights[t]};
+        config.sources["train.task_weights"] = source;
+    }
+    c.data.tasks = {c.data.tasks[t]};
+    config.sources["data.tasks"] = source;
+    return config;
+}
+
+// Seeds the run, checks its config as a whole, names it and hashes it.
+void add_run(SweepPlan& plan, SweepRun run, const std::string& seed_source) {
+    run.index = plan.runs.size();
+    run.config.values.train.seed = run.seed;
+    run.config.sources["train.seed"] = seed_source;
+    try {
+        validate_config(run.config.values);
+    } catch (const ConfigError& e) {
+        throw ConfigError(fmt::format("{}: run {} ({}): {}", plan.file.string(), run.index, run.label(), e.what()));
+    }
+    if (run.config.values.output.run_name.empty()) {
+        run.config.values.output.run_name = plan.name + "/" + run.variant;
+        run.config.sources["output.run_name"] = "sweep";
+    }
+    run.config_hash = config_hash(run.config);
+    plan.runs.push_back(std::move(run));
+}
+
+// Two runs with one config would be one run: a variant that changes nothing, or a variant or --set
+// that overrides what the grid varies.
+void check_distinct(const SweepPlan& plan) {
+    std::map<std::string, std::size_t> first;
+    for (const auto& run : plan.runs) {
+        const auto [seen, inserted] = first.emplace(run.config_hash, run.index);
+        if (!inserted)
+            throw ConfigError(fmt::format("{}: runs {} ({}) and {} ({}) resolve to the same config: make the "
+                                          "variants differ, and keep variants and --set off the grid's keys",
+                                          plan.file.string(), seen->second, plan.runs[seen->second].label(), run.index,
+                                          run.label()));
+    }
+}
+
+bool parse_count(std::string_view text, std::size_t& value) {
+    const char* end = text.data() + text.size();
+    const auto [stop, error] = std::from_chars(text.data(), end, value);
+    return !text.empty() && error == std::errc() && stop == end;
+}
+
+}  // namespace
+
+std::string SweepRun::label() const {
+    std::vector<std::string> parts{variant};
+    if (!task.empty()) parts.push_back(task);
+    parts.insert(parts.end(), grid.begin(), grid.end());
+    parts.push_back(fmt::format("seed {}", seed));
+    return join(parts, " ");
+}
+
+SweepPlan make_sweep_plan(const std::filesystem::path& path, const std::vector<std::string>& overrides) {
+    const SweepFile file = read_sweep_file(path);
+    SweepPlan plan{path, file.name, {}, {}};
+    for (const auto& axis : file.axes) plan.axes.push_back(axis.key);
+    const std::string seed_source = file.seeds.empty() ? "default" : path.string() + " [sweep] seeds";
+    const auto points = grid_points(file.axes);
+    for (const auto& variant : file.variants) {
+        for (const auto& point : points) {
+            SweepRun run;
+            run.variant = variant.name;
+            run.config = file.base;
+            for (std::size_t a = 0; a < point.size(); ++a) {
+                const SweepAxis& axis = file.axes[a];
+                apply(run.config, axis.key, axis.values[point[a]]);
+                run.grid.push_back(axis.key + "=" + axis.values[point[a]].label);
+            }
+            for (const auto& setting : variant.set) apply(run.config, setting.key, setting.value);
+            for (const auto& assignment : overrides) apply_override(run.config, assignment);
+            const auto seeds = file.seeds.empty() ? std::vector<std::int64_t>{run.config.values.train.seed} : file.seeds;
+            const auto tasks = run.config.values.data.tasks;
+            for (const std::int64_t seed : seeds) {
+                run.seed = seed;
+                if (!variant.per_task) {
+                    add_run(plan, run, seed_source);
+                    continue;
+                }
+                for (std::size_t t = 0; t < tasks.size(); ++t) {
+                    SweepRun one = run;
+                    one.task = tasks[t];
+                    one.config = only_task(run.config, t, fmt::format("{} variant '{}'", path.string(), variant.name));
+                    add_run(plan, std::move(one), seed_source);
+                }
+            }
+        }
+    }
+    check_distinct(plan);
+    return plan;
+}
+
+Shard parse_shard(const std::string& text) {
+    const auto slash = text.find('/');
+    Shard shard;
+    if (slash == std::string::npos || !parse_count(text.substr(0, slash), shard.index) ||
+        !parse_count(text.substr(slash + 1), shard.count))
+        throw UsageError(fmt::format("--shard '{}': expected i/n, e.g. 0/4 for the first of 4 shards", text));
+    if (shard.count == 0 || shard.index >= shard.count)
+        throw UsageError(fmt::format("--shard '{}': the shard index must be below the shard count", text));
+    return shard;
+}
+
+std::vector<const SweepRun*> shard_runs(const SweepPlan& plan, const Shard& shard) {
+    std::vector<const SweepRun*> runs;
+    for (const auto& run : plan.runs)
+        if (run.index % shard.count == shard.index) runs.push_back(&run);
+    return runs;
+}
+
+}  // namespace sm4
