@@ -1,9 +1,11 @@
-// `sm4 runs list | show ID | query SQL`: read the results database.
+// `sm4 runs list | show ID | query SQL`: read the results database; `sm4 runs merge`: combine
+// the databases of a sweep's shards.
 #include <fmt/core.h>
 
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "commands.h"
 #include "io/results_db.h"
@@ -20,6 +22,8 @@ struct RunsOptions {
     std::int64_t run_id = 0;
     std::string sql;
     bool csv = false;
+    std::vector<std::string> inputs;
+    std::string output;
 };
 
 void add_database_option(CLI::App& command, RunsOptions& options) {
@@ -56,6 +60,19 @@ void add_runs_command(CLI::App& app) {
     query->callback([options] {
         require_existing_database(options->database);
         fmt::print("{}", format_query_result(ResultsDb(options->database).query(options->sql), options->csv));
+    });
+
+    CLI::App* merge = runs->add_subcommand("merge", "Copy the runs of several databases (e.g. sweep shards) into one");
+    merge->add_option("databases", options->inputs, "Results databases to read")->required();
+    merge->add_option("--out", options->output, "Database to write (created, or appended to)")->required();
+    merge->footer("Runs get new ids in --out; their metrics, checkpoints and allocations follow them; run folders and "
+                  "checkpoint paths stay as they are.");
+    merge->callback([options] {
+        const std::vector<std::filesystem::path> inputs(options->inputs.begin(), options->inputs.end());
+        const MergeCounts counts = merge_results(inputs, options->output);
+        fmt::print("merged {} databases into {}: {} runs, {} metrics, {} checkpoints, {} allocations\n",
+                   inputs.size(), options->output, counts.runs, counts.metrics, counts.checkpoints,
+                   counts.allocations);
     });
 }
 
