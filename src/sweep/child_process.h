@@ -1,0 +1,34 @@
+// The processes of `sm4 sweep --jobs N`: each run is a child sm4 process, so N trainings run at
+// once, each with its own LibTorch threads, all writing to one results database.
+#pragma once
+
+#include <sys/types.h>
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace sm4 {
+
+// This executable, to start children of the same build (even if the file is replaced meanwhile).
+inline constexpr const char* kOwnExecutable = "/proc/self/exe";
+
+// Starts `program` with `argv` (argv[0] the name it sees) with SM4_NO_PROGRESS=1 and its stdout and stderr
+// appended to `log`. The child gets a process group of its own, so a terminal's Ctrl-C reaches
+// only the sweep, which passes one SIGINT on; and it gets SIGINT when the sweep dies, so it
+// checkpoints rather than trains on unwatched. Throws IoError when it cannot start.
+pid_t start_child(const std::string& program, const std::vector<std::string>& argv, const std::filesystem::path& log);
+
+struct ChildExit {
+    pid_t pid = 0;
+    int exit_code = 0;  // its exit status, or 128 + the signal that ended it
+};
+
+// One child that has ended, without waiting; nullopt when none has.
+std::optional<ChildExit> ended_child();
+
+// The last line of a file that is not empty (a child's error message in its log); "" if none.
+std::string last_line(const std::filesystem::path& file);
+
+}  // namespace sm4

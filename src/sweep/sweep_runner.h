@@ -1,0 +1,36 @@
+// `sm4 sweep`: runs an experiment's [sweep] (see sweep_plan.h), skipping the runs a results
+// database already holds as completed and resuming the ones that stopped, one at a time in this
+// process or N at a time in child processes.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sweep/sweep_plan.h"
+#include "train/trainer.h"
+
+namespace sm4 {
+
+struct SweepRequest {
+    std::filesystem::path file;
+    std::vector<std::string> overrides;  // --set, applied to every run (part of its config hash)
+    int jobs = 1;                        // trainings at once; > 1: child processes
+    Shard shard;
+    bool dry_run = false;                // list the runs and what is done, run nothing
+};
+
+// Prints on stdout one line per run as it starts and ends and a summary table at the end.
+// Throws InterruptedError after Ctrl-C (running runs checkpoint and stop, no new one starts; the
+// same command resumes them) and TrainingError when any run failed (the others still ran).
+void run_sweep(const SweepRequest& request);
+
+// What a child of --jobs does: run `index` of the plan, new or resumed. UsageError when that run's
+// config no longer hashes to `config_hash` (the file changed since the sweep started).
+TrainResult run_sweep_child(const SweepRequest& request, std::size_t index, const std::string& config_hash,
+                            std::optional<std::int64_t> resume_run);
+
+}  // namespace sm4

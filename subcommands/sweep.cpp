@@ -1,0 +1,48 @@
+// `sm4 sweep EXPERIMENT`: run an experiment's [sweep] grid, resumably, in parallel, sharded.
+#include <fmt/core.h>
+
+#include <memory>
+
+#include "commands.h"
+#include "sweep/sweep_runner.h"
+#include "train/reproduce.h"
+
+namespace sm4::cli {
+
+void add_sweep_command(CLI::App& app) {
+    struct Options {
+        std::string experiment;
+        SweepRequest request;
+        std::string shard = "0/1";
+        std::int64_t run_one = -1;  // hidden: what a --jobs child runs
+        std::string expect_hash;
+        std::int64_t resume_run = 0;
+    };
+    auto options = std::make_shared<Options>();
+    CLI::App* command = app.add_subcommand(
+        "sweep", "Run the [sweep] of an experiment file: variants x grid x seeds, skipping completed runs");
+    command->add_option("experiment", options->experiment, "Experiment .toml file, or a name in experiments/")
+        ->required();
+    command->add_option("-s,--set", options->request.overrides,
+                        "Override one key in every run, e.g. --set train.epochs=1; repeatable; part of each run's hash")
+        ->allow_extra_args(false);  // one value each, so the experiment may follow
+    command->add_option("-j,--jobs", options->request.jobs, "Trainings at once, each in its own process")
+        ->capture_default_str();
+    command->add_option("--shard", options->shard, "Run only shard i of n (runs whose index % n == i)")
+        ->capture_default_str();
+    command->add_flag("--dry-run", options->request.dry_run, "List the runs and which are done; run nothing");
+    command->add_option("--run-one", options->run_one)->group("");
+    command->add_option("--expect-hash", options->expect_hash)->group("");
+    command->add_option("--resume-run", options->resume_run)->group("");
+    command->footer("The file format, the run order and the resume rule: README, \"Sweeps\".");
+    command->callback([options] {
+        SweepRequest request = options->request;
+        request.file = experiment_file(options->experiment);
+        request.shard = parse_shard(options->shard);
+        if (options->run_one < 0) return run_sweep(request);
+        run_sweep_child(request, static_cast<std::size_t>(options->run_one), options->expect_hash,
+                        options->resume_run > 0 ? std::optional(options->resume_run) : std::nullopt);
+    });
+}
+
+}  // namespace sm4::cli
