@@ -23,4 +23,26 @@ TaskDataset convert_wine(const std::filesystem::path& source, const Config& conf
 // [0, 1] and audio log-mel [N, 1, n_mels, frames], 10 classes.
 TaskDataset convert_digits_av(const std::filesystem::path& source, const Config& config);
 
+// MultiBench's raw files (datasets/MULTIBENCH.md): none has a default source.
+
+// AV-MNIST folder (image/, audio/, {train,test}_labels.npy): image [N, 1, 28, 28] in [0, 1] and
+// audio spectrogram [N, 1, 112, 112] standardised, 10 classes; the last training examples
+// validate (avmnist_validation_count).
+TaskDataset convert_avmnist(const std::filesystem::path& source, const Config& config);
+
+// Validation examples held out of `train_examples`: MultiBench's 5,000 (of 60,000), or 1 in 12
+// (rounded up) for a source of fewer than 10,000 training examples.
+std::int64_t avmnist_validation_count(std::int64_t train_examples);
+
+// The affect pickles ({train, valid, test} of vision, audio, text [N, T, d] and labels): each
+// modality [N, 50, d] (aligned to the first word, zeros at the end), binary labels.
+TaskDataset convert_mosei(const std::filesystem::path& source, const Config& config);
+TaskDataset convert_mosi(const std::filesystem::path& source, const Config& config);
+TaskDataset convert_urfunny(const std::filesystem::path& source, const Config& config);
+TaskDataset convert_mustard(const std::filesystem::path& source, const Config& config);
+
+// MIMIC im.pk: static table [N, 5] and timeseries [N, 24, 12], both standardised; binary ICD-9
+// group 7, split as MultiBench splits it.
+TaskDataset convert_mimic(const std::filesystem::path& source, const Config& config);
+
 }  // namespace sm4

@@ -21,18 +21,31 @@ const std::vector<DatasetConverter>& dataset_converters() {
         {"breast-cancer", "Breast Cancer Wisconsin table, 30 features, binary (python3-sklearn)", sklearn_data,
          convert_breast_cancer},
         {"wine", "Wine recognition table, 13 features, 3 classes (python3-sklearn)", sklearn_data, convert_wine},
+        // MultiBench's raw files have no default source: users download them (datasets/MULTIBENCH.md).
+        {"avmnist", "AV-MNIST image + audio spectrogram, 10 classes; --src: the avmnist folder of MultiBench's "
+         "avmnist.tar.gz", "", convert_avmnist},
+        {"mosei", "CMU-MOSEI video, audio, text, binary sentiment; --src: MultiBench's mosei_senti_data.pkl", "",
+         convert_mosei},
+        {"mosi", "CMU-MOSI video, audio, text, binary sentiment; --src: MultiBench's mosi_raw.pkl", "", convert_mosi},
+        {"urfunny", "UR-FUNNY video, audio, text, binary humour; --src: MultiBench's humor.pkl", "", convert_urfunny},
+        {"mustard", "MUStARD video, audio, text, binary sarcasm; --src: MultiBench's sarcasm.pkl", "",
+         convert_mustard},
+        {"mimic", "MIMIC-III static + 24-hour series, ICD-9 group 7 (binary); --src: MultiBench's im.pk "
+         "(PhysioNet-credentialed users ask MultiBench's authors)", "", convert_mimic},
     };
     return converters;
 }
 
 const DatasetConverter& find_converter(const std::string& name) {
-    std::vector<std::string> names;
+    std::vector<std::string> names, extending;
     for (const auto& c : dataset_converters()) {
         if (c.name == name) return c;
         names.push_back(c.name);
+        if (!name.empty() && c.name.rfind(name, 0) == 0) extending.push_back(c.name);
     }
-    throw UsageError(fmt::format("unknown dataset '{}'{}; known datasets: {}", name, did_you_mean(name, names),
-                                 join(names, ", ")));
+    // A name the user typed the start of ("fashion") beats one a few edits away ("mosi").
+    throw UsageError(fmt::format("unknown dataset '{}'{}; known datasets: {}", name,
+                                 did_you_mean(name, extending.empty() ? names : extending), join(names, ", ")));
 }
 
 PreprocessResult preprocess_dataset(const std::string& name, const std::filesystem::path& source,
@@ -42,6 +55,9 @@ PreprocessResult preprocess_dataset(const std::string& name, const std::filesyst
     PreprocessResult result;
     result.output = output.empty() ? std::filesystem::path(config.data.root) / (name + ".h5") : output;
     const auto from = source.empty() ? converter.default_source : source;
+    if (from.empty())
+        throw UsageError(fmt::format("dataset '{}' has no default source; give it with --src. {}. See "
+                                     "datasets/MULTIBENCH.md", name, converter.description));
     std::error_code ec;
     if (!std::filesystem::exists(from, ec))
         throw IoError(fmt::format("{}: source of dataset '{}' does not exist", from.string(), name));
