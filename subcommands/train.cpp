@@ -36,8 +36,12 @@ void add_train_command(CLI::App& app) {
         if (options->config.dump_if_requested(request.config)) return;
         request.experiment = join(options->config.files, " ");
         const TrainResult result = train_model(request);
-        fmt::print("run {} completed in {:.0f} s; best epoch {}; {}\n{}", result.run_id, result.seconds,
-                   result.best_epoch, result.run_dir.string(), format_evaluation(result.test, "test"));
+        fmt::print("run {} completed in {:.0f} s; best epoch {}; {}\n", result.run_id, result.seconds,
+                   result.best_epoch, result.run_dir.string());
+        if (result.probe_seconds > 0)
+            fmt::print("the AEA probe took {:.0f} s, {:.1f}% of the run\n", result.probe_seconds,
+                       100.0 * result.probe_seconds / result.seconds);
+        fmt::print("{}", format_evaluation(result.test, "test"));
     });
 }
 

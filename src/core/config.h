@@ -70,6 +70,7 @@ struct TrainConfig {
     std::string loss_weighting = "fixed";  // fixed (task_weights), equal, uncertainty, dwa, gradnorm
     double dwa_temperature = 2.0;
     double gradnorm_alpha = 1.5;
+    bool pcgrad = false;                // PCGrad: project conflicting task gradients (fixed/equal weighting)
     double lr = 2e-3;
     double weight_decay = 1e-2;
     std::string schedule = "cosine";    // "cosine", "step" or "constant", after warm-up

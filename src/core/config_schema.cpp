@@ -179,6 +179,9 @@ std::vector<ConfigField> make_fields() {
               in_range(1e-3, 1e3)),
         field("train.gradnorm_alpha", train, &TrainConfig::gradnorm_alpha, "gradnorm: restoring-force strength alpha",
               in_range(0, 10)),
+        field("train.pcgrad", train, &TrainConfig::pcgrad,
+              "PCGrad (Yu et al.): project each task's gradient off those of tasks it conflicts with; needs "
+              "loss_weighting fixed or equal"),
         field("train.lr", train, &TrainConfig::lr, "Peak learning rate (AdamW)", in_range(0, 10)),
         field("train.weight_decay", train, &TrainConfig::weight_decay, "AdamW weight decay", in_range(0, 10)),
         field("train.schedule", train, &TrainConfig::schedule, "Learning-rate schedule after warm-up",
@@ -278,6 +281,10 @@ void validate_config(const Config& c) {
     if (!c.train.task_weights.empty() && c.train.task_weights.size() != c.data.tasks.size())
         throw ConfigError(fmt::format("train.task_weights has {} weights for the {} tasks of data.tasks",
                                       c.train.task_weights.size(), c.data.tasks.size()));
+    if (c.train.pcgrad && c.train.loss_weighting != "fixed" && c.train.loss_weighting != "equal")
+        throw ConfigError(fmt::format("train.pcgrad needs train.loss_weighting \"fixed\" or \"equal\", not \"{}\" "
+                                      "(its weights are learned from the summed loss)",
+                                      c.train.loss_weighting));
     for (auto n : c.aea.candidates)
         if (n < 1) throw ConfigError(fmt::format("aea.candidates: every candidate needs at least 1 expert, found {}", n));
     const auto& d = c.preprocess.digits_av;

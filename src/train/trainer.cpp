@@ -16,6 +16,7 @@
 #include "core/errors.h"
 #include "core/interrupt.h"
 #include "core/progress.h"
+#include "core/random.h"
 #include "io/results_db.h"
 #include "io/run_summary.h"
 #include "platform/build_info.h"
@@ -26,6 +27,7 @@
 #include "train/loss_weighting.h"
 #include "train/losses.h"
 #include "train/pace.h"
+#include "train/pcgrad.h"
 #include "train/run_trace.h"
 #include "train/schedule.h"
 
@@ -193,14 +195,48 @@ void log_window(Session& s) {
     s.multipliers = s.pace->multipliers();
 }
 
+// The weighted task losses plus the balance losses, back-propagated as one sum; returns the sum.
+at::Tensor summed_backward(Session& s, const std::vector<at::Tensor>& losses, const std::vector<at::Tensor>& aux) {
+    at::Tensor total = s.weighting->combine(losses);
+    for (const auto& a : aux)
+        if (a.defined()) total = total + a;
+    total.backward();
+    return total;
+}
+
+// PCGrad: each task's objective (weighted loss + its balance losses) back-propagated on its own,
+// the gradients projected and summed into .grad; returns the summed objective (for the log).
+at::Tensor pcgrad_backward(Session& s, const std::vector<at::Tensor>& losses, const std::vector<at::Tensor>& aux) {
+    const auto parameters = s.model->parameters();
+    const auto weights = s.weighting->weights();
+    std::vector<std::vector<at::Tensor>> gradients;
+    at::Tensor total = at::zeros({}, at::TensorOptions().device(s.device));
+    for (std::size_t t = 0; t < losses.size(); ++t) {
+        if (!losses[t].defined()) continue;
+        const at::Tensor objective = weights[t] * losses[t] + aux[t];
+        objective.backward();
+        total = total + objective.detach();
+        gradients.emplace_back();
+        for (auto& p : parameters) {
+            gradients.back().push_back(p.grad().defined() ? p.grad().clone() : at::Tensor());
+            if (p.grad().defined()) p.mutable_grad().zero_();
+        }
+    }
+    const auto combined = pcgrad_combine(gradients, derive_seed(static_cast<std::uint64_t>(s.config.train.seed) +
+                                                                    static_cast<std::uint64_t>(s.state.global_step),
+                                                                "pcgrad"));
+    for (std::size_t p = 0; p < parameters.size(); ++p)
+        if (combined[p].defined()) parameters[p].mutable_grad() = combined[p];
+    return total;
+}
+
 // One optimisation step over the batches of the step's tasks.
 void train_step(Session& s, BatchSampler& sampler, RunTrace& trace) {
     const std::int64_t total_steps = s.steps_per_epoch * s.config.train.epochs;
     const double lr = learning_rate(s.config.train, s.state.global_step, total_steps, s.state.epoch);
     set_learning_rates(s, lr);
     s.optimizer->zero_grad();
-    at::Tensor aux = at::zeros({}, at::TensorOptions().device(s.device));
-    std::vector<at::Tensor> losses(s.tasks.size());
+    std::vector<at::Tensor> losses(s.tasks.size()), aux(s.tasks.size());
     std::vector<double> task_losses(s.tasks.size(), std::nan(""));
     for (std::size_t t : sampler.tasks_for_step(s.state.global_step)) {
         const at::Tensor indices = sampler.batch(t, s.state.batch_counters[t]++);
@@ -211,10 +247,9 @@ void train_step(Session& s, BatchSampler& sampler, RunTrace& trace) {
         task_losses[t] = loss.item<double>();
         if (!std::isfinite(task_losses[t])) stop_diverged(s, s.tasks[t].spec.name, task_losses[t]);
         losses[t] = loss * task_pace(s, t);
-        aux = aux + out.aux_loss;
+        aux[t] = out.aux_loss;
     }
-    const at::Tensor total = s.weighting->combine(losses) + aux;
-    total.backward();
+    const at::Tensor total = s.config.train.pcgrad ? pcgrad_backward(s, losses, aux) : summed_backward(s, losses, aux);
     if (s.config.train.grad_clip > 0) torch::nn::utils::clip_grad_norm_(s.model->parameters(), s.config.train.grad_clip);
     s.optimizer->step();
     s.weighting->after_step();

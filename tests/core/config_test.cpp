@@ -121,6 +121,9 @@ TEST_CASE("config: every shipped experiment file loads", "[config]") {
     int files = 0;
     for (const auto& entry : std::filesystem::directory_iterator(std::string(SM4_SOURCE_DIR) + "/experiments")) {
         if (entry.path().extension() != ".toml") continue;
+        std::ifstream in(entry.path());
+        const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        if (text.find("\n[sweep]") != std::string::npos) continue;  // a sweep file: the sweep tests expand it
         INFO(entry.path());
         CHECK_NOTHROW(load_config({entry.path()}, {}));
         ++files;
