@@ -123,6 +123,12 @@ std::filesystem::path child_log(const SweepRun& run) {
     return std::filesystem::path(run.config.values.output.runs_dir) / "sweep-logs" / (run.config_hash + ".log");
 }
 
+// The error a failed child printed last in its log, without main's "sm4: error: ".
+std::string child_error(const SweepRun& run) {
+    const std::string prefix = "sm4: error: ", line = last_line(child_log(run));
+    return line.rfind(prefix, 0) == 0 ? line.substr(prefix.size()) : line;
+}
+
 // Up to request.jobs children at once. The first Ctrl-C stops new starts and is passed on once to
 // each running child, which checkpoints and exits 130.
 void run_in_children(Sweep& sweep, const SweepRequest& request, const std::vector<Job>& jobs) {
@@ -153,7 +159,7 @@ void run_in_children(Sweep& sweep, const SweepRequest& request, const std::vecto
         const auto child = running.find(ended->pid);
         if (child == running.end()) continue;
         const Job& job = *child->second.job;
-        const std::string error = ended->exit_code == 0 ? "" : last_line(child_log(*job.run));
+        const std::string error = ended->exit_code == 0 ? "" : child_error(*job.run);
         sweep.outcomes[job.position] = outcome_of(*job.run, ended->exit_code, seconds_since(child->second.start), error);
         print_line(sweep, job.position, describe_outcome(sweep.outcomes[job.position]));
         running.erase(child);

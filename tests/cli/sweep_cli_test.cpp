@@ -246,6 +246,25 @@ TEST_CASE("cli: sweep --shard splits the runs between machines; runs merge joins
     CHECK(run_sm4("runs merge " + a + " --out " + a).exit_code == 2);
 }
 
+TEST_CASE("cli: a run that fails does not stop the others; the sweep then exits 1", "[sweep][cli]") {
+    SmallExperiment experiment;
+    // data.root in the file, not in --set (which would win over the variant that breaks it).
+    const std::string file = write_sweep(
+        experiment, "[data]\nroot = \"" + (experiment.dir() / "data").string() + "\"\n[sweep]\n"
+                    "[[sweep.variant]]\nname = \"ok\"\n[[sweep.variant]]\nname = \"no-data\"\n"
+                    "set = { data.root = \"/nonexistent\" }\n[[sweep.variant]]\nname = \"dense\"\n"
+                    "set = { model.backbone = \"dense\" }\n");
+    std::string arguments;
+    for (const auto& o : experiment.overrides(kOneEpoch))
+        if (o.rfind("data.root=", 0) != 0) arguments += " --set '" + o + "'";
+    const auto r = run_sm4("sweep " + file + arguments + " --jobs 2");
+    CHECK(r.exit_code == 1);
+    CHECK_THAT(r.out, Contains("no-data seed 0: failed after") && Contains(": /nonexistent/wine.h5: dataset of task"));
+    CHECK_THAT(r.out, Contains("sweep sweep: 2 completed, 1 failed"));
+    CHECK_THAT(r.err, Contains("1 of 3 runs failed (# 1)"));
+    CHECK(count(experiment.database(), "SELECT count(*) FROM runs WHERE status = 'completed'") == 2);
+}
+
 TEST_CASE("cli: sweep mistakes exit 2 and name the file, line and key", "[sweep][cli]") {
     SmallExperiment experiment;
     const std::string file = write_sweep(experiment, std::string(kGrid) + "[[sweep.variant]]\nname = \"typo\"\n"
