@@ -1,0 +1,32 @@
+// The sweep files shipped in experiments/ expand into the runs their comments promise.
+#include <catch.hpp>
+
+#include <map>
+
+#include "sweep/sweep_plan.h"
+
+using namespace sm4;
+
+TEST_CASE("sweep: experiments/minibench-ablation.toml runs SM4, its ablations and the baselines, 3 seeds",
+          "[sweep][ablation]") {
+    const SweepPlan plan = make_sweep_plan(std::string(SM4_SOURCE_DIR) + "/experiments/minibench-ablation.toml", {});
+    std::map<std::string, int> runs;
+    for (const auto& r : plan.runs) ++runs[r.variant];
+    CHECK(runs == std::map<std::string, int>{{"sm4", 3}, {"sm4-no-disentangle", 3}, {"sm4-no-aea", 3},
+                                             {"sm4-no-alp", 3}, {"dense", 3}, {"smoe", 3}, {"single-task", 12},
+                                             {"uncertainty", 3}, {"dwa", 3}, {"gradnorm", 3}, {"pcgrad", 3}});
+    for (const auto& r : plan.runs) {
+        INFO(r.label());
+        const Config& c = r.config.values;
+        const bool sm4_like = r.variant.rfind("sm4", 0) == 0;
+        // Each ablation differs from SM4 in exactly its switch.
+        CHECK(c.model.backbone == (r.variant == "sm4-no-disentangle" ? "smoe"
+                                   : sm4_like                         ? "sm4"
+                                   : r.variant == "smoe"              ? "smoe"
+                                                                      : "dense"));
+        CHECK(c.aea.enabled == (sm4_like && r.variant != "sm4-no-aea"));
+        CHECK(c.pace.enabled == (sm4_like && r.variant != "sm4-no-alp"));
+        CHECK(c.train.pcgrad == (r.variant == "pcgrad"));
+        CHECK(c.data.tasks.size() == (r.variant == "single-task" ? 1u : 4u));
+    }
+}
