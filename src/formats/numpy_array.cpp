@@ -157,6 +157,22 @@ NumpyDType parse_numpy_descr(std::string_view descr, std::string_view where) {
                                 "e.g. '<f4')", where, descr));
 }
 
+std::optional<NumpyStringDType> parse_numpy_string_descr(std::string_view descr) {
+    std::string_view rest = descr;
+    if (!rest.empty() && (rest[0] == '<' || rest[0] == '>' || rest[0] == '|' || rest[0] == '=')) rest.remove_prefix(1);
+    // At most 9 digits: a character count that cannot overflow once multiplied by 4.
+    if (rest.size() < 2 || rest.size() > 10 || (rest[0] != 'U' && rest[0] != 'S')) return std::nullopt;
+    std::size_t count = 0;
+    for (const char c : rest.substr(1)) {
+        if (c < '0' || c > '9') return std::nullopt;
+        count = count * 10 + static_cast<std::size_t>(c - '0');
+    }
+    NumpyStringDType dtype;
+    dtype.unicode = rest[0] == 'U';
+    dtype.itemsize = dtype.unicode ? 4 * count : count;
+    return dtype;
+}
+
 std::size_t NumpyArray::size() const {
     std::size_t n = 1;
     for (const auto d : shape) n *= static_cast<std::size_t>(d);

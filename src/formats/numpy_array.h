@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -12,7 +13,7 @@
 namespace sm4 {
 
 // The element types MultiBench's files use. Object, string, complex, datetime and structured
-// dtypes are refused when parsed.
+// dtypes are refused when parsed (pickles keep string and object arrays as opaque values).
 enum class NumpyType { Bool, Int8, UInt8, Int16, UInt16, Int32, UInt32, Int64, UInt64, Float16, Float32, Float64 };
 
 std::string_view numpy_type_name(NumpyType type);  // numpy's name: "float32", "uint8", "bool"
@@ -27,6 +28,17 @@ struct NumpyDType {
 // Parses a numpy type string. Throws DataError prefixed with `where`: object dtypes ('|O')
 // "object arrays are not supported", anything else outside NumpyType "unsupported dtype".
 NumpyDType parse_numpy_descr(std::string_view descr, std::string_view where);
+
+// numpy's fixed-width string dtypes: '<U11' (11 UCS-4 characters, 44 bytes) or '|S5' (5 bytes).
+// They are never converted; the pickle reader only needs their element size to read past them.
+struct NumpyStringDType {
+    bool unicode = false;      // 'U' rather than 'S'
+    std::size_t itemsize = 0;  // bytes per element
+};
+
+// The string dtype `descr` names ('<U11', '>U3', '|S5', 'S5'), or nothing for any other type
+// string (numeric, object, malformed).
+std::optional<NumpyStringDType> parse_numpy_string_descr(std::string_view descr);
 
 struct NumpyArray {
     std::string source;                // file, archive/member or pickle key path; starts errors

@@ -57,16 +57,56 @@ std::vector<std::int64_t> shape_of(const PickleNode& node, const std::string& wh
     return shape;
 }
 
-NumpyDType dtype_of(const PickleNode& dtype, const std::string& where) {
-    return parse_numpy_descr(std::string(1, dtype.byte_order) + dtype.name, where);
+// numpy names object dtypes "O" or "O8" (the pointer size) when it pickles them.
+bool is_object_dtype(const PickleNode& dtype) { return !dtype.name.empty() && dtype.name[0] == 'O'; }
+
+// An object array's state holds its elements as a list of Python objects, in C order, each
+// already read by the pickle machine (so a refused global among them has refused the file).
+void fill_object_array(PickleNode& target, std::vector<std::int64_t> shape, const PickleNode& objects,
+                       const std::string& where) {
+    if (objects.kind != PickleKind::List)
+        bad(where, fmt::format("object array data must be a list of objects, found {}", node_repr(objects)));
+    const std::uint64_t count = numpy_byte_count(shape, NumpyType::UInt8, where);
+    if (objects.items.size() != count)
+        bad(where, fmt::format("object array of shape {} holds {} objects (expected {})", shape_text(shape),
+                               objects.items.size(), count));
+    target.kind = PickleKind::ObjectArray;
+    target.name = "object";
+    target.shape = std::move(shape);
+    target.items = objects.items;
 }
 
-// Fills `target` with the array stored in `raw` (bytes, or a Latin-1 str from Python 2).
+// A string array keeps its element bytes as stored; only their count is checked.
+void fill_string_array(PickleNode& target, const NumpyStringDType& dtype, std::string descr,
+                       std::vector<std::int64_t> shape, const PickleNode& raw, const std::string& where) {
+    std::shared_ptr<const ByteBuffer> bytes = raw_bytes(raw, where);
+    const std::uint64_t count = numpy_byte_count(shape, NumpyType::UInt8, where);
+    const bool fits = dtype.itemsize == 0 ? bytes->empty()
+                                          : bytes->size() % dtype.itemsize == 0 && bytes->size() / dtype.itemsize == count;
+    if (!fits)
+        bad(where, fmt::format("data holds {} bytes but shape {} of {} needs {} bytes per element", bytes->size(),
+                               shape_text(shape), descr, dtype.itemsize));
+    target.kind = dtype.unicode ? PickleKind::StrArray : PickleKind::BytesArray;
+    target.name = std::move(descr);
+    target.shape = std::move(shape);
+    target.bytes = std::move(bytes);
+}
+
+// Fills `target` with the array stored in `raw`: bytes, or a Latin-1 str from Python 2, or for
+// an object array the list of its elements.
 void fill_array(PickleNode& target, const PickleNode& dtype, std::vector<std::int64_t> shape, bool fortran,
                 const PickleNode& raw, const std::string& where) {
-    const NumpyDType parsed = dtype_of(dtype, where);  // refuses object dtypes first
+    if (is_object_dtype(dtype)) return fill_object_array(target, std::move(shape), raw, where);
+    std::string descr = std::string(1, dtype.byte_order) + dtype.name;
+    const std::optional<NumpyStringDType> text = parse_numpy_string_descr(descr);
+    const NumpyDType parsed = text ? NumpyDType{} : parse_numpy_descr(descr, where);  // refuses the rest first
     if (raw.kind != PickleKind::Bytes && raw.kind != PickleKind::Str)
         bad(where, fmt::format("array data must be bytes or a str, found {}", node_repr(raw)));
+    if (text) {
+        if (descr[0] == '=') descr[0] = '<';  // as numpy prints it on this (little-endian) machine
+        if (!text->unicode) descr[0] = '|';
+        return fill_string_array(target, *text, std::move(descr), std::move(shape), raw, where);
+    }
     target.kind = PickleKind::Array;
     target.array = std::make_shared<NumpyArray>(
         make_numpy_array(where, parsed, std::move(shape), fortran, raw_bytes(raw, where)));

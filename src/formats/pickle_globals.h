@@ -17,8 +17,10 @@ PickleNodePtr resolve_global(const std::string& module, const std::string& name,
 // resolve_global, `args` is a tuple. Throws DataError prefixed with `where` for bad arguments.
 PickleNodePtr call_global(const PickleNode& callable, const PickleNode& args, const std::string& where);
 
-// BUILD: fills a reconstructed array or a dtype from its pickled state. Throws DataError
-// prefixed with `where` for other targets, object or structured dtypes and malformed states.
+// BUILD: fills a reconstructed array or a dtype from its pickled state. String ('<U11', '|S5')
+// and object arrays become opaque nodes (StrArray, BytesArray, ObjectArray). Throws DataError
+// prefixed with `where` for other targets, structured, complex or datetime dtypes and malformed
+// states.
 void build_object(PickleNode& target, const PickleNode& state, const std::string& where);
 
 }  // namespace sm4

@@ -134,6 +134,9 @@ std::string node_repr(const PickleNode& node) {
     case PickleKind::Array:
         return node.array ? fmt::format("{} array {}", node.array->dtype(), shape_text(node.array->shape))
                           : "unfilled array";
+    case PickleKind::StrArray:
+    case PickleKind::BytesArray:
+    case PickleKind::ObjectArray: return fmt::format("{} array {}", node.name, shape_text(node.shape));
     case PickleKind::Global: return node.name;
     case PickleKind::DType: return fmt::format("dtype('{}{}')", node.byte_order, node.name);
     }

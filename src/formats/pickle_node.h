@@ -21,15 +21,20 @@ struct PickleNode {
     bool boolean = false;
     std::int64_t integer = 0;
     double real = 0;
-    // Str (UTF-8, or one byte per character when latin1) and Bytes; shared so an array's data
-    // can use the same buffer without a copy.
+    // Str (UTF-8, or one byte per character when latin1), Bytes and the data of StrArray and
+    // BytesArray; shared so an array's data can use the same buffer without a copy.
     std::shared_ptr<const ByteBuffer> bytes;
     bool latin1 = false;  // a Python 2 string (STRING, BINSTRING), read as encoding='latin1' does
-    std::vector<PickleNodePtr> items;                            // List, Tuple
+    std::vector<PickleNodePtr> items;                            // List, Tuple, ObjectArray
     std::vector<std::pair<PickleNodePtr, PickleNodePtr>> entries;  // Dict, in insertion order
     std::unordered_map<std::string, std::size_t> index;          // Dict: key identity -> entry
     std::shared_ptr<NumpyArray> array;  // Array; null until BUILD fills a reconstructed array
-    std::string name;                   // Global: "module name"; DType: type without order ("f4")
+    // Global: "module name"; DType: type without order ("f4", "U11"); StrArray, BytesArray,
+    // ObjectArray: numpy's str(dtype) ("<U11", "|S5", "object").
+    std::string name;
+    // StrArray, BytesArray and ObjectArray: the shape; their element bytes as stored (in `bytes`)
+    // or their objects in C order (in `items`) are kept but never converted.
+    std::vector<std::int64_t> shape;
     char byte_order = '=';              // DType: '<', '>', '|' or '=' (native, little-endian here)
 };
 

@@ -2,9 +2,11 @@
 // numpy arrays and never executes anything. Supported: None, bool, int (up to 64 bits), float,
 // str, bytes/bytearray, list, tuple, dict and OrderedDict (hashable keys), numpy arrays as
 // numpy 1.x and 2.x pickle them (_reconstruct + BUILD, or _frombuffer in protocol 5), numpy
-// scalars, and Python 2 pickles read as encoding='latin1' does. Any other global, an opcode
-// outside that subset (persistent ids, extensions, sets, out-of-band buffers) or an object dtype
-// is refused with an error naming the file, the byte offset and what was refused.
+// scalars, and Python 2 pickles read as encoding='latin1' does. String and object arrays are
+// read past and kept as opaque values (an object array's elements go through the same rules).
+// Any other global, an opcode outside that subset (persistent ids, extensions, sets, out-of-band
+// buffers) or a structured dtype is refused with an error naming the file, the byte offset and
+// what was refused.
 #pragma once
 
 #include <filesystem>

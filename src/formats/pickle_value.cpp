@@ -20,6 +20,9 @@ std::string_view pickle_kind_name(PickleKind kind) {
     case PickleKind::Tuple: return "tuple";
     case PickleKind::Dict: return "dict";
     case PickleKind::Array: return "numpy array";
+    case PickleKind::StrArray: return "numpy array of str";
+    case PickleKind::BytesArray: return "numpy array of bytes";
+    case PickleKind::ObjectArray: return "numpy array of objects";
     case PickleKind::Global: return "global";
     case PickleKind::DType: return "numpy dtype";
     }
@@ -134,9 +137,33 @@ std::vector<std::uint8_t> PickleValue::as_bytes() const {
 }
 
 const NumpyArray& PickleValue::as_array() const {
+    if (kind() == PickleKind::StrArray || kind() == PickleKind::BytesArray)
+        throw DataError(fmt::format("{}: a numpy array of dtype {} is not numeric (shape {}; string arrays are kept "
+                                    "unread: expected bool, int or float)", where(), node().name,
+                                    shape_text(node().shape)));
+    if (kind() == PickleKind::ObjectArray)
+        throw DataError(fmt::format("{}: a numpy array of dtype object (shape {}): object arrays are not supported "
+                                    "(expected a numeric array)", where(), shape_text(node().shape)));
     if (kind() != PickleKind::Array) mismatch("a numpy array");
     if (!node().array) throw DataError(fmt::format("{}: numpy array never filled (no BUILD in the pickle)", where()));
     return *node().array;
+}
+
+bool PickleValue::is_array() const {
+    return kind() == PickleKind::Array || kind() == PickleKind::StrArray || kind() == PickleKind::BytesArray ||
+           kind() == PickleKind::ObjectArray;
+}
+
+std::string PickleValue::array_dtype() const {
+    if (kind() == PickleKind::Array) return as_array().dtype();
+    if (!is_array()) mismatch("a numpy array");
+    return node().name;
+}
+
+std::vector<std::int64_t> PickleValue::array_shape() const {
+    if (kind() == PickleKind::Array) return as_array().shape;
+    if (!is_array()) mismatch("a numpy array");
+    return node().shape;
 }
 
 std::string PickleValue::repr() const { return node_repr(node()); }

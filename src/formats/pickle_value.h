@@ -1,5 +1,7 @@
 // The tree of values a safe pickle holds: None, bool, int, float, str, bytes, list, tuple, dict
-// and numpy arrays. A PickleValue is a cheap handle on one node that remembers the file and the
+// and numpy arrays. Numeric arrays read through as_array(); arrays of strings ('<U11', '|S5') and
+// of Python objects ('|O') are opaque: their shape and dtype are known, their contents are not
+// converted, and as_array() says why. A PickleValue is a cheap handle on one node that remembers the file and the
 // key path it was reached by, so every accessor's error says where it was, e.g.
 // "mosei.pkl: train/vision: expected a numpy array, found a list".
 #pragma once
@@ -15,11 +17,14 @@
 
 namespace sm4 {
 
-// Global and DType are the whitelisted numpy callables and dtypes met while reading; they show
-// up in a tree only when the pickle stored them bare.
-enum class PickleKind { None, Bool, Int, Float, Str, Bytes, List, Tuple, Dict, Array, Global, DType };
+// StrArray, BytesArray and ObjectArray are the opaque numpy arrays. Global and DType are the
+// whitelisted numpy callables and dtypes met while reading; they show up in a tree only when the
+// pickle stored them bare.
+enum class PickleKind {
+    None, Bool, Int, Float, Str, Bytes, List, Tuple, Dict, Array, StrArray, BytesArray, ObjectArray, Global, DType
+};
 
-std::string_view pickle_kind_name(PickleKind kind);  // "dict", "numpy array", "None"
+std::string_view pickle_kind_name(PickleKind kind);  // "dict", "numpy array", "numpy array of str", "None"
 
 struct PickleNode;
 
@@ -50,7 +55,14 @@ public:
     double as_float() const;      // a float, an int or a bool
     std::string as_str() const;   // UTF-8; Python 2 strings are decoded as Latin-1
     std::vector<std::uint8_t> as_bytes() const;
+    // A numeric array. Throws DataError naming the key path for anything else, opaque arrays
+    // included ("train/id: a numpy array of dtype <U11 is not numeric").
     const NumpyArray& as_array() const;
+    // Any numpy array, numeric or opaque: numpy's str(dtype) ("float32", "<U11", "|S5", "object")
+    // and the shape ({} for a 0-d array).
+    bool is_array() const;
+    std::string array_dtype() const;
+    std::vector<std::int64_t> array_shape() const;
 
     std::string repr() const;  // short Python-like text, for keys and messages
 

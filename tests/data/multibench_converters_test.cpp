@@ -201,10 +201,9 @@ TEST_CASE("broken MultiBench files: a clear DataError naming the file and the ke
     }
 }
 
-// The real mosei_senti_data.pkl carries `id` as a string array, which read_pickle_file refuses
-// (with the whole file) today. Hidden until the reader keeps such arrays as opaque values; run it
-// with `sm4_tests "[pickle-string-ids]"`.
-TEST_CASE("mosei: string ids as in the real pickle do not stop the conversion", "[.][pickle-string-ids]") {
+// The real mosei_senti_data.pkl carries `id` as a string array; the pickle reader keeps it as an
+// opaque value that the converter never reads, instead of refusing the whole file.
+TEST_CASE("mosei: string ids as in the real pickle do not stop the conversion", "[multibench][pickle-string-ids]") {
     TempDir dir;
     const auto result = preprocess_dataset("mosei", fixture("mosei_text_ids.pkl"), dir / "out.h5", fresh_config());
     CHECK(result.dataset.train.size() == 2);

@@ -77,6 +77,11 @@ void check_tree(const PickleValue& tree) {
 
 PickleValue read_fixture(const std::string& name) { return read_pickle_file(format_fixture(name)); }
 
+PickleValue read_bytes(const std::string& bytes) {
+    MemorySource source(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size());
+    return read_pickle(source, "memory.pkl");
+}
+
 }  // namespace
 
 TEST_CASE("pickle: protocols 0 to 5 (and numpy 2 names) give the same tree", "[formats]") {
@@ -125,8 +130,6 @@ TEST_CASE("pickle: forbidden globals and opcodes are refused, never run", "[form
     CHECK_THROWS_WITH(refused("persistent_id.pkl")(),
                       Contains("persistent_id.pkl: byte 2: refused opcode 0x50 PERSID"));
     CHECK_THROWS_WITH(refused("set.pkl")(), Contains("set.pkl: byte") && Contains("EMPTY_SET"));
-    CHECK_THROWS_WITH(refused("object_array.pkl")(),
-                      Contains("object_array.pkl: byte") && Contains("object arrays are not supported"));
     CHECK_THROWS_WITH(refused("structured_array.pkl")(),
                       Contains("structured_array.pkl: byte") && Contains("structured or subarray dtype"));
     CHECK_THROWS_WITH(refused("truncated.pkl")(), Contains("truncated.pkl: byte") && Contains("truncated pickle"));
@@ -134,10 +137,6 @@ TEST_CASE("pickle: forbidden globals and opcodes are refused, never run", "[form
 }
 
 TEST_CASE("pickle: malformed streams are refused, not crashed on", "[formats]") {
-    const auto read_bytes = [](const std::string& bytes) {
-        MemorySource source(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size());
-        return read_pickle(source, "memory.pkl");
-    };
     CHECK(read_bytes("\x80\x02K\x05.").as_int() == 5);
     CHECK_THROWS_WITH(read_bytes("\x80\x02" "a."), Contains("memory.pkl: byte 2: APPEND on an empty stack"));
     CHECK_THROWS_WITH(read_bytes("\x80\x02" "e."), Contains("memory.pkl: byte 2: APPENDS without a MARK"));
@@ -155,4 +154,80 @@ TEST_CASE("pickle: malformed streams are refused, not crashed on", "[formats]") 
                       Contains("memory.pkl: byte 38: a str holding raw data has characters above U+00FF"));
     CHECK_THROWS_WITH(read_bytes(std::string("\x80\x02\x8a\x09", 4) + std::string(9, '\x7f') + "."),
                       Contains("wider than 64 bits"));
+}
+
+TEST_CASE("pickle: string arrays are read past and kept opaque beside numeric ones", "[formats]") {
+    for (const char* name : {"string_arrays_p2.pkl", "string_arrays_p4.pkl", "string_arrays_p5.pkl"}) {
+        INFO(name);
+        const PickleValue tree = read_fixture(name);
+        CHECK(tree.keys() == std::vector<std::string>{"features", "id", "id_be", "tags", "word", "after"});
+        CHECK(floats(tree.at("features")) == std::vector<double>{0, 0.5, 1, 1.5, 2, 2.5});
+        CHECK(tree.at("after").as_int() == 7);  // everything after the string data was read in step
+
+        const PickleValue id = tree.at("id");
+        CHECK(id.kind() == PickleKind::StrArray);
+        CHECK(id.type_name() == "numpy array of str");
+        CHECK(id.is_array());
+        CHECK(id.array_dtype() == "<U11");
+        CHECK(id.array_shape() == std::vector<std::int64_t>{2, 3});
+        CHECK_THROWS_AS(id.as_array(), DataError);
+        CHECK_THROWS_WITH(id.as_array(), Contains(std::string(name) + ": id: a numpy array of dtype <U11 is not numeric"));
+        CHECK_THROWS_WITH(id.as_list(), Contains("id: expected a list or tuple, found a numpy array of str"));
+
+        CHECK(tree.at("id_be").array_dtype() == ">U3");
+        CHECK(tree.at("id_be").array_shape() == std::vector<std::int64_t>{2});
+        const PickleValue tags = tree.at("tags");
+        CHECK(tags.kind() == PickleKind::BytesArray);
+        CHECK(tags.array_dtype() == "|S5");
+        CHECK(tags.array_shape() == std::vector<std::int64_t>{3});
+        CHECK_THROWS_WITH(tags.as_array(), Contains(std::string(name) + ": tags: a numpy array of dtype |S5 is not numeric"));
+        CHECK(tree.at("word").array_dtype() == "<U2");
+        CHECK(tree.at("word").array_shape().empty());
+        CHECK(tree.at("features").array_dtype() == "float32");
+    }
+}
+
+TEST_CASE("pickle: object arrays of safe values are kept opaque", "[formats]") {
+    for (const char* name : {"object_arrays_p2.pkl", "object_arrays_p4.pkl"}) {
+        INFO(name);
+        const PickleValue tree = read_fixture(name);
+        const PickleValue things = tree.at("things");
+        CHECK(things.kind() == PickleKind::ObjectArray);
+        CHECK(things.array_dtype() == "object");
+        CHECK(things.array_shape() == std::vector<std::int64_t>{2, 2});
+        CHECK_THROWS_WITH(things.as_array(),
+                          Contains(std::string(name) + ": things: a numpy array of dtype object (shape [2, 2])") &&
+                              Contains("object arrays are not supported"));
+        CHECK(tree.at("ragged").array_shape() == std::vector<std::int64_t>{2});  // of numpy arrays
+        CHECK_THROWS_WITH(tree.at("ragged").as_array(), Contains("ragged:") && Contains("object arrays are not supported"));
+        CHECK(ints(tree.at("numbers")) == std::vector<std::int64_t>{0, 1, 2});
+    }
+    // A bare object array: the error names the file.
+    CHECK_THROWS_WITH(read_fixture("object_array.pkl").as_array(),
+                      Contains("object_array.pkl: a numpy array of dtype object (shape [3])"));
+}
+
+TEST_CASE("pickle: a forbidden global inside an object array still refuses the file", "[formats]") {
+    CHECK_THROWS_AS(read_fixture("object_array_forbidden.pkl"), DataError);
+    CHECK_THROWS_WITH(read_fixture("object_array_forbidden.pkl"),
+                      Contains("object_array_forbidden.pkl: byte") && Contains("refused global builtins.eval"));
+}
+
+TEST_CASE("pickle: malformed string and object array states are refused", "[formats]") {
+    // numpy.core.multiarray.scalar(dtype(type), data): a '<U2' with its 8 bytes, then with one
+    // byte short, an object dtype whose data is bytes instead of a list, a complex dtype.
+    const std::string scalar = "\x80\x02" "cnumpy.core.multiarray\nscalar\ncnumpy\ndtype\n";
+    const std::string dtype_state = std::string("(K\x03X\x01\x00\x00\x00", 8);
+    const auto dtype = [&](const std::string& type, char order) {
+        return std::string("X") + std::string(1, static_cast<char>(type.size())) + std::string(3, '\0') + type +
+               "\x89\x88\x87R" + dtype_state + order + "NNNJ\xff\xff\xff\xffJ\xff\xff\xff\xffK\x3ftb";
+    };
+    const std::string seven = std::string("C\x07", 2) + std::string(7, 'a');
+    CHECK(read_bytes(scalar + dtype("U2", '<') + std::string("C\x08", 2) + std::string(8, 'a') + "\x86R.")
+              .array_dtype() == "<U2");
+    CHECK_THROWS_WITH(read_bytes(scalar + dtype("U2", '<') + seven + "\x86R."),
+                      Contains("memory.pkl: byte") && Contains("data holds 7 bytes but shape [] of <U2 needs 8 bytes"));
+    CHECK_THROWS_WITH(read_bytes(scalar + dtype("O8", '|') + seven + "\x86R."),
+                      Contains("object array data must be a list of objects"));
+    CHECK_THROWS_WITH(read_bytes(scalar + dtype("c16", '<') + seven + "\x86R."), Contains("unsupported dtype '<c16'"));
 }
