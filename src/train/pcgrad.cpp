@@ -2,6 +2,7 @@
 
 #include <ATen/ATen.h>
 
+#include <functional>
 #include <numeric>
 
 #include "core/random.h"
@@ -9,44 +10,73 @@
 namespace sm4 {
 namespace {
 
-// Dot product of two gradients over all parameters (undefined parts are zero).
-double dot(const std::vector<at::Tensor>& a, const std::vector<at::Tensor>& b) {
-    double sum = 0.0;
-    for (std::size_t p = 0; p < a.size(); ++p)
-        if (a[p].defined() && b[p].defined()) sum += (a[p].to(at::kDouble) * b[p].to(at::kDouble)).sum().item<double>();
-    return sum;
+// Each task's gradient as one flat vector over every parameter some task reached (zeros where
+// the task did not), so a projection is one dot product and one axpy, not one per parameter.
+struct FlatGradients {
+    std::vector<at::Tensor> tasks;            // [tasks] flat vectors
+    std::vector<std::int64_t> parameter;      // parameters included, in order
+    std::vector<std::vector<std::int64_t>> shapes;  // their shapes
+    std::vector<at::ScalarType> types;        // and dtypes
+};
+
+FlatGradients flatten(const std::vector<std::vector<at::Tensor>>& task_gradients) {
+    FlatGradients flat;
+    std::vector<at::Tensor> templates;
+    for (std::size_t p = 0; p < task_gradients[0].size(); ++p) {
+        for (const auto& task : task_gradients)
+            if (task[p].defined()) {
+                flat.parameter.push_back(static_cast<std::int64_t>(p));
+                templates.push_back(task[p]);
+                break;
+            }
+    }
+    for (const auto& t : templates) {
+        flat.shapes.push_back(t.sizes().vec());
+        flat.types.push_back(t.scalar_type());
+    }
+    for (const auto& task : task_gradients) {
+        std::vector<at::Tensor> parts;
+        for (std::size_t i = 0; i < flat.parameter.size(); ++i) {
+            const auto& g = task[static_cast<std::size_t>(flat.parameter[i])];
+            parts.push_back(g.defined() ? g.reshape({-1}) : at::zeros({templates[i].numel()}, templates[i].options()));
+        }
+        flat.tasks.push_back(at::cat(parts).to(at::kDouble));
+    }
+    return flat;
 }
 
 }  // namespace
 
 std::vector<at::Tensor> pcgrad_combine(const std::vector<std::vector<at::Tensor>>& task_gradients,
                                        std::uint64_t order_seed) {
-    const std::size_t tasks = task_gradients.size();
-    if (tasks == 0) return {};
-    const std::size_t parameters = task_gradients[0].size();
+    if (task_gradients.empty()) return {};
+    const FlatGradients flat = flatten(task_gradients);
+    std::vector<at::Tensor> total(task_gradients[0].size());
+    if (flat.parameter.empty()) return total;
+    const std::size_t tasks = flat.tasks.size();
     std::vector<double> squared_norm(tasks);
-    for (std::size_t t = 0; t < tasks; ++t) squared_norm[t] = dot(task_gradients[t], task_gradients[t]);
+    for (std::size_t t = 0; t < tasks; ++t) squared_norm[t] = flat.tasks[t].dot(flat.tasks[t]).item<double>();
     Rng rng(order_seed);
-    std::vector<at::Tensor> total(parameters);
+    at::Tensor sum = at::zeros_like(flat.tasks[0]);
     for (std::size_t t = 0; t < tasks; ++t) {
-        std::vector<at::Tensor> g;
-        for (const auto& part : task_gradients[t]) g.push_back(part.defined() ? part.clone() : part);
+        at::Tensor g = flat.tasks[t].clone();
         std::vector<std::size_t> others(tasks);
         std::iota(others.begin(), others.end(), 0);
         rng.shuffle(others);
         for (std::size_t s : others) {
             if (s == t || squared_norm[s] == 0.0) continue;
-            const double conflict = dot(g, task_gradients[s]);
-            if (conflict >= 0.0) continue;
-            const double scale = conflict / squared_norm[s];
-            for (std::size_t p = 0; p < parameters; ++p) {
-                const auto& other = task_gradients[s][p];
-                if (!other.defined()) continue;
-                g[p] = g[p].defined() ? g[p] - scale * other : -scale * other;
-            }
+            const double conflict = g.dot(flat.tasks[s]).item<double>();
+            if (conflict < 0.0) g.add_(flat.tasks[s], -conflict / squared_norm[s]);
         }
-        for (std::size_t p = 0; p < parameters; ++p)
-            if (g[p].defined()) total[p] = total[p].defined() ? total[p] + g[p] : g[p];
+        sum.add_(g);
+    }
+    std::int64_t offset = 0;
+    for (std::size_t i = 0; i < flat.parameter.size(); ++i) {
+        const std::int64_t numel = std::accumulate(flat.shapes[i].begin(), flat.shapes[i].end(), std::int64_t{1},
+                                                   std::multiplies<>());
+        total[static_cast<std::size_t>(flat.parameter[i])] =
+            sum.narrow(0, offset, numel).view(flat.shapes[i]).to(flat.types[i]);
+        offset += numel;
     }
     return total;
 }
