@@ -16,9 +16,11 @@ std::vector<ProbeScore> by_count(std::vector<ProbeScore> scores) {
     return scores;
 }
 
+// The lowest finite validation loss (a probe that diverged never wins); NaN when none is finite.
 double best_val(const std::vector<ProbeScore>& scores) {
-    double best = scores.front().val_loss;
-    for (const auto& s : scores) best = std::min(best, s.val_loss);
+    double best = std::nan("");
+    for (const auto& s : scores)
+        if (std::isfinite(s.val_loss) && !(s.val_loss >= best)) best = s.val_loss;
     return best;
 }
 
@@ -32,6 +34,7 @@ std::int64_t choose_expert_count(const std::vector<ProbeScore>& unsorted, const 
     if (unsorted.empty()) throw Error("aea: no probe scores to choose from");
     const auto scores = by_count(unsorted);
     const double best = best_val(scores);
+    if (std::isnan(best)) return scores.front().candidate;  // every probe diverged: the smallest count
     if (config.rule == "lowest_val") {
         for (const auto& s : scores)
             if (s.val_loss == best) return s.candidate;

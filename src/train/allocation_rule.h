@@ -24,6 +24,7 @@ struct ProbeScore {
 //   lowest_val        the count with the lowest val loss (ties: the smaller count);
 //   lowest_gap        among the counts within tolerance, the one with the smallest gap
 //                     (val - train; ties: the smaller count).
+// A non-finite val loss (a diverged probe) is never chosen; if every one is, the smallest count is.
 // scores: one per candidate, any order, non-empty.
 std::int64_t choose_expert_count(const std::vector<ProbeScore>& scores, const AeaConfig& config);
 

@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
+
 #include "core/errors.h"
 #include "io/results_db.h"
 #include "train/allocation_rule.h"
@@ -40,6 +42,11 @@ TEST_CASE("aea rule: each rule picks its documented count on given probe numbers
     CHECK(choose_expert_count(kScores, rule("lowest_gap")) == 4);  // gaps: 8: 0.40, 4: 0.08, 2: 0.14
     // Ties on the val loss go to the smaller count.
     CHECK(choose_expert_count({{4, 0.5, 0.7}, {2, 0.5, 0.7}}, rule("lowest_val")) == 2);
+    // A diverged probe (NaN or infinite val loss) is never chosen, even as the "best".
+    const double nan = std::nan("");
+    CHECK(choose_expert_count({{1, 0.5, nan}, {2, 0.5, 0.9}, {4, 0.5, 1.0}}, rule("within_tolerance")) == 2);
+    CHECK(choose_expert_count({{1, 0.5, 1.0}, {2, 0.5, -INFINITY}}, rule("lowest_val")) == 1);
+    CHECK(choose_expert_count({{2, nan, nan}, {1, nan, nan}}, rule("lowest_gap")) == 1);
     // A negative best (regression losses are not, but scores may be) widens by |best|.
     CHECK(choose_expert_count({{1, 0.0, -0.95}, {2, 0.0, -1.0}}, rule("within_tolerance", 0.1)) == 1);
 }
