@@ -12,6 +12,8 @@ packages=(
   # the reference BLAS it links by default
   libtorch-dev libopenblas0-pthread
   libcli11-dev libtomlplusplus-dev libfmt-dev libsqlite3-dev libhdf5-dev zlib1g-dev catch2
+  # images: ENRICO's JPEG screenshots and PNG wireframes in, `sm4 report`'s PNG plots out
+  libjpeg-dev libpng-dev
   libespeak-ng-dev espeak-ng-data
   # the bundled real data (minibench)
   dataset-fashion-mnist python3-sklearn

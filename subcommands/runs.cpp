@@ -65,14 +65,14 @@ void add_runs_command(CLI::App& app) {
     CLI::App* merge = runs->add_subcommand("merge", "Copy the runs of several databases (e.g. sweep shards) into one");
     merge->add_option("databases", options->inputs, "Results databases to read")->required();
     merge->add_option("--out", options->output, "Database to write (created, or appended to)")->required();
-    merge->footer("Runs get new ids in --out; their metrics, checkpoints and allocations follow them; run folders and "
+    merge->footer("Runs get new ids in --out; their metrics, checkpoints, allocations and flops follow them; run folders and "
                   "checkpoint paths stay as they are.");
     merge->callback([options] {
         const std::vector<std::filesystem::path> inputs(options->inputs.begin(), options->inputs.end());
         const MergeCounts counts = merge_results(inputs, options->output);
-        fmt::print("merged {} databases into {}: {} runs, {} metrics, {} checkpoints, {} allocations\n",
+        fmt::print("merged {} databases into {}: {} runs, {} metrics, {} checkpoints, {} allocations, {} flops rows\n",
                    inputs.size(), options->output, counts.runs, counts.metrics, counts.checkpoints,
-                   counts.allocations);
+                   counts.allocations, counts.flops);
     });
 }
 

@@ -75,6 +75,24 @@ CREATE TABLE allocations (
 );
 CREATE INDEX allocations_by_run ON allocations (run_id);
 )sql",
+    // 2 -> 3: parameter and FLOP accounting (`sm4 flops`), per task, modality and component, for
+    // the configured model and its dense counterpart.
+    R"sql(
+CREATE TABLE flops (
+    run_id INTEGER REFERENCES runs(id) ON DELETE CASCADE,
+    config_hash TEXT NOT NULL,
+    model TEXT NOT NULL CHECK (model IN ('configured', 'dense')),
+    task TEXT NOT NULL,
+    modality TEXT NOT NULL,
+    component TEXT NOT NULL,
+    params INTEGER NOT NULL,
+    active_params REAL NOT NULL,
+    flops REAL NOT NULL,
+    measured_flops REAL
+);
+CREATE INDEX flops_by_run ON flops (run_id);
+CREATE INDEX flops_by_config_hash ON flops (config_hash);
+)sql",
 };
 static_assert(std::size(kMigrations) == ResultsDb::kSchemaVersion, "one migration step per schema version");
 
@@ -267,6 +285,45 @@ void ResultsDb::add_allocations(const std::vector<AllocationRecord>& rows) {
         insert.reset();
     }
     transaction.commit();
+}
+
+void ResultsDb::replace_flops(std::optional<std::int64_t> run_id, const std::string& config_hash,
+                              const std::vector<FlopsRecord>& rows) {
+    sqlite::Transaction transaction(db_, path_);
+    Statement forget(db_, path_,
+                     run_id ? "DELETE FROM flops WHERE run_id = ?1"
+                            : "DELETE FROM flops WHERE run_id IS NULL AND config_hash = ?2");
+    if (run_id) forget.bind(1, *run_id); else forget.bind(2, config_hash);
+    forget.run();
+    Statement insert(db_, path_,
+                     "INSERT INTO flops (run_id, config_hash, model, task, modality, component, params, active_params, "
+                     "flops, measured_flops) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+    for (const auto& f : rows) {
+        if (run_id) insert.bind(1, *run_id); else insert.bind_null(1);
+        insert.bind(2, config_hash).bind(3, f.model).bind(4, f.task).bind(5, f.modality).bind(6, f.component);
+        insert.bind(7, f.params).bind(8, f.active_params).bind(9, f.flops);
+        if (f.measured_flops) insert.bind(10, *f.measured_flops); else insert.bind_null(10);
+        insert.run();
+        insert.reset();
+    }
+    transaction.commit();
+}
+
+std::vector<FlopsRecord> ResultsDb::flops(std::optional<std::int64_t> run_id, const std::string& config_hash) const {
+    Statement select(db_, path_,
+                     run_id ? "SELECT model, task, modality, component, params, active_params, flops, measured_flops "
+                              "FROM flops WHERE run_id = ?1 ORDER BY rowid"
+                            : "SELECT model, task, modality, component, params, active_params, flops, measured_flops "
+                              "FROM flops WHERE run_id IS NULL AND config_hash = ?2 ORDER BY rowid");
+    if (run_id) select.bind(1, *run_id); else select.bind(2, config_hash);
+    std::vector<FlopsRecord> rows;
+    while (select.step()) {
+        FlopsRecord f{select.text(0), select.text(1), select.text(2), select.text(3), select.int64(4),
+                      select.real(5), select.real(6), std::nullopt};
+        if (!select.is_null(7)) f.measured_flops = select.real(7);
+        rows.push_back(std::move(f));
+    }
+    return rows;
 }
 
 std::vector<AllocationRecord> ResultsDb::allocations(std::int64_t run_id) const {

@@ -78,6 +78,19 @@ struct AllocationRecord {
     double probe_seconds = 0.0;  // wall time of the probe that trained this candidate
 };
 
+// One part of `sm4 flops`'s accounting: what one sample of `task` costs in one component,
+// attributed to one modality. Rows with task "" and component "total" hold whole-model counts.
+struct FlopsRecord {
+    std::string model;         // "configured" or "dense" (the dense counterpart of the same width)
+    std::string task;
+    std::string modality;      // a modality of the task, or "" for parts that see every modality
+    std::string component;     // tokenizer, attention, feed_forward, experts, router, head, total
+    std::int64_t params = 0;   // parameters of this part
+    double active_params = 0;  // parameters one sample uses (expected value for routed experts)
+    double flops = 0;          // per sample; a multiply-add counts as 2
+    std::optional<double> measured_flops;  // per sample, from the counter on a real batch
+};
+
 struct QueryResult {
     std::vector<std::string> columns;
     std::vector<std::vector<std::string>> rows;  // NULL as "NULL"
@@ -85,7 +98,7 @@ struct QueryResult {
 
 class ResultsDb {
 public:
-    static constexpr int kSchemaVersion = 2;
+    static constexpr int kSchemaVersion = 3;
 
     // Opens or creates the database (and its folder), enables WAL, foreign keys and a busy
     // timeout, and migrates an older schema to kSchemaVersion in one transaction. Throws IoError
@@ -115,6 +128,11 @@ public:
     std::vector<CheckpointRecord> checkpoints(std::int64_t run_id) const;
     void add_allocations(const std::vector<AllocationRecord>& rows);  // one transaction
     std::vector<AllocationRecord> allocations(std::int64_t run_id) const;
+    // FLOP accounting of a run, or (run_id empty) of a config by its hash: replace_flops drops
+    // the earlier rows of the same key and writes `rows` in one transaction.
+    void replace_flops(std::optional<std::int64_t> run_id, const std::string& config_hash,
+                       const std::vector<FlopsRecord>& rows);
+    std::vector<FlopsRecord> flops(std::optional<std::int64_t> run_id, const std::string& config_hash = "") const;
 
     // Runs one read-only SQL statement (through a read-only connection) for `sm4 runs query`.
     // Throws UsageError with SQLite's message for bad SQL or an attempt to write.
@@ -127,7 +145,7 @@ private:
 
 // What merge_results copied.
 struct MergeCounts {
-    std::int64_t runs = 0, metrics = 0, checkpoints = 0, allocations = 0;
+    std::int64_t runs = 0, metrics = 0, checkpoints = 0, allocations = 0, flops = 0;
 };
 
 // `sm4 runs merge`: copies every run of each input database, input by input and in id order,

@@ -59,12 +59,12 @@ bool is_iso_utc(const std::string& text) {
 
 }  // namespace
 
-TEST_CASE("results db: a new file has the documented tables and columns, WAL and schema version 2", "[db]") {
+TEST_CASE("results db: a new file has the documented tables and columns, WAL and schema version 3", "[db]") {
     TempDir dir;
     const auto path = dir / "nested" / "results" / "sm4.db";
     ResultsDb db(path);  // creates the folders too
     CHECK(std::filesystem::exists(path));
-    CHECK(db.schema_version() == 2);
+    CHECK(db.schema_version() == 3);
 
     CHECK(column(db.query("PRAGMA table_info(runs)"), 1) ==
           std::vector<std::string>{"id", "name", "experiment", "status", "created_at", "finished_at", "config_toml",
@@ -73,17 +73,20 @@ TEST_CASE("results db: a new file has the documented tables and columns, WAL and
     CHECK(column(db.query("PRAGMA table_info(allocations)"), 1) ==
           std::vector<std::string>{"run_id", "modality", "candidate", "train_loss", "val_loss", "gap", "chosen",
                                    "probe_seconds"});
+    CHECK(column(db.query("PRAGMA table_info(flops)"), 1) ==
+          std::vector<std::string>{"run_id", "config_hash", "model", "task", "modality", "component", "params",
+                                   "active_params", "flops", "measured_flops"});
     CHECK(column(db.query("PRAGMA table_info(metrics)"), 1) ==
           std::vector<std::string>{"run_id", "step", "epoch", "split", "task", "name", "value", "source"});
     CHECK(column(db.query("PRAGMA table_info(checkpoints)"), 1) ==
           std::vector<std::string>{"run_id", "epoch", "step", "path", "val_score", "is_best", "created_at"});
     CHECK(column(db.query("PRAGMA index_list(metrics)"), 1).size() == 1);
     CHECK(db.query("PRAGMA journal_mode").rows == std::vector<std::vector<std::string>>{{"wal"}});
-    CHECK(db.query("SELECT version FROM schema_version").rows == std::vector<std::vector<std::string>>{{"2"}});
+    CHECK(db.query("SELECT version FROM schema_version").rows == std::vector<std::vector<std::string>>{{"3"}});
 
     // Reopening an up-to-date file changes nothing.
     ResultsDb again(path);
-    CHECK(again.schema_version() == 2);
+    CHECK(again.schema_version() == 3);
     CHECK(again.query("SELECT count(*) FROM schema_version").rows.at(0).at(0) == "1");
 }
 
@@ -304,7 +307,7 @@ TEST_CASE("results db: a schema-1 file migrates to schema 2 and keeps its runs",
         "'2026-01-01T00:00:00Z', '', 3, 'abc', 'b', 'h');";
     REQUIRE(run_command("sqlite3 " + path.string() + " \"" + v1 + "\"").exit_code == 0);
     ResultsDb db(path);
-    CHECK(db.schema_version() == 2);
+    CHECK(db.schema_version() == 3);
     const auto run = db.find_run(1);
     REQUIRE(run);
     CHECK(run->name == "old");
@@ -317,4 +320,24 @@ TEST_CASE("results db: a schema-1 file migrates to schema 2 and keeps its runs",
     CHECK(rows[0].candidate == 2);
     CHECK(rows[0].gap == 0.25);
     CHECK(rows[0].chosen);
+}
+
+TEST_CASE("results db: flops rows of a run or of a config replace earlier ones and read back", "[db]") {
+    TempDir dir;
+    ResultsDb db(dir / "sm4.db");
+    const auto run = db.create_run(sample_run("r"));
+    const FlopsRecord experts{"configured", "wine", "table", "experts", 1000, 250.0, 4096.0, 4100.0};
+    const FlopsRecord total{"configured", "", "", "total", 5000, 0.0, 0.0, std::nullopt};
+    db.replace_flops(run, "abc", {experts, total});
+    db.replace_flops(run, "abc", {experts});  // replaces, does not append
+    db.replace_flops(std::nullopt, "def", {total});
+    const auto rows = db.flops(run);
+    REQUIRE(rows.size() == 1);
+    CHECK(rows[0].component == "experts");
+    CHECK(rows[0].active_params == 250.0);
+    CHECK(rows[0].measured_flops == std::optional<double>(4100.0));
+    const auto by_config = db.flops(std::nullopt, "def");
+    REQUIRE(by_config.size() == 1);
+    CHECK_FALSE(by_config[0].measured_flops.has_value());
+    CHECK(db.query("SELECT count(*) FROM flops WHERE run_id IS NULL").rows.at(0).at(0) == "1");
 }
