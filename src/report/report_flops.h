@@ -1,0 +1,21 @@
+// The parameters and FLOPs table: per method and task, from the flops table `sm4 flops` fills.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "report/report.h"
+
+namespace sm4 {
+
+// Rows: method x task (tasks in `tasks` order) with params (whole model), active params per sample,
+// FLOPs per sample, the dense counterpart's FLOPs and the reduction against it in percent. Each
+// method's numbers come from its first run with flops rows for the task; runs without any are
+// named in a note with the command that fills them.
+ReportTable flops_table(const ResultsDb& db, const std::vector<ReportRun>& runs, const std::vector<std::string>& methods,
+                        const std::vector<std::string>& tasks);
+
+// "1.23 M", "45.6 k", "789": a count with an SI prefix, 3 significant digits.
+std::string si_count(double value);
+
+}  // namespace sm4

@@ -1,0 +1,178 @@
+#include "report/report_scores.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/errors.h"
+#include "core/text.h"
+#include "io/run_summary.h"
+
+namespace sm4 {
+namespace {
+
+// Headline metric of a task: accuracy for classification, mse for regression.
+constexpr const char* kMetricPriority[] = {"accuracy", "mse", "micro_f1", "auroc", "macro_f1", "mae"};
+
+ReportCell stat_cell(const std::vector<double>& values) {
+    ReportCell cell;
+    if (values.empty()) return text_cell("-", "");
+    cell.has_mean = true;
+    cell.n = static_cast<int>(values.size());
+    double sum = 0.0;
+    for (double v : values) sum += v;
+    cell.mean = sum / cell.n;
+    double squares = 0.0;
+    for (double v : values) squares += (v - cell.mean) * (v - cell.mean);
+    cell.std = cell.n > 1 ? std::sqrt(squares / (cell.n - 1)) : 0.0;  // sample std, ddof = 1
+    return cell;
+}
+
+std::vector<ReportColumn> score_columns(const ScoreSet& scores, const std::string& first) {
+    std::vector<ReportColumn> columns = {{first, 0}, {"seeds", 0}};
+    for (const auto& task : scores.tasks) {
+        const std::string& metric = scores.metric.at(task);
+        columns.push_back({task + " " + metric, metric_direction(metric)});
+    }
+    return columns;
+}
+
+std::vector<ReportCell> score_row(const ScoreSet& scores, const MethodScores& m) {
+    std::vector<ReportCell> row = {text_cell(m.method), text_cell(std::to_string(m.seeds.size()))};
+    for (const auto& task : scores.tasks) {
+        const auto found = m.values.find(task);
+        row.push_back(stat_cell(found == m.values.end() ? std::vector<double>{} : found->second));
+    }
+    return row;
+}
+
+// Marks the best mean of every score column, compared as printed (ties all marked).
+void mark_best(ReportTable& table) {
+    for (std::size_t c = 0; c < table.columns.size(); ++c) {
+        const int direction = table.columns[c].direction;
+        if (direction == 0) continue;
+        const auto shown = [&](const ReportCell& cell) { return std::round(cell.mean * std::pow(10.0, table.digits)); };
+        double best = 0.0;
+        bool any = false;
+        for (const auto& row : table.rows)
+            if (row[c].has_mean && (!any || shown(row[c]) * direction > best * direction)) best = shown(row[c]), any = true;
+        for (auto& row : table.rows) row[c].best = row[c].has_mean && shown(row[c]) == best;
+    }
+}
+
+void require_known(const std::vector<std::string>& names, const ScoreSet& scores, const char* option) {
+    std::vector<std::string> known;
+    for (const auto& m : scores.methods) known.push_back(m.method);
+    for (const auto& name : names)
+        if (!scores.find(name))
+            throw UsageError(fmt::format("{}: method '{}' is not among the selected runs{}; methods: {}", option, name,
+                                         did_you_mean(name, known), join(known, ", ")));
+}
+
+const std::string kStdNote = "mean ± sample std (ddof = 1) over the seeds of each method's completed runs; "
+                             "final test metrics of the best validation checkpoint; best per column in bold";
+
+}  // namespace
+
+const MethodScores* ScoreSet::find(const std::string& method) const {
+    for (const auto& m : methods)
+        if (m.method == method) return &m;
+    return nullptr;
+}
+
+int metric_direction(const std::string& metric) {
+    return metric == "mse" || metric == "mae" || metric == "loss" ? -1 : 1;
+}
+
+ScoreSet collect_scores(const ResultsDb& db, const std::vector<ReportRun>& runs) {
+    ScoreSet scores;
+    std::map<std::string, std::set<std::string>> names;  // task -> metric names logged
+    std::vector<std::vector<MetricRecord>> per_run;
+    for (const auto& r : runs) {
+        per_run.push_back(latest_metrics(db.metrics(r.run.id, "test", "train")));
+        for (const auto& m : per_run.back()) {
+            if (m.task == "all") continue;
+            if (std::find(scores.tasks.begin(), scores.tasks.end(), m.task) == scores.tasks.end()) scores.tasks.push_back(m.task);
+            names[m.task].insert(m.name);
+        }
+    }
+    for (const auto& task : scores.tasks) {
+        scores.metric[task] = *names[task].begin();
+        for (const char* metric : kMetricPriority)
+            if (names[task].count(metric)) { scores.metric[task] = metric; break; }
+    }
+    for (std::size_t i = 0; i < runs.size(); ++i) {
+        if (!scores.find(runs[i].method)) scores.methods.push_back({runs[i].method, {}, {}});
+        auto& method = *std::find_if(scores.methods.begin(), scores.methods.end(),
+                                     [&](const MethodScores& m) { return m.method == runs[i].method; });
+        method.seeds.insert(runs[i].run.seed);
+        for (const auto& m : per_run[i])
+            if (m.task != "all" && m.name == scores.metric[m.task]) method.values[m.task].push_back(m.value);
+    }
+    return scores;
+}
+
+MethodSplit split_methods(const ScoreSet& scores, const ReportOptions& options) {
+    MethodSplit split;
+    require_known(options.main_methods, scores, "--main");
+    require_known(options.ablation_methods, scores, "--ablation");
+    std::vector<std::string> ablations = options.ablation_methods;
+    if (ablations.empty())
+        for (const auto& m : scores.methods)
+            if (m.method.rfind(options.reference + "-no-", 0) == 0) ablations.push_back(m.method);
+    if (!scores.find(options.reference)) {
+        split.note = fmt::format("no ablation table: the reference method '{}' is not among the selected runs "
+                                 "(choose one with --reference)", options.reference);
+    } else {
+        split.ablation.push_back(options.reference);
+        for (const auto& a : ablations)
+            if (a != options.reference) split.ablation.push_back(a);
+        if (split.ablation.size() == 1) split.note = fmt::format("no ablation table: no method named '{}-no-*' "
+                                                                 "(name them with --ablation)", options.reference);
+    }
+    split.main = options.main_methods;
+    if (split.main.empty())
+        for (const auto& m : scores.methods)
+            if (m.method == options.reference ||
+                std::find(ablations.begin(), ablations.end(), m.method) == ablations.end())
+                split.main.push_back(m.method);
+    return split;
+}
+
+ReportTable main_table(const ScoreSet& scores, const std::vector<std::string>& methods, int digits) {
+    ReportTable table;
+    table.title = "Test results";
+    table.digits = digits;
+    table.columns = score_columns(scores, "method");
+    for (const auto& name : methods) table.rows.push_back(score_row(scores, *scores.find(name)));
+    mark_best(table);
+    table.notes.push_back(kStdNote + ".");
+    return table;
+}
+
+ReportTable ablation_table(const ScoreSet& scores, const MethodSplit& split, int digits) {
+    ReportTable table;
+    table.title = "Ablation";
+    table.digits = digits;
+    table.columns = score_columns(scores, "variant");
+    if (split.ablation.size() < 2) {
+        table.notes.push_back(split.note);
+        return table;
+    }
+    const std::vector<ReportCell> reference = score_row(scores, *scores.find(split.ablation.front()));
+    for (const auto& name : split.ablation) {
+        std::vector<ReportCell> row = score_row(scores, *scores.find(name));
+        for (std::size_t c = 2; name != split.ablation.front() && c < row.size(); ++c)
+            if (row[c].has_mean && reference[c].has_mean) {
+                row[c].has_delta = true;
+                row[c].delta = row[c].mean - reference[c].mean;
+            }
+        table.rows.push_back(std::move(row));
+    }
+    mark_best(table);
+    table.notes.push_back(fmt::format("{}; in brackets: the difference from '{}'.", kStdNote, split.ablation.front()));
+    return table;
+}
+
+}  // namespace sm4
