@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
+
 #include "core/errors.h"
 #include "core/text.h"
 #include "core/text_table.h"
@@ -19,6 +21,16 @@ bool has_delta_column(const ReportTable& table, std::size_t c) {
     for (const auto& row : table.rows)
         if (c < row.size() && row[c].has_delta) return true;
     return false;
+}
+
+// Numbers (and statistics) align right, names left.
+bool right_aligned(const ReportTable& table, std::size_t c) {
+    if (c == 0) return false;
+    for (const auto& row : table.rows) {
+        if (c >= row.size() || row[c].has_mean || row[c].text.empty() || row[c].text == "-") continue;
+        if (!std::isdigit(static_cast<unsigned char>(row[c].text[0]))) return false;
+    }
+    return true;
 }
 
 // "0.850 ± 0.014 (-0.013)" with the pieces each format writes differently.
@@ -51,7 +63,7 @@ std::string format_markdown(const ReportTable& table) {
     out += "|";
     for (std::size_t c = 0; c < table.columns.size(); ++c) {
         out += " " + markdown_cell(table.columns[c].name + arrow(table.columns[c].direction, "↑", "↓")) + " |";
-        rule += c == 0 ? "---|" : "---:|";
+        rule += right_aligned(table, c) ? "---:|" : "---|";
     }
     out += "\n" + rule + "\n";
     const Pieces pieces{"±", [](const std::string& s) { return s; }};
@@ -118,8 +130,8 @@ std::string latex_escape(const std::string& text) {
 std::string format_latex(const ReportTable& table) {
     std::string out;
     for (const auto& note : table.notes) out += "% " + note + "\n";
-    std::string spec = "l";
-    for (std::size_t c = 1; c < table.columns.size(); ++c) spec += "r";
+    std::string spec;
+    for (std::size_t c = 0; c < table.columns.size(); ++c) spec += right_aligned(table, c) ? "r" : "l";
     out += "\\begin{table}[t]\n\\centering\n";
     if (!table.title.empty()) out += "\\caption{" + latex_escape(table.title) + "}\n";
     out += "\\begin{tabular}{" + spec + "}\n\\toprule\n";

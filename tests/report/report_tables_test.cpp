@@ -108,7 +108,7 @@ TEST_CASE("report: the FLOPs table sums a task's components and compares with th
     CHECK(format_report_table(report.flops, ReportFormat::Markdown) ==
           "### Parameters and FLOPs\n\n"
           "| method | task | params | active params | FLOPs/sample | dense FLOPs/sample | FLOPs reduction % |\n"
-          "|---|---:|---:|---:|---:|---:|---:|\n"
+          "|---|---|---:|---:|---:|---:|---:|\n"
           "| sm4 | wine | 1.00 k | 400 | 800 | 2.00 k | 60.0 |\n"
           "\n"
           "params: the whole model; active params and FLOPs: per sample of the task (a multiply-add = 2 FLOPs); "
