@@ -135,7 +135,11 @@ void draw_chart(const Heatmap& map, Painter& p) {
                    TextAnchor::Middle);
         }
     }
-    for (std::size_t c = 0; c < columns; ++c)
+    std::size_t widest = 1;
+    for (const auto& label : map.column_labels) widest = std::max(widest, label.size());
+    // label every k-th column when the labels would touch (many experts)
+    const auto every = static_cast<std::size_t>(std::ceil((text_width(std::string(widest, 'x'), kScale) + 8) / cell_w));
+    for (std::size_t c = 0; c < columns; c += std::max<std::size_t>(1, every))
         p.text(left + (c + 0.5) * cell_w, bottom + 8 + text_height() / 2,
                c < map.column_labels.size() ? map.column_labels[c] : "", kDark, kScale, TextAnchor::Middle);
     // colour bar: 40 bands from hi (top) to lo, labelled at both ends
