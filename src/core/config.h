@@ -32,8 +32,13 @@ struct DigitsAvConfig {
     std::int64_t frames = 32;       // spectrogram width (one frame per hop of 512 samples)
 };
 
+struct AffectConfig {
+    bool per_example_znorm = false;  // HighMMT: standardise each example's features over its steps
+};
+
 struct PreprocessConfig {
     DigitsAvConfig digits_av;
+    AffectConfig affect;
 };
 
 struct ModelConfig {

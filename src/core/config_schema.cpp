@@ -65,6 +65,7 @@ Check non_empty_list() {
 
 DataConfig& data(Config& c) { return c.data; }
 DigitsAvConfig& digits_av(Config& c) { return c.preprocess.digits_av; }
+AffectConfig& affect(Config& c) { return c.preprocess.affect; }
 ModelConfig& model(Config& c) { return c.model; }
 TrainConfig& train(Config& c) { return c.train; }
 EvalConfig& eval(Config& c) { return c.eval; }
@@ -114,6 +115,9 @@ std::vector<ConfigField> make_fields() {
               "Mel bands of the log-mel spectrogram (its height)", in_range(8, 128)),
         field("preprocess.digits_av.frames", digits_av, &DigitsAvConfig::frames,
               "Frames of the log-mel spectrogram (its width; hop 512 samples at 22.05 kHz)", in_range(8, 128)),
+        field("preprocess.affect.per_example_znorm", affect, &AffectConfig::per_example_znorm,
+              "mosei, mosi, urfunny, mustard: standardise each example's features over its 50 steps, as HighMMT "
+              "does for CMU-MOSEI (datasets/MULTIBENCH.md)"),
 
         field("model.backbone", model, &ModelConfig::backbone,
               "dense (HighMMT-like transformer), smoe (vanilla sparse MoE, one shared router per layer) or sm4 "

@@ -50,9 +50,32 @@ std::int64_t binary_label(double value, LabelRule rule, const std::string& where
     return value > 0.0 ? 1 : 0;
 }
 
+// HighMMT's per-example z-normalisation (Affectdataset.__getitem__): each feature standardised
+// over the example's steps from its first word to the end (before the cut to kSteps), with the
+// mean and the unbiased (n - 1) deviation; 0 / 0 (a constant feature, or a single step) becomes
+// 0 as torch.nan_to_num makes it. Computed in double, stored as float32.
+std::vector<float> znorm_steps(const float* rows, std::int64_t steps, std::size_t features) {
+    std::vector<float> out(rows, rows + static_cast<std::size_t>(steps) * features);
+    for (std::size_t f = 0; f < features; ++f) {
+        double sum = 0.0, squares = 0.0;
+        for (std::int64_t t = 0; t < steps; ++t) sum += rows[static_cast<std::size_t>(t) * features + f];
+        const double mean = sum / static_cast<double>(steps);
+        for (std::int64_t t = 0; t < steps; ++t) {
+            const double d = rows[static_cast<std::size_t>(t) * features + f] - mean;
+            squares += d * d;
+        }
+        const double std = steps > 1 ? std::sqrt(squares / static_cast<double>(steps - 1)) : 0.0;
+        for (std::int64_t t = 0; t < steps; ++t) {
+            const double centred = rows[static_cast<std::size_t>(t) * features + f] - mean;
+            out[static_cast<std::size_t>(t) * features + f] = std > 0.0 ? static_cast<float>(centred / std) : 0.0f;
+        }
+    }
+    return out;
+}
+
 // One split: every example aligned to its first step with any non-zero text feature (the
 // pickles pad at the front), cut to kSteps and padded with zeros at the end.
-SplitArrays convert_split(const PickleValue& split, LabelRule rule, std::vector<std::int64_t>& features,
+SplitArrays convert_split(const PickleValue& split, LabelRule rule, bool znorm, std::vector<std::int64_t>& features,
                           Counts& counts) {
     std::array<const NumpyArray*, 3> raw{};
     for (std::size_t m = 0; m < 3; ++m) {
@@ -96,6 +119,11 @@ SplitArrays convert_split(const PickleValue& split, LabelRule rule, std::vector<
         for (std::size_t m = 0; m < 3; ++m) {
             const auto d = static_cast<std::size_t>(features[m]);
             const float* from = values[m].data() + static_cast<std::size_t>(i * steps + start) * d;
+            std::vector<float> normalised;
+            if (znorm) {
+                normalised = znorm_steps(from, steps - start, d);
+                from = normalised.data();
+            }
             auto& target = out.modalities[m].values;
             target.insert(target.end(), from, from + static_cast<std::size_t>(kept) * d);
             target.resize(target.size() + static_cast<std::size_t>(kSteps - kept) * d, 0.0f);
@@ -107,7 +135,7 @@ SplitArrays convert_split(const PickleValue& split, LabelRule rule, std::vector<
     return out;
 }
 
-TaskDataset convert_affect(const std::filesystem::path& source, const AffectSpec& spec) {
+TaskDataset convert_affect(const std::filesystem::path& source, const AffectSpec& spec, const Config& config) {
     std::filesystem::path path = source;
     std::error_code ec;
     if (std::filesystem::is_directory(source, ec)) {
@@ -129,39 +157,41 @@ TaskDataset convert_affect(const std::filesystem::path& source, const AffectSpec
     for (std::size_t m = 0; m < 3; ++m) d.modalities.push_back({kModalities[m], kKinds[m], false, {}, {}});
     std::vector<std::int64_t> features(3, -1);
     Counts counts;
-    d.train = convert_split(root.at("train"), spec.rule, features, counts);
-    d.val = convert_split(root.at("valid"), spec.rule, features, counts);
-    d.test = convert_split(root.at("test"), spec.rule, features, counts);
+    const bool znorm = config.preprocess.affect.per_example_znorm;
+    d.train = convert_split(root.at("train"), spec.rule, znorm, features, counts);
+    d.val = convert_split(root.at("valid"), spec.rule, znorm, features, counts);
+    d.test = convert_split(root.at("test"), spec.rule, znorm, features, counts);
     const auto& r = counts.replaced;
     d.source = fmt::format(
         "{} (MultiBench's pickle), {}; aligned to the first word and padded with zeros at the end to {} steps; "
         "longer than {} steps (cut): {}; dropped (no text): {}; non-finite values set to 0: {} (vision {}, audio {}, "
-        "text {})",
-        spec.origin, path.string(), kSteps, kSteps, counts.cut, counts.dropped, r[0] + r[1] + r[2], r[0], r[1], r[2]);
+        "text {}){}",
+        spec.origin, path.string(), kSteps, kSteps, counts.cut, counts.dropped, r[0] + r[1] + r[2], r[0], r[1], r[2],
+        znorm ? "; each example z-normalised per feature over its steps (preprocess.affect.per_example_znorm)" : "");
     for (std::size_t m = 0; m < 3; ++m) compute_statistics(d, m, /*apply=*/false);
     return d;
 }
 
 }  // namespace
 
-TaskDataset convert_mosei(const std::filesystem::path& source, const Config&) {
+TaskDataset convert_mosei(const std::filesystem::path& source, const Config& config) {
     return convert_affect(source, {"mosei", "CMU-MOSEI sentiment", {"mosei_senti_data.pkl", "mosei_raw.pkl"},
-                                   LabelRule::Sentiment, {"negative", "positive"}});
+                                   LabelRule::Sentiment, {"negative", "positive"}}, config);
 }
 
-TaskDataset convert_mosi(const std::filesystem::path& source, const Config&) {
+TaskDataset convert_mosi(const std::filesystem::path& source, const Config& config) {
     return convert_affect(source, {"mosi", "CMU-MOSI sentiment", {"mosi_raw.pkl", "mosi_data.pkl"},
-                                   LabelRule::Sentiment, {"negative", "positive"}});
+                                   LabelRule::Sentiment, {"negative", "positive"}}, config);
 }
 
-TaskDataset convert_urfunny(const std::filesystem::path& source, const Config&) {
+TaskDataset convert_urfunny(const std::filesystem::path& source, const Config& config) {
     return convert_affect(source, {"urfunny", "UR-FUNNY humour", {"humor.pkl"}, LabelRule::Binary,
-                                   {"not humorous", "humorous"}});
+                                   {"not humorous", "humorous"}}, config);
 }
 
-TaskDataset convert_mustard(const std::filesystem::path& source, const Config&) {
+TaskDataset convert_mustard(const std::filesystem::path& source, const Config& config) {
     return convert_affect(source, {"mustard", "MUStARD sarcasm", {"sarcasm.pkl"}, LabelRule::Binary,
-                                   {"not sarcastic", "sarcastic"}});
+                                   {"not sarcastic", "sarcastic"}}, config);
 }
 
 }  // namespace sm4

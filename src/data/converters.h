@@ -45,4 +45,19 @@ TaskDataset convert_mustard(const std::filesystem::path& source, const Config& c
 // group 7, split as MultiBench splits it.
 TaskDataset convert_mimic(const std::filesystem::path& source, const Config& config);
 
+// ENRICO folder (design_topics.csv, screenshots/*.jpg, wireframes/*.png): screenshot and wireframe
+// [N, 3, 256, 128] in [0, 1] (Pillow bilinear resize), design topic classes; MultiBench's
+// random.Random(42) 65% / 15% / 20% split.
+TaskDataset convert_enrico(const std::filesystem::path& source, const Config& config);
+
+// MuJoCo Push folder (gentle_push_1000 / _10 / _300.hdf5: train / val / test): gripper_pos
+// [N, 16, 3], gripper_sensors [N, 16, 7], image [N, 16, 32, 32], control [N, 16, 7]; regression
+// target [N, 32]: the object's (x, y) over the 16 steps.
+TaskDataset convert_push(const std::filesystem::path& source, const Config& config);
+
+// Vision & Touch folder of episode .h5 files: image [N, 3, H, W] in [0, 1], force [N, 6, 32],
+// proprio [N, 8], depth [N, 1, H, W], action [N, 4]; binary contact at the next step. 20% of the
+// episodes validate; test repeats them (the dataset has no test split).
+TaskDataset convert_vt(const std::filesystem::path& source, const Config& config);
+
 }  // namespace sm4

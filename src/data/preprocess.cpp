@@ -32,6 +32,12 @@ const std::vector<DatasetConverter>& dataset_converters() {
          convert_mustard},
         {"mimic", "MIMIC-III static + 24-hour series, ICD-9 group 7 (binary); --src: MultiBench's im.pk "
          "(PhysioNet-credentialed users ask MultiBench's authors)", "", convert_mimic},
+        {"enrico", "ENRICO UI screenshot + wireframe, 20 design topics; --src: MultiBench's ENRICO folder "
+         "(design_topics.csv, screenshots/, wireframes/)", "", convert_enrico},
+        {"push", "MuJoCo Push gripper, sensors, camera, controls; object trajectory regression; --src: the folder of "
+         "MultiBench's gentle_push_{1000,10,300}.hdf5", "", convert_push},
+        {"vt", "Vision & Touch image, force, proprioception, depth, action; contact next step (binary); --src: "
+         "MultiBench's triangle_real_data folder of episode .h5 files", "", convert_vt},
     };
     return converters;
 }
