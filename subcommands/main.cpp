@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
     sm4::cli::add_runs_command(app);
     sm4::cli::add_report_command(app);
     sm4::cli::add_config_command(app);
+    sm4::cli::add_bench_command(app);
     sm4::install_interrupt_handler();
 
     try {

@@ -18,7 +18,9 @@ GroupedRouting GroupedRouterImpl::forward(const at::Tensor& x, const at::Tensor&
                                           RoutingAccumulator& stats) {
     const at::Tensor slots = slot_of_token.to(x.device());
     const at::Tensor group_of_token = group_of_slot_.to(x.device()).index_select(0, slots);
-    std::vector<at::Tensor> tokens, experts, weights, priority;
+    std::vector<at::Tensor> tokens, experts, weights, priority, cells;
+    std::int64_t slots_per_token = 1;  // the most assignments a token gets: the largest group's k
+    for (const auto& r : routers) slots_per_token = std::max(slots_per_token, r->k());
     GroupedRouting out;
     out.expected.assign(static_cast<std::size_t>(groups_.total()), 0.0);
     out.aux_loss = at::zeros({}, x.options());
@@ -36,10 +38,11 @@ GroupedRouting GroupedRouterImpl::forward(const at::Tensor& x, const at::Tensor&
         const at::Tensor global = groups_.shared == 0 ? local + groups_.offset(g)
                                   : at::where(local.lt(own), local + groups_.offset(g),
                                               local - own + groups_.shared_offset());
-        tokens.push_back(members.repeat_interleave(k));
+        tokens.push_back(members.unsqueeze(1).expand({n, k}).reshape({-1}));
         experts.push_back(global);
         weights.push_back(r.weights.reshape({-1}));
-        priority.push_back(r.weights.select(1, 0).detach().repeat_interleave(k));
+        priority.push_back(r.weights.select(1, 0).detach().unsqueeze(1).expand({n, k}).reshape({-1}));
+        cells.push_back((members.unsqueeze(1) * slots_per_token + at::arange(k, members.options())).reshape({-1}));
         out.aux_loss = out.aux_loss + r.balance_loss;
         out.z_loss = out.z_loss + r.z_loss;
         const double share = static_cast<double>(n * k) / static_cast<double>(own + groups_.shared);
@@ -51,7 +54,8 @@ GroupedRouting GroupedRouterImpl::forward(const at::Tensor& x, const at::Tensor&
             stats.add_entropy(r.probabilities, single ? slots : slots.index_select(0, members));
         }
     }
-    out.assignments = {at::cat(tokens), at::cat(experts), at::cat(weights), at::cat(priority)};
+    out.assignments = {at::cat(tokens), at::cat(experts), at::cat(weights), at::cat(priority), at::cat(cells),
+                       x.size(0), slots_per_token};
     return out;
 }
 

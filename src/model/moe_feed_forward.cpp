@@ -4,6 +4,8 @@
 
 #include <cmath>
 
+#include "model/expert_mlp.h"
+
 namespace sm4 {
 
 ExpertBankImpl::ExpertBankImpl(std::int64_t experts, std::int64_t d_model, std::int64_t hidden) {
@@ -14,6 +16,7 @@ ExpertBankImpl::ExpertBankImpl(std::int64_t experts, std::int64_t d_model, std::
     b1 = register_parameter("b1", at::empty({experts, hidden}).uniform_(-bound1, bound1));
     w2 = register_parameter("w2", at::empty({experts, hidden, d_model}).uniform_(-bound2, bound2));
     b2 = register_parameter("b2", at::empty({experts, d_model}).uniform_(-bound2, bound2));
+    for (std::int64_t e = 0; e < experts; ++e) owners_.emplace_back(0, e);
 }
 
 at::Tensor ExpertBankImpl::expert(std::int64_t e, const at::Tensor& x) const {
@@ -21,19 +24,7 @@ at::Tensor ExpertBankImpl::expert(std::int64_t e, const at::Tensor& x) const {
 }
 
 at::Tensor ExpertBankImpl::forward(const at::Tensor& x, const DispatchPlan& plan) {
-    const at::Tensor routed = x.index_select(0, plan.tokens);  // [kept, d], grouped by expert
-    std::vector<at::Tensor> outputs;
-    std::int64_t start = 0;
-    for (std::size_t e = 0; e < plan.counts.size(); ++e) {
-        const std::int64_t n = plan.counts[e];
-        if (n == 0) continue;
-        outputs.push_back(expert(static_cast<std::int64_t>(e), routed.narrow(0, start, n)));
-        start += n;
-    }
-    at::Tensor out = at::zeros_like(x);
-    if (outputs.empty()) return out;
-    const at::Tensor y = at::cat(outputs, 0) * plan.weights.unsqueeze(1);
-    return out.index_add(0, plan.tokens, y);
+    return run_expert_mlps(x, plan, {parameters_view()}, owners_);
 }
 
 MoeFeedForwardImpl::MoeFeedForwardImpl(const MoeSettings& settings, std::int64_t slots) : settings_(settings) {
@@ -42,10 +33,14 @@ MoeFeedForwardImpl::MoeFeedForwardImpl(const MoeSettings& settings, std::int64_t
     stats.reset(slots, settings.experts);
 }
 
+DispatchPlan MoeFeedForwardImpl::plan(const RouterOutput& routing, std::int64_t tokens) const {
+    const std::int64_t capacity = expert_capacity(settings_.capacity_factor, tokens, settings_.top_k, settings_.experts);
+    return plan_dispatch(routing.indices, routing.weights, settings_.experts, capacity);
+}
+
 at::Tensor MoeFeedForwardImpl::forward(const at::Tensor& x, const at::Tensor& slot_of_token) {
     const RouterOutput routing = router->forward(x);
-    const std::int64_t capacity = expert_capacity(settings_.capacity_factor, x.size(0), settings_.top_k, settings_.experts);
-    const DispatchPlan plan = plan_dispatch(routing.indices, routing.weights, settings_.experts, capacity);
+    const DispatchPlan plan = this->plan(routing, x.size(0));
     if (is_training()) stats.add(routing.probabilities, slot_of_token, plan);  // training dynamics only
     aux_loss = routing.balance_loss;
     z_loss = routing.z_loss;

@@ -5,6 +5,7 @@
 
 #include <torch/nn/module.h>
 
+#include "model/expert_mlp.h"
 #include "model/routing.h"
 
 namespace sm4 {
@@ -26,8 +27,12 @@ public:
     at::Tensor forward(const at::Tensor& x, const DispatchPlan& plan);
     // One expert applied to rows x [n, d_model] (used by tests for the naive dense mixture).
     at::Tensor expert(std::int64_t e, const at::Tensor& x) const;
+    ExpertParameters parameters_view() const { return {w1, b1, w2, b2}; }
 
     at::Tensor w1, b1, w2, b2;
+
+private:
+    ExpertOwners owners_;  // expert e is this bank's e
 };
 TORCH_MODULE(ExpertBank);
 
@@ -36,6 +41,8 @@ public:
     MoeFeedForwardImpl(const MoeSettings& settings, std::int64_t slots);
     // x [tokens, d_model]; slot_of_token [tokens] (modality slot of each token, for statistics).
     at::Tensor forward(const at::Tensor& x, const at::Tensor& slot_of_token);
+    // The dispatch of a routing of `tokens` tokens under this layer's capacity.
+    DispatchPlan plan(const RouterOutput& routing, std::int64_t tokens) const;
 
     TopKRouter router{nullptr};
     ExpertBank experts{nullptr};

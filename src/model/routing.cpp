@@ -64,17 +64,36 @@ std::int64_t expert_capacity(double capacity_factor, std::int64_t tokens, std::i
     return static_cast<std::int64_t>(std::ceil(capacity_factor * static_cast<double>(tokens * k) / experts));
 }
 
-DispatchPlan plan_assignments(const Assignments& a, std::int64_t experts, const at::Tensor& capacity) {
+namespace {
+
+// cells = token * slots + j for the j-th assignment of each token, in assignment order.
+void derive_cells(Assignments& a) {
+    const auto long_options = a.tokens.options().dtype(at::kLong);
+    if (a.token_count <= 0) a.token_count = a.tokens.numel() == 0 ? 0 : a.tokens.max().item<std::int64_t>() + 1;
+    const at::Tensor by_token = std::get<1>(a.tokens.sort(/*stable=*/true, 0, false));
+    const at::Tensor per_token = at::bincount(a.tokens, {}, a.token_count);
+    if (a.slots <= 0) a.slots = a.tokens.numel() == 0 ? 1 : per_token.max().item<std::int64_t>();
+    const at::Tensor starts = per_token.cumsum(0) - per_token;
+    const at::Tensor sorted_tokens = a.tokens.index_select(0, by_token);
+    const at::Tensor rank = at::arange(a.tokens.size(0), long_options) - starts.index_select(0, sorted_tokens);
+    a.cells = at::empty_like(a.tokens).index_put_({by_token}, sorted_tokens * a.slots + rank);
+}
+
+}  // namespace
+
+DispatchPlan plan_assignments(const Assignments& assignments, std::int64_t experts, const at::Tensor& capacity) {
+    Assignments a = assignments;
+    if (!a.cells.defined()) derive_cells(a);
     const auto long_options = a.experts.options().dtype(at::kLong);
     at::Tensor order;
     if (!capacity.defined()) {
         order = std::get<1>(a.experts.sort(/*stable=*/true, 0, false));
     } else {
-        // Priority first (highest first), then grouped by expert, stably: within an expert's
-        // block the highest-priority assignments come first and survive the cut.
-        const at::Tensor by_priority = std::get<1>(a.priority.detach().sort(/*stable=*/true, 0, /*descending=*/true));
-        const at::Tensor grouped = std::get<1>(a.experts.index_select(0, by_priority).sort(true, 0, false));
-        order = by_priority.index_select(0, grouped);
+        // One stable sort on expert - priority / 2 (priority in [0, 1], in double so no
+        // priority difference of a float is lost): grouped by expert, the highest-priority
+        // assignments first within a block (ties by order), so they survive the cut.
+        const at::Tensor key = a.experts.to(at::kDouble) - 0.5 * a.priority.detach().to(at::kDouble);
+        order = std::get<1>(key.sort(/*stable=*/true, 0, false));
     }
     const at::Tensor sorted_expert = a.experts.index_select(0, order);
     const at::Tensor counts = at::bincount(sorted_expert, {}, experts);
@@ -92,19 +111,27 @@ DispatchPlan plan_assignments(const Assignments& a, std::int64_t experts, const 
     plan.tokens = a.tokens.index_select(0, order);
     plan.experts = a.experts.index_select(0, order);
     plan.weights = a.weights.index_select(0, order);
+    // The one host copy of the layer: the block sizes the expert loop needs.
     const at::Tensor cpu_counts = kept_counts.to(at::kCPU).contiguous();
     plan.counts.assign(cpu_counts.data_ptr<std::int64_t>(), cpu_counts.data_ptr<std::int64_t>() + experts);
+    plan.positions = at::full({a.token_count * a.slots}, -1, long_options)
+                         .index_put_({a.cells.index_select(0, order)}, at::arange(order.size(0), long_options))
+                         .view({a.token_count, a.slots});
     return plan;
 }
 
 DispatchPlan plan_dispatch(const at::Tensor& indices, const at::Tensor& weights, std::int64_t experts,
                            std::int64_t capacity) {
     const std::int64_t tokens = indices.size(0), k = indices.size(1);
+    const auto long_options = indices.options().dtype(at::kLong);
     Assignments a;
-    a.tokens = at::arange(tokens, indices.options().dtype(at::kLong)).repeat_interleave(k);
+    a.tokens = at::arange(tokens, long_options).unsqueeze(1).expand({tokens, k}).reshape({-1});
     a.experts = indices.reshape({-1});
     a.weights = weights.reshape({-1});
-    a.priority = weights.select(1, 0).detach().repeat_interleave(k);  // the token's top-1 gate weight
+    a.priority = weights.select(1, 0).detach().unsqueeze(1).expand({tokens, k}).reshape({-1});  // the token's top-1 weight
+    a.cells = at::arange(tokens * k, long_options);  // token-major already
+    a.token_count = tokens;
+    a.slots = k;
     if (capacity >= tokens * k) return plan_assignments(a, experts, at::Tensor());
     return plan_assignments(a, experts, at::full({experts}, capacity, a.experts.options()));
 }
@@ -116,19 +143,28 @@ void RoutingAccumulator::reset(std::int64_t slots, std::int64_t experts) {
     dropped = 0;
 }
 
+void RoutingAccumulator::follow(const at::Device& device) {
+    if (entropy_sum.device() == device) return;  // moves once after a reset, not per forward
+    entropy_sum = entropy_sum.to(device);
+    token_count = token_count.to(device);
+    load = load.to(device);
+}
+
 void RoutingAccumulator::add_entropy(const at::Tensor& probabilities, const at::Tensor& slot_of_token) {
     const torch::NoGradGuard no_grad;
+    follow(probabilities.device());
     const std::int64_t experts = probabilities.size(1);
-    const at::Tensor p = probabilities.detach().to(at::kCPU, at::kDouble);
+    const at::Tensor p = probabilities.detach().to(at::kDouble);
     at::Tensor entropy = -(p * at::log(p.clamp_min(1e-12))).sum(1);
     if (experts > 1) entropy = entropy / std::log(static_cast<double>(experts));
-    const at::Tensor slots = slot_of_token.to(at::kCPU);
+    const at::Tensor slots = slot_of_token.to(p.device());
     entropy_sum.index_add_(0, slots, entropy);
     token_count.index_add_(0, slots, at::ones_like(entropy));
 }
 
 void RoutingAccumulator::add_load(const DispatchPlan& plan) {
-    load += plan.assigned.to(at::kCPU, at::kDouble);
+    follow(plan.assigned.device());
+    load += plan.assigned.to(at::kDouble);
     dropped += plan.dropped;
 }
 

@@ -49,6 +49,9 @@ struct DispatchPlan {
     std::vector<std::int64_t> counts;  // [experts] kept assignments per expert (block sizes)
     at::Tensor assigned;               // [experts] assignments before dropping (float)
     std::int64_t dropped = 0;          // assignments over capacity
+    // [tokens, slots] int64: row (in the order above) of each token's kept assignments, -1 for
+    // none; lets the combine and the gather's backward run per token, without atomics.
+    at::Tensor positions;
 };
 
 // Expert capacity for `tokens` tokens: ceil(factor * tokens * k / experts); factor <= 0: unlimited.
@@ -59,7 +62,11 @@ struct Assignments {
     at::Tensor tokens;    // int64
     at::Tensor experts;   // int64, global expert index
     at::Tensor weights;   // gate weight
-    at::Tensor priority;  // higher keeps its place first when an expert is over capacity
+    at::Tensor priority;  // in [0, 1]; higher keeps its place first when an expert is over capacity
+    // Optional: token * slots + j for the token's j-th assignment (int64), with the token count
+    // and slots (the most assignments of any token). Undefined: derived from `tokens` (a sort).
+    at::Tensor cells;
+    std::int64_t token_count = 0, slots = 0;
 };
 
 // Groups assignments by expert. capacity: [experts] int64 per-expert limits, or undefined for
@@ -72,17 +79,19 @@ DispatchPlan plan_assignments(const Assignments& assignments, std::int64_t exper
 DispatchPlan plan_dispatch(const at::Tensor& indices, const at::Tensor& weights, std::int64_t experts,
                            std::int64_t capacity);
 
-// Per-modality routing statistics, accumulated over forwards until read.
+// Per-modality routing statistics, accumulated over forwards until read. The sums live on the
+// device of the routed tensors (no host copy per forward); read them with .to(kCPU).
 struct RoutingAccumulator {
     at::Tensor entropy_sum;  // [slots] sum of normalised routing entropy of the tokens
     at::Tensor token_count;  // [slots]
     at::Tensor load;         // [experts] assignments
-    std::int64_t dropped = 0;
+    std::int64_t dropped = 0;  // host count: the dispatch already knows it
 
     void reset(std::int64_t slots, std::int64_t experts);
     // probabilities [tokens, router width]: entropy normalised by log(router width).
     void add_entropy(const at::Tensor& probabilities, const at::Tensor& slot_of_token);
     void add_load(const DispatchPlan& plan);
+    void follow(const at::Device& device);  // keep the sums where the routing runs
     void add(const at::Tensor& probabilities, const at::Tensor& slot_of_token, const DispatchPlan& plan) {
         add_entropy(probabilities, slot_of_token);
         add_load(plan);

@@ -17,6 +17,8 @@ public:
     Sm4MoeImpl(const MoeSettings& settings, ExpertGroups groups, std::int64_t slots);
     // x [tokens, d_model]; slot_of_token [tokens].
     at::Tensor forward(const at::Tensor& x, const at::Tensor& slot_of_token);
+    // The merged dispatch of the groups' routing under this layer's per-expert capacities.
+    DispatchPlan plan(const GroupedRouting& routing, const at::Device& device) const;
 
     const ExpertGroups& groups() const { return router->groups(); }
     GroupedRouter router{nullptr};      // one router per group
@@ -27,7 +29,7 @@ public:
 
 private:
     MoeSettings settings_;
-    std::vector<std::pair<std::size_t, std::int64_t>> owner_;  // per global expert: (bank, index in bank)
+    ExpertOwners owner_;  // per global expert: (bank, index in bank)
 };
 TORCH_MODULE(Sm4Moe);
 

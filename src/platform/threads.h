@@ -1,13 +1,25 @@
-// CPU threading for training and evaluation.
+// CPU threading for training, evaluation and the bench.
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 namespace sm4 {
 
-// LibTorch's intra-op pool gets `threads` threads (0: every core). OpenBLAS is kept to one
-// thread: sm4's matrices are small, and two pools on the same cores (OpenMP and OpenBLAS's own
-// spinning threads) made training slower, not faster.
-void apply_thread_count(std::int64_t threads);
+struct ThreadSettings {
+    int intra_op = 1;    // LibTorch's intra-op (OpenMP) threads
+    int blas = 0;        // OpenBLAS threads; 0 when matrix products do not go to OpenBLAS
+    std::string policy;  // why, in a few words
+};
+
+// Spreads `threads` threads (0: every core) over LibTorch's OpenMP pool and OpenBLAS. With the
+// pthreads OpenBLAS (Debian's default) two pools would share the cores, and both spin while
+// waiting, so one must stay at one thread: matrix products are most of the work, so OpenBLAS
+// gets the threads and the OpenMP pool one (docs/performance.md has the measurements). With the
+// OpenMP OpenBLAS the pools are one and both get every thread; without OpenBLAS, LibTorch does.
+ThreadSettings apply_thread_count(std::int64_t threads);
+
+// What is in effect now (OpenBLAS asked directly).
+ThreadSettings current_thread_settings();
 
 }  // namespace sm4

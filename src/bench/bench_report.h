@@ -1,0 +1,43 @@
+// `sm4 bench`: the layer grid, the matrix-product ceiling and (optionally) end-to-end training
+// throughput, with the machine they ran on; printed as text tables or as one JSON object.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "bench/e2e_bench.h"
+#include "bench/layer_bench.h"
+
+namespace sm4 {
+
+struct BenchRequest {
+    std::string grid = "quick";   // layer_grid's names
+    std::string device = "cpu";   // cpu or cuda
+    int repeats = 5, warmup = 2;  // timed calls (median) after warm-up calls, per case
+    std::int64_t matmul_n = 4096; // side of the ceiling's square product
+    bool e2e = false;             // also time training steps
+    E2eOptions e2e_options;
+};
+
+struct MachineInfo {
+    std::string cpu, device, torch_version, blas, thread_policy;
+    std::int64_t cores = 0;
+    int intra_op_threads = 0, blas_threads = 0;
+};
+
+struct BenchReport {
+    MachineInfo machine;
+    MatmulCeiling ceiling;
+    std::vector<LayerResult> layers;
+    std::vector<E2eResult> e2e;
+};
+
+// Applies train.threads' default (every core), then measures. UsageError for a bad grid or
+// device name, ConfigError when cuda is asked for and none is usable.
+BenchReport run_bench(const BenchRequest& request);
+
+std::string bench_json(const BenchReport& report);
+std::string bench_tables(const BenchReport& report);
+
+}  // namespace sm4

@@ -1,0 +1,38 @@
+// End-to-end training throughput: the training step of `sm4 train` (one batch of every task,
+// summed losses and balance losses, backward, clipping, AdamW) timed for an experiment's model
+// with each backbone. Data: the experiment's real train split when every task file is present,
+// else random tensors of the shapes the task's datasets have (the result says which).
+#pragma once
+
+#include <c10/core/Device.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace sm4 {
+
+struct E2eOptions {
+    std::filesystem::path experiments = "experiments";  // holds minibench.toml and medium.toml
+    std::vector<std::string> configs = {"minibench", "medium"};
+    std::vector<std::string> backbones = {"dense", "smoe", "sm4"};
+    std::int64_t batch_size = 0;  // 0: the experiment's train.batch_size
+    int warmup = 2, steps = 8;    // timed steps (median)
+};
+
+struct E2eResult {
+    std::string config, backbone;
+    std::string data;              // "real" or "synthetic"
+    std::int64_t tasks = 0, batch_size = 0;
+    double step_ms = 0, samples_per_s = 0;  // samples: tasks * batch_size per step
+    std::int64_t parameters = 0;
+    std::string load;              // load average when measured
+};
+
+// `tick` is called after each (config, backbone) pair, for a progress line.
+std::vector<E2eResult> measure_training(const E2eOptions& options, const at::Device& device,
+                                        const std::function<void()>& tick);
+
+}  // namespace sm4

@@ -1,0 +1,96 @@
+#include "model/dispatch_kernels.h"
+
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+
+#include <algorithm>
+
+namespace sm4 {
+namespace {
+
+bool row_kernels_apply(const at::Tensor& t) {
+    return t.device().is_cpu() && (t.scalar_type() == at::kFloat || t.scalar_type() == at::kDouble);
+}
+
+// Rows per parallel chunk: about 64 KiB of output each, so small layers stay on one thread.
+std::int64_t grain(std::int64_t d) { return std::max<std::int64_t>(1, 16384 / std::max<std::int64_t>(d, 1)); }
+
+// out[t] = sum over token t's kept rows i of (w ? w[i] : 1) * src[i]: one write per output row.
+at::Tensor sum_by_token(const at::Tensor& src, const DispatchPlan& plan, std::int64_t tokens, const at::Tensor& weights) {
+    const std::int64_t d = src.size(1);
+    const at::Tensor rows = src.contiguous(), pos = plan.positions.contiguous();
+    const at::Tensor w = weights.defined() ? weights.contiguous().to(src.scalar_type()) : at::Tensor();
+    const std::int64_t slots = pos.size(1);
+    at::Tensor out = at::empty({tokens, d}, rows.options());
+    AT_DISPATCH_FLOATING_TYPES(rows.scalar_type(), "sum_by_token", [&] {
+        const scalar_t* sp = rows.data_ptr<scalar_t>();
+        const scalar_t* wp = w.defined() ? w.data_ptr<scalar_t>() : nullptr;
+        const std::int64_t* pp = pos.data_ptr<std::int64_t>();
+        scalar_t* op = out.data_ptr<scalar_t>();
+        at::parallel_for(0, tokens, grain(d), [&](std::int64_t begin, std::int64_t end) {
+            for (std::int64_t t = begin; t < end; ++t) {
+                scalar_t* row = op + t * d;
+                std::fill(row, row + d, scalar_t(0));
+                for (std::int64_t j = 0; j < slots; ++j) {
+                    const std::int64_t i = pp[t * slots + j];
+                    if (i < 0) continue;
+                    const scalar_t wi = wp ? wp[i] : scalar_t(1);
+                    const scalar_t* from = sp + i * d;
+                    for (std::int64_t c = 0; c < d; ++c) row[c] += wi * from[c];
+                }
+            }
+        });
+    });
+    return out;
+}
+
+}  // namespace
+
+at::Tensor combine_rows(const at::Tensor& y, const DispatchPlan& plan, std::int64_t tokens) {
+    if (!row_kernels_apply(y))
+        return at::zeros({tokens, y.size(1)}, y.options()).index_add_(0, plan.tokens, y * plan.weights.unsqueeze(1));
+    return sum_by_token(y, plan, tokens, plan.weights);
+}
+
+std::pair<at::Tensor, at::Tensor> combine_rows_backward(const at::Tensor& grad_out, const at::Tensor& y,
+                                                        const DispatchPlan& plan) {
+    if (!row_kernels_apply(y)) {
+        const at::Tensor g = grad_out.index_select(0, plan.tokens);
+        return {g * plan.weights.unsqueeze(1), (g * y).sum(1).to(plan.weights.scalar_type())};
+    }
+    const std::int64_t kept = y.size(0), d = y.size(1);
+    const at::Tensor g = grad_out.contiguous(), yc = y.contiguous(), tok = plan.tokens.contiguous();
+    const at::Tensor w = plan.weights.contiguous().to(y.scalar_type());
+    at::Tensor grad_y = at::empty_like(yc), grad_w = at::empty({kept}, yc.options());
+    AT_DISPATCH_FLOATING_TYPES(y.scalar_type(), "combine_rows_backward", [&] {
+        const scalar_t* gp = g.data_ptr<scalar_t>();
+        const scalar_t* yp = yc.data_ptr<scalar_t>();
+        const scalar_t* wp = w.data_ptr<scalar_t>();
+        const std::int64_t* tp = tok.data_ptr<std::int64_t>();
+        scalar_t* gyp = grad_y.data_ptr<scalar_t>();
+        scalar_t* gwp = grad_w.data_ptr<scalar_t>();
+        at::parallel_for(0, kept, grain(d), [&](std::int64_t begin, std::int64_t end) {
+            for (std::int64_t i = begin; i < end; ++i) {
+                const scalar_t* src = gp + tp[i] * d;
+                const scalar_t* yi = yp + i * d;
+                scalar_t* dst = gyp + i * d;
+                const scalar_t wi = wp[i];
+                scalar_t dot = 0;
+                for (std::int64_t c = 0; c < d; ++c) {
+                    dst[c] = wi * src[c];
+                    dot += src[c] * yi[c];
+                }
+                gwp[i] = dot;
+            }
+        });
+    });
+    return {grad_y, grad_w.to(plan.weights.scalar_type())};
+}
+
+at::Tensor sum_rows_by_token(const at::Tensor& grad_routed, const DispatchPlan& plan, std::int64_t tokens) {
+    if (!row_kernels_apply(grad_routed))
+        return at::zeros({tokens, grad_routed.size(1)}, grad_routed.options()).index_add_(0, plan.tokens, grad_routed);
+    return sum_by_token(grad_routed, plan, tokens, at::Tensor());
+}
+
+}  // namespace sm4

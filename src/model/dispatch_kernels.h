@@ -1,0 +1,26 @@
+// The memory-bound steps around the expert matrix products, each one pass over the rows: the
+// weighted combine of expert outputs into tokens and the backward of the gather. On the CPU they
+// run per token through the plan's positions table (no atomics, deterministic, one write per
+// output row); elsewhere they fall back to index_add, which is atomic on CUDA.
+#pragma once
+
+#include <ATen/core/Tensor.h>
+
+#include "model/routing.h"
+
+namespace sm4 {
+
+// y [kept, d] (plan order), plan.weights [kept] -> [tokens, d]: out[t] = sum of w_i * y_i over
+// token t's kept assignments i (zero rows for tokens with none).
+at::Tensor combine_rows(const at::Tensor& y, const DispatchPlan& plan, std::int64_t tokens);
+
+// The backward of combine_rows for grad_out [tokens, d]: grad_y [kept, d] = w_i * grad_out[t_i]
+// and grad_w [kept] = <grad_out[t_i], y_i>.
+std::pair<at::Tensor, at::Tensor> combine_rows_backward(const at::Tensor& grad_out, const at::Tensor& y,
+                                                        const DispatchPlan& plan);
+
+// The backward of x.index_select(0, plan.tokens): grad_routed [kept, d] -> [tokens, d], each
+// token's rows summed.
+at::Tensor sum_rows_by_token(const at::Tensor& grad_routed, const DispatchPlan& plan, std::int64_t tokens);
+
+}  // namespace sm4

@@ -1,0 +1,34 @@
+#include <fmt/core.h>
+
+#include <memory>
+
+#include "bench/bench_report.h"
+#include "commands.h"
+
+namespace sm4::cli {
+
+void add_bench_command(CLI::App& app) {
+    auto request = std::make_shared<BenchRequest>();
+    auto json = std::make_shared<bool>(false);
+    CLI::App* command = app.add_subcommand(
+        "bench", "Time the MoE layer against a dense feed-forward of the same active FLOPs (and training end to end)");
+    command->add_option("--grid", request->grid, "quick (a few minutes on 2 cores), full, or tiny")->capture_default_str();
+    command->add_option("--device", request->device, "cpu or cuda")->capture_default_str();
+    command->add_option("--repeats", request->repeats, "Timed calls per case (the median is reported)")
+        ->check(CLI::PositiveNumber)->capture_default_str();
+    command->add_option("--warmup", request->warmup, "Untimed calls per case first")->check(CLI::NonNegativeNumber)->capture_default_str();
+    command->add_option("--matmul", request->matmul_n, "Side of the square product that measures the ceiling")
+        ->check(CLI::PositiveNumber)->capture_default_str();
+    command->add_flag("--e2e", request->e2e, "Also time training steps of minibench and medium with each backbone");
+    command->add_option("--e2e-steps", request->e2e_options.steps, "Timed training steps per model")
+        ->check(CLI::PositiveNumber)->capture_default_str();
+    command->add_option("--e2e-batch", request->e2e_options.batch_size, "Examples per task per step (0: the experiment's)")
+        ->check(CLI::NonNegativeNumber)->capture_default_str();
+    command->add_flag("--json", *json, "Print one JSON object instead of tables");
+    command->callback([request, json] {
+        const BenchReport report = run_bench(*request);
+        fmt::print("{}", *json ? bench_json(report) : bench_tables(report));
+    });
+}
+
+}  // namespace sm4::cli
