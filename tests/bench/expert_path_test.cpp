@@ -23,8 +23,8 @@ at::Tensor naive_mixture(const at::Tensor& x, const DispatchPlan& plan, const st
 
 void randomise_routers(torch::nn::Module& module) {
     const torch::NoGradGuard no_grad;
-    for (auto& [name, p] : module.named_parameters())
-        if (name.find("gate") != std::string::npos) p.normal_(0, 1);
+    for (auto& item : module.named_parameters())
+        if (item.key().find("gate") != std::string::npos) item.value().normal_(0, 1);
 }
 
 std::vector<at::Tensor> gradients(const at::Tensor& out, const at::Tensor& upstream, const std::vector<at::Tensor>& wrt) {
