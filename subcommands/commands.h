@@ -13,6 +13,7 @@ void add_train_command(CLI::App& app);
 void add_eval_command(CLI::App& app);
 void add_reproduce_command(CLI::App& app);
 void add_sweep_command(CLI::App& app);
+void add_flops_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
 void add_report_command(CLI::App& app);
 

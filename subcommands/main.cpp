@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
     sm4::cli::add_train_command(app);
     sm4::cli::add_sweep_command(app);
     sm4::cli::add_eval_command(app);
+    sm4::cli::add_flops_command(app);
     sm4::cli::add_runs_command(app);
     sm4::cli::add_report_command(app);
     sm4::cli::add_config_command(app);

@@ -1,0 +1,54 @@
+// Analytic parameter and FLOP accounting of the multitask model from its config and the task
+// shapes alone (no LibTorch): per task x modality x component, per sample, with a multiply-add
+// counted as 2 FLOPs. The formulas are in docs/flops.md; flop_measure.h counts the same products
+// as they execute.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/config.h"
+#include "io/results_db.h"
+#include "model/task_spec.h"
+
+namespace sm4 {
+
+// Component names, as stored in flops.component.
+inline constexpr const char* kTokenizer = "tokenizer";
+inline constexpr const char* kAttention = "attention";
+inline constexpr const char* kFeedForward = "feed_forward";
+inline constexpr const char* kExperts = "experts";
+inline constexpr const char* kRouter = "router";
+inline constexpr const char* kHead = "head";
+inline constexpr const char* kTotal = "total";
+
+// Tokens one example of a modality becomes (the tokenizer's patch grid, steps or features).
+std::int64_t tokens_of(const ModalitySpec& modality, const ModelConfig& config);
+
+// The dense counterpart: the same config with backbone "dense" and ordinary attention
+// (attention_experts 0); same width, hidden size and depth.
+ModelConfig dense_counterpart(const ModelConfig& config);
+
+// Share of routed assignments an expert's capacity keeps under balanced routing:
+// min(1, capacity_factor), 1 when capacity_factor <= 0 (no limit).
+double capacity_kept_share(const ModelConfig& config);
+
+// Rows of one model (`label`: "configured" or "dense"): for every task its tokenizer rows (one
+// per modality), attention, feed_forward, experts and router (one per modality with the sm4
+// backbone, else modality ""), head; then one ("", "", total) row with the whole model's
+// parameters (each counted once) and the mean over tasks of active parameters and FLOPs.
+// `batch` matters only for work done once per batch (Fourier position projections).
+std::vector<FlopsRecord> analytic_flops(const ModelConfig& config, const std::vector<TaskSpec>& tasks,
+                                        std::int64_t batch, const std::string& label);
+
+// Sums of a task's rows (task "" sums the total rows): {active params, FLOPs, measured FLOPs}.
+struct FlopsTotals {
+    double active_params = 0;
+    double flops = 0;
+    double measured = 0;
+    bool has_measured = false;
+};
+FlopsTotals task_totals(const std::vector<FlopsRecord>& rows, const std::string& model, const std::string& task);
+
+}  // namespace sm4

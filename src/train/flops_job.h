@@ -1,0 +1,45 @@
+// `sm4 flops`: parameter and FLOP accounting of a config or a run, for the configured model and
+// its dense counterpart, analytic and (on a real batch) measured; recorded in the results
+// database's flops table.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/config_loader.h"
+#include "io/results_db.h"
+
+namespace sm4 {
+
+struct FlopsReport {
+    std::optional<std::int64_t> run;     // empty for a config
+    std::string config_hash;
+    std::filesystem::path database;      // where the rows went
+    std::string weights;                 // what the measured model held: "initial" or a checkpoint path
+    std::int64_t batch = 0;              // examples per measured batch (0: not measured)
+    std::vector<std::string> tasks;
+    std::vector<FlopsRecord> rows;       // "configured" rows, then "dense" rows
+};
+
+// Accounts a resolved config (data.tasks' shapes from their files; a batch of each task's
+// eval.split, or val/train when it is empty, when `measure`) and replaces the rows of its config
+// hash (run_id NULL) in its output.database.
+FlopsReport account_config(const ResolvedConfig& config, bool measure = true);
+
+// Accounts a run from its stored config (AEA's chosen group_experts included) with its best
+// checkpoint's weights (the latest checkpoint, or initial weights, when there is none yet) and
+// replaces the run's rows. UsageError when the database or the run does not exist.
+FlopsReport account_run(const std::filesystem::path& database, std::int64_t run, bool measure = true);
+
+// One table per task (modality x component: params, active params, FLOPs per sample, dense
+// FLOPs, reduction %, measured), then the whole-model summary.
+std::string format_flops(const FlopsReport& report);
+
+// {"run": .., "config_hash": .., "batch": .., "tasks": {task: {"params", "active_params",
+// "flops", "dense_flops", "reduction_percent", "measured_flops"}}, "total": {..}, "rows": [..]}
+std::string flops_json(const FlopsReport& report);
+
+}  // namespace sm4

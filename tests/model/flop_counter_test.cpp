@@ -1,0 +1,134 @@
+// The measured counter: the matrix products a forward really executes, against the analytic
+// count (equal when no token is dropped, less when a capacity limit drops some), and
+// `sm4 flops` end to end (rows in the database, errors).
+#include <catch.hpp>
+
+#include <ATen/ATen.h>
+
+#include "io/results_db.h"
+#include "model/flop_count.h"
+#include "model/flop_counter.h"
+#include "model/flop_measure.h"
+#include "sweep/config_hash.h"
+#include "flop_fixture.h"
+#include "../support/run_command.h"
+#include "../train/training_fixture.h"
+
+using namespace sm4;
+using Catch::Matchers::Contains;
+
+namespace {
+
+std::vector<TaskSpec> two_tasks() {
+    return {test::image_and_sequence_task(),
+            {"b", TaskType::Binary, 2, {{"features", "table", {6}}, {"img", "image", {3, 12, 10}}}}};
+}
+
+ModelConfig small(const std::string& backbone) { return test::tiny_model(backbone, 2); }  // nothing dropped
+
+std::vector<at::Tensor> batch_of(const TaskSpec& task, std::int64_t batch) {
+    std::vector<at::Tensor> inputs;
+    for (const auto& m : task.modalities) {
+        std::vector<std::int64_t> shape = {batch};
+        shape.insert(shape.end(), m.shape.begin(), m.shape.end());
+        inputs.push_back(at::randn(shape));
+    }
+    return inputs;
+}
+
+// Analytic rows of `c` with every task's measured FLOPs attached (batches of 5).
+std::vector<FlopsRecord> measured_rows(const ModelConfig& c) {
+    at::manual_seed(0);
+    const auto tasks = two_tasks();
+    MultitaskModel model(c, tasks);
+    auto rows = analytic_flops(c, tasks, 5, "configured");
+    for (std::size_t t = 0; t < tasks.size(); ++t)
+        attach_measured(rows, "configured", tasks[t].name, measure_task_flops(model, t, batch_of(tasks[t], 5)));
+    return rows;
+}
+
+}  // namespace
+
+TEST_CASE("flop counter: counts mm, addmm, bmm and convolutions once, labelled by their weights", "[flops]") {
+    const at::Tensor w = at::randn({6, 4});
+    MatmulFlopCounter counter;
+    counter.label(7, {w});
+    at::mm(at::randn({3, 6}), w);                                   // 2*3*6*4 = 144, labelled
+    at::matmul(at::randn({2, 5, 3}), at::randn({2, 3, 4}));         // bmm: 2*2*5*3*4 = 240
+    at::conv2d(at::randn({2, 3, 8, 8}), at::randn({5, 3, 4, 4}), {}, 4);  // 2 * (2*5*2*2) * 48 = 3840
+    at::linear(at::randn({2, 3, 4}), w, at::randn({6}));            // 2*6*4*6 = 288, labelled
+    const auto by_label = counter.by_label();
+    CHECK(by_label.at(7) == 144 + 288);
+    CHECK(by_label.at(-1) == 240 + 3840);
+    CHECK(counter.total() == 144 + 240 + 3840 + 288);
+    CHECK_THROWS_WITH(MatmulFlopCounter(), Contains("already counting"));
+}
+
+TEST_CASE("flop counter: measured equals analytic, row by row, when nothing is dropped", "[flops]") {
+    for (const std::string backbone : {"dense", "smoe", "sm4"}) {
+        for (const bool heads : {false, true}) {
+            ModelConfig c = small(backbone);
+            c.attention_experts = heads ? 4 : 0;
+            c.position = heads ? "fourier" : "learned";  // Fourier projections run once per batch
+            c.group_experts = backbone == "sm4" ? std::vector<std::int64_t>{1, 2, 1, 3} : std::vector<std::int64_t>{};
+            INFO(backbone << (heads ? " with head experts" : ""));
+            for (const auto& r : measured_rows(c)) {
+                if (r.task.empty()) continue;
+                INFO(r.task << "/" << r.modality << "/" << r.component);
+                REQUIRE(r.measured_flops);
+                CHECK(*r.measured_flops == Approx(r.flops).epsilon(1e-12));
+            }
+        }
+    }
+}
+
+TEST_CASE("flop counter: a capacity limit that drops tokens shows as fewer measured FLOPs", "[flops]") {
+    ModelConfig c = small("smoe");
+    c.capacity_factor = 1.0;  // untrained routers are all ties: every token picks the same two experts
+    for (const auto& r : measured_rows(c)) {
+        if (r.task.empty() || r.component != kExperts) continue;
+        INFO(r.task);
+        CHECK(*r.measured_flops < r.flops);
+        CHECK(*r.measured_flops == Approx(r.flops / 2));  // two experts of four, each keeping a quarter of 2N
+    }
+}
+
+TEST_CASE("sm4 flops: writes the configured and dense rows the database reads back", "[flops]") {
+    const test::SmallExperiment experiment;
+    const auto extra = std::vector<std::string>{"model.backbone=sm4", "model.group_experts=[1,3]"};
+    const auto result = test::run_command(std::string(SM4_BINARY) + " flops" + experiment.set_arguments(extra));
+    INFO(result.err);
+    REQUIRE(result.exit_code == 0);
+    CHECK_THAT(result.out, Contains("reduction %") && Contains("breast-cancer") && Contains("measured on batches of"));
+    const ResultsDb db(experiment.database());
+    const auto rows = db.flops(std::nullopt, config_hash(experiment.config(extra)));
+    REQUIRE(!rows.empty());
+    std::size_t configured = 0, dense = 0, measured = 0;
+    for (const auto& r : rows) {
+        (r.model == "configured" ? configured : dense) += 1;
+        if (r.measured_flops && r.task != "" && *r.measured_flops > 0) ++measured;
+        if (r.model == "dense") CHECK(r.component != "experts");
+    }
+    CHECK(configured > 0);
+    CHECK(dense > 0);
+    CHECK(measured > 0);
+    // wine has 13 features in one group of 1 expert: each token uses 1 expert.
+    for (const auto& r : rows)
+        if (r.model == "configured" && r.task == "wine" && r.component == "experts")
+            CHECK(r.flops == 13.0 * 1 * 4 * 32 * 64 * 2);
+
+    const auto again = test::run_command(std::string(SM4_BINARY) + " flops --no-measure --json" +
+                                         experiment.set_arguments(extra));
+    CHECK(again.exit_code == 0);
+    CHECK_THAT(again.out, Contains("\"measured_flops\": null") && Contains("\"reduction_percent\""));
+    CHECK(db.flops(std::nullopt, config_hash(experiment.config(extra))).size() == rows.size());  // replaced, not added
+}
+
+TEST_CASE("sm4 flops: an unknown run is a clear error", "[flops]") {
+    const test::TempDir dir;
+    const std::string database = (dir / "sm4.db").string();
+    { const ResultsDb db(database); }
+    const auto result = test::run_command(std::string(SM4_BINARY) + " flops --run 42 --db " + database);
+    CHECK(result.exit_code == 2);
+    CHECK_THAT(result.err, Contains("run 42 not found in " + database));
+}
