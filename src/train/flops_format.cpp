@@ -78,7 +78,7 @@ std::string format_flops(const FlopsReport& report) {
     const FlopsRecord* d = find_row(report.rows, "dense", "", "", kTotal);
     if (c && d) {
         out += fmt::format("model: {} params ({} dense); mean over tasks per sample: {} active params, {} FLOPs "
-                           "({} dense, {}% less)\n",
+                           "({} dense, reduction {}%)\n",
                            count(static_cast<double>(c->params)), count(static_cast<double>(d->params)),
                            count(c->active_params), count(c->flops), count(d->flops), reduction(c->flops, d->flops));
         if (c->measured_flops && d->measured_flops)
