@@ -1,36 +1,26 @@
-#include <fmt/core.h>
-
+// `sm4 reproduce [EXPERIMENT] [--quick]`: the paper's comparison on one task group, end to end.
 #include <memory>
 
 #include "commands.h"
-#include "config_options.h"
 #include "train/reproduce.h"
 
 namespace sm4::cli {
 
 void add_reproduce_command(CLI::App& app) {
-    struct Options {
-        std::string experiment = "minibench";
-        ConfigOptions config;
-    };
-    auto options = std::make_shared<Options>();
+    auto request = std::make_shared<ReproduceRequest>();
     CLI::App* command = app.add_subcommand(
-        "reproduce", "Prepare the bundled data if missing, train the experiment, evaluate and print the table");
-    command->add_option("experiment", options->experiment, "Experiment name or .toml file")->capture_default_str();
-    options->config.add_to(*command);
-    command->callback([options] {
-        ConfigOptions config = options->config;
-        config.files.insert(config.files.begin(), experiment_file(options->experiment).string());
-        TrainRequest request;
-        request.config = config.resolve();
-        if (config.dump_if_requested(request.config)) return;
-        request.experiment = config.files.front();
-        prepare_missing_datasets(request.config.values);
-        const TrainResult result = train_model(request);
-        fmt::print("{}: run {} completed in {:.0f} s (best epoch {}); details: sm4 runs show {}\n{}",
-                   options->experiment, result.run_id, result.seconds, result.best_epoch, result.run_id,
-                   format_evaluation(result.test, "test"));
-    });
+        "reproduce", "Prepare the data, run SM4, its ablations and the baselines over seeds, count FLOPs, print the "
+                     "paper's tables");
+    command->add_option("experiment", request->experiment, "minibench (bundled data), small, medium, large")
+        ->capture_default_str();
+    command->add_flag("--quick", request->quick, "One seed and a few steps per run (minutes, for a smoke test)");
+    command->add_option("-j,--jobs", request->jobs, "Trainings at once (default: one per core)");
+    command->add_option("-s,--set", request->overrides, "Override one key in every run, e.g. --set train.epochs=1")
+        ->allow_extra_args(false);
+    command->footer("Results: results/reproduce/<experiment>[-quick]/ (sm4.db, runs/, report/). Re-running skips "
+                    "the runs already done. Budgets and what each experiment needs: README, \"Reproducing the "
+                    "paper's tables\".");
+    command->callback([request] { run_reproduce(*request); });
 }
 
 }  // namespace sm4::cli

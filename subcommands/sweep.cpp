@@ -12,6 +12,7 @@ namespace sm4::cli {
 void add_sweep_command(CLI::App& app) {
     struct Options {
         std::string experiment;
+        std::vector<std::string> bases;
         SweepRequest request;
         std::string shard = "0/1";
         std::int64_t run_one = -1;  // hidden: what a --jobs child runs
@@ -26,6 +27,13 @@ void add_sweep_command(CLI::App& app) {
     command->add_option("-s,--set", options->request.overrides,
                         "Override one key in every run, e.g. --set train.epochs=1; repeatable; part of each run's hash")
         ->allow_extra_args(false);  // one value each, so the experiment may follow
+    command->add_option("--base", options->bases,
+                        "Config file applied under the sweep file (repeatable, in order), e.g. --base "
+                        "experiments/small.toml with experiments/methods.toml")
+        ->allow_extra_args(false);
+    command->add_option("--seeds", options->request.seeds, "Seeds to run instead of the file's [sweep] seeds, e.g. "
+                        "--seeds 0 --seeds 1")
+        ->allow_extra_args(false);
     command->add_option("-j,--jobs", options->request.jobs, "Trainings at once, each in its own process")
         ->capture_default_str();
     command->add_option("--shard", options->shard, "Run only shard i of n (runs whose index % n == i)")
@@ -38,6 +46,7 @@ void add_sweep_command(CLI::App& app) {
     command->callback([options] {
         SweepRequest request = options->request;
         request.file = experiment_file(options->experiment);
+        for (const auto& base : options->bases) request.bases.push_back(experiment_file(base));
         request.shard = parse_shard(options->shard);
         if (options->run_one < 0) return run_sweep(request);
         run_sweep_child(request, static_cast<std::size_t>(options->run_one), options->expect_hash,

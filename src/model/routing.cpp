@@ -92,7 +92,10 @@ DispatchPlan plan_assignments(const Assignments& assignments, std::int64_t exper
         // One stable sort on expert - priority / 2 (priority in [0, 1], in double so no
         // priority difference of a float is lost): grouped by expert, the highest-priority
         // assignments first within a block (ties by order), so they survive the cut.
-        const at::Tensor key = a.experts.to(at::kDouble) - 0.5 * a.priority.detach().to(at::kDouble);
+        // A diverged router (NaN weights) must still give contiguous blocks: the trainer then
+        // reports the NaN loss, naming the task, instead of the dispatch failing.
+        const at::Tensor priority = at::nan_to_num(a.priority.detach().to(at::kDouble), 0.0).clamp(0.0, 1.0);
+        const at::Tensor key = a.experts.to(at::kDouble) - 0.5 * priority;
         order = std::get<1>(key.sort(/*stable=*/true, 0, false));
     }
     const at::Tensor sorted_expert = a.experts.index_select(0, order);

@@ -156,16 +156,22 @@ void read_sweep_table(SweepFile& file, const toml::node& node) {
 
 }  // namespace
 
-SweepFile read_sweep_file(const std::filesystem::path& path) {
+SweepFile read_sweep_file(const std::filesystem::path& path, const std::vector<std::filesystem::path>& bases) {
     SweepFile file;
     file.path = path;
     file.name = path.stem().string();
     const std::string text = read_text(path);
     file.base = default_config();
+    for (const auto& base : bases) apply_toml(file.base, read_text(base), base.string(), {"sweep"});
     apply_toml(file.base, text, path.string(), {"sweep"});  // also reports bad TOML
     const toml::table doc = toml::parse(text, path.string());
     if (const toml::node* sweep = doc.get("sweep")) read_sweep_table(file, *sweep);
     if (file.variants.empty()) file.variants.push_back({"base", {}, false});
+    if (!bases.empty() && !doc.at_path("sweep.name")) {  // "methods@small": one name per experiment
+        std::vector<std::string> stems;
+        for (const auto& base : bases) stems.push_back(base.stem().string());
+        file.name += "@" + join(stems, "+");
+    }
     return file;
 }
 

@@ -46,7 +46,9 @@ struct SweepFile {
 // Reads and checks the file. ConfigError naming the file, the line and the key for anything
 // wrong: bad TOML, an unknown key in the base, an axis that is not a list, a variant without a
 // name or with an unknown field. Keys of axes and variants are checked against the config when
-// the plan is made (make_sweep_plan).
-SweepFile read_sweep_file(const std::filesystem::path& path);
+// the plan is made (make_sweep_plan). `bases` are config files applied, in order, between the
+// defaults and the file itself (a [sweep] table in them is ignored), so one sweep of methods can
+// run over several experiments.
+SweepFile read_sweep_file(const std::filesystem::path& path, const std::vector<std::filesystem::path>& bases = {});
 
 }  // namespace sm4

@@ -94,11 +94,14 @@ std::string SweepRun::label() const {
     return join(parts, " ");
 }
 
-SweepPlan make_sweep_plan(const std::filesystem::path& path, const std::vector<std::string>& overrides) {
-    const SweepFile file = read_sweep_file(path);
+SweepPlan make_sweep_plan(const std::filesystem::path& path, const std::vector<std::string>& overrides,
+                          const std::vector<std::filesystem::path>& bases, const std::vector<std::int64_t>& seeds) {
+    SweepFile file = read_sweep_file(path, bases);
+    if (!seeds.empty()) file.seeds = seeds;
     SweepPlan plan{path, file.name, {}, {}};
     for (const auto& axis : file.axes) plan.axes.push_back(axis.key);
-    const std::string seed_source = file.seeds.empty() ? "default" : path.string() + " [sweep] seeds";
+    const std::string seed_source =
+        file.seeds.empty() ? "default" : !seeds.empty() ? std::string("--seeds") : path.string() + " [sweep] seeds";
     const auto points = grid_points(file.axes);
     for (const auto& variant : file.variants) {
         for (const auto& point : points) {
@@ -112,9 +115,9 @@ SweepPlan make_sweep_plan(const std::filesystem::path& path, const std::vector<s
             }
             for (const auto& setting : variant.set) apply(run.config, setting.key, setting.value);
             for (const auto& assignment : overrides) apply_override(run.config, assignment);
-            const auto seeds = file.seeds.empty() ? std::vector<std::int64_t>{run.config.values.train.seed} : file.seeds;
+            const auto run_seeds = file.seeds.empty() ? std::vector<std::int64_t>{run.config.values.train.seed} : file.seeds;
             const auto tasks = run.config.values.data.tasks;
-            for (const std::int64_t seed : seeds) {
+            for (const std::int64_t seed : run_seeds) {
                 run.seed = seed;
                 if (!variant.per_task) {
                     add_run(plan, run, seed_source);

@@ -36,8 +36,11 @@ struct SweepPlan {
 // its grid point < its variant's set < `overrides` (--set) < per_task's data.tasks and
 // train.task_weights < its seed. Order: variants as listed, then grid points (the last axis
 // varying fastest), then seeds, then tasks. ConfigError naming the file, line and key for an
-// unknown key or a wrong value anywhere, and when two runs resolve to the same config.
-SweepPlan make_sweep_plan(const std::filesystem::path& file, const std::vector<std::string>& overrides);
+// unknown key or a wrong value anywhere, and when two runs resolve to the same config. `bases`:
+// config files under the file (read_sweep_file); `seeds`, when not empty, replace its seeds.
+SweepPlan make_sweep_plan(const std::filesystem::path& file, const std::vector<std::string>& overrides,
+                          const std::vector<std::filesystem::path>& bases = {},
+                          const std::vector<std::int64_t>& seeds = {});
 
 struct Shard {
     std::size_t index = 0;

@@ -110,7 +110,9 @@ std::vector<std::string> child_arguments(const SweepRequest& request, const Job&
     std::vector<std::string> argv{"sm4", "sweep", request.file.string(), "--run-one", std::to_string(job.run->index),
                                   "--expect-hash", job.run->config_hash};
     if (job.prior.state == PriorState::Resume) argv.insert(argv.end(), {"--resume-run", std::to_string(job.prior.run_id)});
+    for (const auto& base : request.bases) argv.insert(argv.end(), {"--base", base.string()});
     for (const auto& assignment : request.overrides) argv.insert(argv.end(), {"--set", assignment});
+    for (const auto seed : request.seeds) argv.insert(argv.end(), {"--seeds", std::to_string(seed)});
     if (job.run->config.values.train.threads == 0) {
         const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
         argv.insert(argv.end(), {"--set", fmt::format("train.threads={}", std::max(1, cores / request.jobs))});
@@ -191,7 +193,7 @@ void throw_unless_all_done(const Sweep& sweep) {
 
 void run_sweep(const SweepRequest& request) {
     if (request.jobs < 1) throw UsageError(fmt::format("--jobs {}: expected at least 1", request.jobs));
-    Sweep sweep{make_sweep_plan(request.file, request.overrides), {}, {}, {}};
+    Sweep sweep{make_sweep_plan(request.file, request.overrides, request.bases, request.seeds), {}, {}, {}};
     sweep.runs = shard_runs(sweep.plan, request.shard);
     for (const SweepRun* run : sweep.runs)
         sweep.prior.push_back(find_prior_run(run->config.values.output.database, run->config_hash));
@@ -223,7 +225,7 @@ void run_sweep(const SweepRequest& request) {
 
 TrainResult run_sweep_child(const SweepRequest& request, std::size_t index, const std::string& config_hash,
                             std::optional<std::int64_t> resume_run) {
-    const SweepPlan plan = make_sweep_plan(request.file, request.overrides);
+    const SweepPlan plan = make_sweep_plan(request.file, request.overrides, request.bases, request.seeds);
     if (index >= plan.runs.size() || plan.runs[index].config_hash != config_hash)
         throw UsageError(fmt::format("{}: run {} of the sweep no longer has config hash {}: the file changed since "
                                      "the sweep started; start the sweep again",

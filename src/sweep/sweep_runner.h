@@ -17,7 +17,9 @@ namespace sm4 {
 
 struct SweepRequest {
     std::filesystem::path file;
+    std::vector<std::filesystem::path> bases;  // --base: config files under the sweep file
     std::vector<std::string> overrides;  // --set, applied to every run (part of its config hash)
+    std::vector<std::int64_t> seeds;     // --seeds: replace the file's seeds when not empty
     int jobs = 1;                        // trainings at once; > 1: child processes
     Shard shard;
     bool dry_run = false;                // list the runs and what is done, run nothing

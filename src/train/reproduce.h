@@ -1,12 +1,15 @@
-// `sm4 reproduce`: the main job on the bundled data. Prepares any missing dataset with
-// `preprocess`, trains the experiment, and returns the test results.
+// `sm4 reproduce [EXPERIMENT] [--quick]`: the paper's comparison on one task group, end to end.
+// Prepares the bundled data (or names the user's files that are missing), runs the sweep of SM4,
+// its ablations and the baselines over seeds, accounts FLOPs for each method and prints the
+// report's tables.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <vector>
 
-#include "train/trainer.h"
+#include "core/config.h"
 
 namespace sm4 {
 
@@ -14,7 +17,32 @@ namespace sm4 {
 // working folder and then in the source tree sm4 was built from. UsageError when absent.
 std::filesystem::path experiment_file(const std::string& name);
 
-// Preprocesses every task of data.tasks whose file is missing; returns the tasks it made.
+// Preprocesses every task of data.tasks whose file is missing and whose converter has a bundled
+// source; returns the tasks it made. DataError listing every missing file that needs the user's
+// raw data, with the `sm4 preprocess` command that makes it.
 std::vector<std::string> prepare_missing_datasets(const Config& config);
+
+struct ReproduceRequest {
+    std::string experiment = "minibench";  // minibench, small, medium, large, or a .toml file
+    bool quick = false;                    // one seed and a short budget
+    int jobs = 0;                          // trainings at once; 0: one per core
+    std::vector<std::string> overrides;    // --set, applied to every run
+};
+
+// What reproduce runs: a sweep file over base experiment files, with the budget's --set and seeds.
+struct ReproducePlan {
+    std::string name;                          // "minibench" or "minibench-quick"
+    std::filesystem::path sweep_file;          // experiments/minibench-ablation.toml, experiments/methods.toml
+    std::vector<std::filesystem::path> bases;  // the experiment, for methods.toml
+    std::vector<std::string> overrides;        // budget, output locations, then the request's
+    std::vector<std::int64_t> seeds;           // empty: the sweep file's
+    std::filesystem::path folder;              // results/reproduce/<name>: database, runs, report
+    int jobs = 1;
+};
+
+ReproducePlan plan_reproduce(const ReproduceRequest& request);
+
+// Runs the plan: data, sweep, flops, report (printed, and written under plan.folder/report).
+void run_reproduce(const ReproduceRequest& request);
 
 }  // namespace sm4

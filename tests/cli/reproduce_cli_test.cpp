@@ -1,4 +1,5 @@
-// `sm4 reproduce` end to end, shortened: it makes the missing datasets, trains and prints the table.
+// `sm4 reproduce --quick` end to end, shortened further: it makes the missing datasets, runs the
+// sweep of SM4, its ablations and the baselines, counts FLOPs, prints and writes the report.
 #include <catch.hpp>
 
 #include "../support/run_command.h"
@@ -7,27 +8,44 @@
 using sm4::test::TempDir;
 using Catch::Matchers::Contains;
 
-TEST_CASE("reproduce: prepares missing data, trains minibench and prints the per-task test table", "[cli][slow]") {
+TEST_CASE("reproduce --quick: prepares the data, runs every method, prints the three tables", "[cli][slow]") {
     TempDir dir;
-    const std::string sets = " --set data.root=" + (dir / "datasets").string() +
-                             " --set output.database=" + (dir / "sm4.db").string() +
-                             " --set output.runs_dir=" + (dir / "runs").string() +
-                             " --set train.epochs=1 --set train.steps_per_epoch=15 --set train.threads=1";
-    const auto r = sm4::test::run_command("cd " + dir.path().string() + " && SM4_NO_PROGRESS=1 " + SM4_BINARY +
-                                          " reproduce" + sets);
+    const std::string command = "cd " + dir.path().string() + " && SM4_NO_PROGRESS=1 " + SM4_BINARY +
+                                " reproduce --quick --jobs 2 --set data.root=" + (dir / "datasets").string() +
+                                " --set train.steps_per_epoch=4 --set train.batch_size=16 --set aea.probe_steps=2";
+    const auto r = sm4::test::run_command(command);
+    INFO(r.out);
     INFO(r.err);
     REQUIRE(r.exit_code == 0);
-    CHECK_THAT(r.out, Contains("minibench: run 1 completed"));
-    for (const char* task : {"fashion-mnist", "digits-av", "breast-cancer", "wine"}) {
-        CHECK_THAT(r.out, Contains(task));
+    for (const char* task : {"fashion-mnist", "digits-av", "breast-cancer", "wine"})
         CHECK(std::filesystem::exists(dir / "datasets" / (std::string(task) + ".h5")));
-    }
     CHECK_THAT(r.err, Contains("reproduce: preparing fashion-mnist"));
+    CHECK_THAT(r.out, Contains("14 runs of"));
+    // The main table has a row per method, the ablation table SM4's three ablations, and the
+    // FLOPs table the reduction against the dense counterpart.
+    for (const char* method : {"| dense ", "| smoe ", "| single-task ", "| pcgrad ", "| sm4-no-aea "})
+        CHECK_THAT(r.out, Contains(method));
+    CHECK_THAT(r.out, Contains("reduction"));
+    const auto report = dir / "results" / "reproduce" / "minibench-quick" / "report";
+    for (const char* file : {"main.md", "main.csv", "main.tex", "ablation.md", "flops.md"})
+        CHECK(std::filesystem::exists(report / file));
+    CHECK_FALSE(std::filesystem::is_empty(report / "plots"));
 
-    // A second time nothing needs preparing.
-    const auto again = sm4::test::run_command("cd " + dir.path().string() + " && SM4_NO_PROGRESS=1 " + SM4_BINARY +
-                                              " reproduce" + sets);
+    // A second time nothing is prepared or trained again.
+    const auto again = sm4::test::run_command(command);
     CHECK(again.exit_code == 0);
     CHECK_THAT(again.err, !Contains("preparing"));
-    CHECK_THAT(again.out, Contains("run 2 completed"));
+    CHECK_THAT(again.out, !Contains("started"));
+    CHECK_THAT(again.out, Contains("skipped, completed earlier"));
+}
+
+TEST_CASE("reproduce: a task group without the user's files names each missing file and its command", "[cli]") {
+    TempDir dir;
+    const auto r = sm4::test::run_command("cd " + dir.path().string() + " && " + SM4_BINARY +
+                                          " reproduce small --set data.root=" + (dir / "mb").string());
+    CHECK(r.exit_code == 1);
+    CHECK_THAT(r.err, Contains("2 of the experiment's 2 datasets are missing"));
+    CHECK_THAT(r.err, Contains((dir / "mb" / "push.h5").string() + ": sm4 preprocess push --src PATH --out"));
+    CHECK_THAT(r.err, Contains("vt.h5: sm4 preprocess vt --src PATH"));
+    CHECK_FALSE(std::filesystem::exists(dir / "results" / "reproduce" / "small" / "sm4.db"));
 }

@@ -242,7 +242,7 @@ TEST_CASE("results db: a newer schema is refused, naming both versions", "[db]")
     { ResultsDb db(path); }
     REQUIRE(run_command("sqlite3 " + path.string() + " 'UPDATE schema_version SET version = 99'").exit_code == 0);
     const std::string message = error_of<IoError>([&] { ResultsDb db(path); });
-    CHECK_THAT(message, Contains(path.string()) && Contains("99") && Contains("version 2"));
+    CHECK_THAT(message, Contains(path.string()) && Contains("99") && Contains("version 3"));
 }
 
 TEST_CASE("results db: a file that is not a database is an IoError naming it", "[db]") {

@@ -30,3 +30,24 @@ TEST_CASE("sweep: experiments/minibench-ablation.toml runs SM4, its ablations an
         CHECK(c.data.tasks.size() == (r.variant == "single-task" ? 1u : 4u));
     }
 }
+
+TEST_CASE("sweep: experiments/methods.toml over a --base experiment gives minibench-ablation's variants",
+          "[sweep][ablation]") {
+    const std::string root = std::string(SM4_SOURCE_DIR) + "/experiments/";
+    const SweepPlan ablation = make_sweep_plan(root + "minibench-ablation.toml", {});
+    const SweepPlan methods =
+        make_sweep_plan(root + "methods.toml", {}, {root + "small.toml"}, /*seeds=*/{7});
+    CHECK(methods.name == "methods@small");
+    std::vector<std::string> expected, found;
+    for (const auto& r : ablation.runs)
+        if (r.seed == 0 && (r.task.empty() || r.task == "fashion-mnist")) expected.push_back(r.variant);
+    for (const auto& r : methods.runs) {
+        INFO(r.label());
+        CHECK(r.seed == 7);
+        CHECK(r.config.sources.at("train.seed") == "--seeds");
+        CHECK(r.config.values.data.tasks.size() == (r.variant == "single-task" ? 1u : 2u));  // small: push, vt
+        CHECK(r.config.values.train.lr == 5e-4);  // from the base
+        if (r.task.empty() || r.task == "push") found.push_back(r.variant);
+    }
+    CHECK(found == expected);
+}
