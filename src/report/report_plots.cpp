@@ -126,7 +126,8 @@ std::vector<std::string> write_run_plots(const std::vector<ReportRun>& runs, con
         if (!trace.has("routing/entropy"))
             notes.push_back(fmt::format("no routing plots for run {}: its backbone routes nothing (dense)", r.run.id));
         if (auto chart = pace_chart(trace, subject)) save_chart(*chart, stem + "pace" + extension, format);
-        else notes.push_back(fmt::format("no pace plot for run {}: every multiplier is 1 (pace.enabled false)", r.run.id));
+        else notes.push_back(fmt::format("no pace plot for run {}: every multiplier stayed 1 (pace.enabled false, or fewer than two "
+                                             "groups with a routing signal: a one-expert group has none)", r.run.id));
     }
     return notes;
 }

@@ -1,6 +1,7 @@
 #include "train/reproduce.h"
 
 #include <fmt/format.h>
+#include <toml++/toml.h>
 
 #include <algorithm>
 #include <thread>
@@ -28,7 +29,17 @@ const std::vector<std::string> kQuickBudget = {"train.epochs=1", "train.steps_pe
 
 bool is_bundled(const std::string& experiment) { return experiment == "minibench"; }
 
-// FLOPs of each method: its first completed run of the sweep (seeds do not change the model).
+// The tasks a run trained, from its stored config.
+std::string run_tasks(const RunRecord& run) {
+    const toml::table config = toml::parse(run.config_toml);
+    std::string tasks;
+    if (const auto* list = config.at_path("data.tasks").as_array())
+        for (const auto& task : *list) tasks += task.value_or(std::string()) + ",";
+    return tasks;
+}
+
+// FLOPs of each method: its first completed run of the sweep (seeds do not change the model's
+// shape, apart from AEA's choice), and one per task for per-task variants.
 void account_methods(const std::filesystem::path& database, const std::string& sweep) {
     const ResultsDb db(database);
     std::vector<std::string> done;
@@ -36,13 +47,10 @@ void account_methods(const std::filesystem::path& database, const std::string& s
     std::reverse(runs.begin(), runs.end());  // oldest first
     for (const auto& run : runs) {
         if (run.sweep != sweep || run.status != kRunCompleted) continue;
-        if (std::find(done.begin(), done.end(), run.variant) != done.end()) continue;
-        if (!db.flops(run.id).empty()) {
-            done.push_back(run.variant);
-            continue;
-        }
-        account_run(database, run.id);
-        done.push_back(run.variant);
+        const std::string key = run.variant + "|" + run_tasks(run);
+        if (std::find(done.begin(), done.end(), key) != done.end()) continue;
+        done.push_back(key);
+        if (db.flops(run.id).empty()) account_run(database, run.id);
     }
 }
 

@@ -26,6 +26,8 @@ TEST_CASE("reproduce --quick: prepares the data, runs every method, prints the t
     for (const char* method : {"| dense ", "| smoe ", "| single-task ", "| pcgrad ", "| sm4-no-aea "})
         CHECK_THAT(r.out, Contains(method));
     CHECK_THAT(r.out, Contains("reduction"));
+    for (const char* task : {"fashion-mnist", "digits-av", "breast-cancer", "wine"})  // one run per task
+        CHECK_THAT(r.out, Contains("| single-task | " + std::string(task) + " |"));
     const auto report = dir / "results" / "reproduce" / "minibench-quick" / "report";
     for (const char* file : {"main.md", "main.csv", "main.tex", "ablation.md", "flops.md"})
         CHECK(std::filesystem::exists(report / file));
