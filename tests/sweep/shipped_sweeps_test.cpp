@@ -47,6 +47,9 @@ TEST_CASE("sweep: experiments/methods.toml over a --base experiment gives minibe
         CHECK(r.config.sources.at("train.seed") == "--seeds");
         CHECK(r.config.values.data.tasks.size() == (r.variant == "single-task" ? 1u : 2u));  // small: push, vt
         CHECK(r.config.values.train.lr == 5e-4);  // from the base
+        // SM4 and its ablations keep small.toml's attention-head experts; the baselines drop them.
+        const bool sm4_like = r.variant.rfind("sm4", 0) == 0;
+        CHECK(r.config.values.model.attention_experts == (sm4_like ? 16 : 0));
         if (r.task.empty() || r.task == "push") found.push_back(r.variant);
     }
     CHECK(found == expected);
