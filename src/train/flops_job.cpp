@@ -25,11 +25,7 @@ const char* const kDense = "dense";
 std::vector<TaskSpec> header_specs(const Config& config) {
     std::vector<TaskSpec> specs;
     for (const auto& name : config.data.tasks) {
-        const auto path = task_file(config, name);
-        if (!std::filesystem::exists(path))
-            throw IoError(fmt::format("{}: dataset of task '{}' not found (make it with `sm4 preprocess {} --out {}`)",
-                                      path.string(), name, name, path.string()));
-        specs.push_back(task_spec_of(read_task_dataset(path, false)));
+        specs.push_back(task_spec_of(read_task_dataset(existing_task_file(config, name), false)));
     }
     return specs;
 }

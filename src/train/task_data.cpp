@@ -45,13 +45,18 @@ std::filesystem::path task_file(const Config& config, const std::string& task) {
     return std::filesystem::path(config.data.root) / (task + ".h5");
 }
 
+std::filesystem::path existing_task_file(const Config& config, const std::string& task) {
+    const auto path = task_file(config, task);
+    if (!std::filesystem::exists(path))
+        throw IoError(fmt::format("{}: dataset of task '{}' not found (make it with `sm4 preprocess {} --out {}`)",
+                                  path.string(), task, task, path.string()));
+    return path;
+}
+
 std::vector<TaskData> load_tasks(const Config& config) {
     std::vector<TaskData> tasks;
     for (const auto& name : config.data.tasks) {
-        const auto path = task_file(config, name);
-        if (!std::filesystem::exists(path))
-            throw IoError(fmt::format("{}: dataset of task '{}' not found (make it with `sm4 preprocess {} --out {}`)",
-                                      path.string(), name, name, path.string()));
+        const auto path = existing_task_file(config, name);
         TaskDataset dataset = read_task_dataset(path);
         if (dataset.task != name)
             throw DataError(fmt::format("{}: holds task '{}', but data.tasks names it '{}'", path.string(), dataset.task,

@@ -28,6 +28,8 @@ struct TaskData {
 // <data.root>/<task>.h5 for every task of data.tasks. A missing file is an IoError that says
 // how to make it (`sm4 preprocess <task>`).
 std::filesystem::path task_file(const Config& config, const std::string& task);
+// task_file, checked to exist: IoError naming the file and the `sm4 preprocess` command otherwise.
+std::filesystem::path existing_task_file(const Config& config, const std::string& task);
 std::vector<TaskData> load_tasks(const Config& config);
 
 // The rows `indices` of a split: inputs and labels.
