@@ -12,7 +12,7 @@ void add_bench_command(CLI::App& app) {
     auto json = std::make_shared<bool>(false);
     CLI::App* command = app.add_subcommand(
         "bench", "Time the MoE layer against a dense feed-forward of the same active FLOPs (and training end to end)");
-    command->add_option("--grid", request->grid, "quick (a few minutes on 2 cores), full, or tiny")->capture_default_str();
+    command->add_option("--grid", request->grid, "quick (a few minutes on 2 cores), full, targets (the two target sizes) or tiny")->capture_default_str();
     command->add_option("--device", request->device, "cpu or cuda")->capture_default_str();
     command->add_option("--repeats", request->repeats, "Timed calls per case (the median is reported)")
         ->check(CLI::PositiveNumber)->capture_default_str();

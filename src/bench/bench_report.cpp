@@ -42,11 +42,12 @@ BenchReport run_bench(const BenchRequest& request) {
         throw UsageError("--device: expected cpu or cuda, found \"" + request.device + "\"");
     const auto grid = layer_grid(request.grid);
     const at::Device device = training_device(request.device);
-    const ThreadSettings threads = apply_thread_count(0);
+    const ThreadSettings threads = configure_cpu_runtime(0);
     BenchReport report;
     const BuildInfo build = build_info();
     report.machine = {cpu_model(), request.device, build.torch_version, build.blas, threads.policy,
-                      static_cast<std::int64_t>(std::thread::hardware_concurrency()), threads.intra_op, threads.blas};
+                      static_cast<std::int64_t>(std::thread::hardware_concurrency()), threads.intra_op, threads.blas,
+                      threads.allocator_cache_bytes < 0 ? -1 : threads.allocator_cache_bytes >> 20};
     const auto e2e_count = request.e2e ? request.e2e_options.configs.size() * request.e2e_options.backbones.size() : 0;
     Progress progress("bench", static_cast<std::int64_t>(1 + grid.size() + e2e_count), "cases");
     report.ceiling = measure_matmul(request.matmul_n, device, std::max(1, request.repeats / 2));
@@ -65,9 +66,9 @@ std::string bench_json(const BenchReport& r) {
     const auto& m = r.machine;
     std::string out = "{\"machine\": {";
     out += fmt::format("\"cpu\": {}, \"cores\": {}, \"device\": {}, \"torch\": {}, \"blas\": {}, \"intra_op_threads\": {}, "
-                       "\"blas_threads\": {}, \"thread_policy\": {}}}",
+                       "\"blas_threads\": {}, \"thread_policy\": {}, \"allocator_cache_mb\": {}}}",
                        quoted(m.cpu), m.cores, quoted(m.device), quoted(m.torch_version), quoted(m.blas),
-                       m.intra_op_threads, m.blas_threads, quoted(m.thread_policy));
+                       m.intra_op_threads, m.blas_threads, quoted(m.thread_policy), m.allocator_cache_mb);
     out += fmt::format(", \"matmul\": {{\"n\": {}, \"ms\": {:.3f}, \"gflops\": {:.1f}, \"load\": {}}}", r.ceiling.n,
                        r.ceiling.ms, r.ceiling.gflops, quoted(r.ceiling.load));
     out += ", \"layers\": [";
@@ -101,6 +102,8 @@ std::string bench_tables(const BenchReport& r) {
     std::string out = fmt::format("machine: {} ({} cores), device {}, LibTorch {}, BLAS {}\nthreads: {} intra-op, {} BLAS ({})\n",
                                   m.cpu, m.cores, m.device, m.torch_version, m.blas, m.intra_op_threads, m.blas_threads,
                                   m.thread_policy);
+    out += m.allocator_cache_mb < 0 ? std::string("CPU allocator: LibTorch's own\n")
+                                    : fmt::format("CPU allocator: caching, up to {} MiB kept\n", m.allocator_cache_mb);
     out += fmt::format("matmul ceiling: {}x{} fp32 product {:.1f} ms, {:.1f} GFLOP/s (load {})\n\n", r.ceiling.n, r.ceiling.n,
                        r.ceiling.ms, r.ceiling.gflops, r.ceiling.load);
     std::vector<TextRow> rows;

@@ -24,6 +24,7 @@ struct MachineInfo {
     std::string cpu, device, torch_version, blas, thread_policy;
     std::int64_t cores = 0;
     int intra_op_threads = 0, blas_threads = 0;
+    std::int64_t allocator_cache_mb = -1;  // the caching CPU allocator's limit; -1: not installed
 };
 
 struct BenchReport {

@@ -82,7 +82,9 @@ double LayerCase::flops() const {
 
 std::vector<LayerCase> layer_grid(const std::string& grid) {
     std::vector<LayerCase> cases;
-    if (grid == "tiny") {
+    if (grid == "targets") {
+        cases = {{8192, 256, 16, 2, false, 0}, {8192, 64, 16, 2, false, 0}};  // the two target sizes
+    } else if (grid == "tiny") {
         cases = {{256, 16, 4, 2, false, 0}, {256, 16, 4, 2, true, 0}, {256, 16, 4, 1, true, 2}};
     } else if (grid == "quick") {
         cases = {{8192, 256, 16, 2, false, 0}, {8192, 64, 16, 2, false, 0}, {8192, 256, 16, 2, true, 0},
@@ -97,7 +99,7 @@ std::vector<LayerCase> layer_grid(const std::string& grid) {
         for (std::int64_t d : {64, 256})
             for (std::int64_t groups : {2, 4}) cases.push_back({8192, d, 16, 2, true, groups});
     } else {
-        throw UsageError("--grid: expected quick, full or tiny, found \"" + grid + "\"");
+        throw UsageError("--grid: expected quick, full, targets or tiny, found \"" + grid + "\"");
     }
     return cases;
 }

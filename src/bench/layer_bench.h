@@ -36,7 +36,8 @@ struct MatmulCeiling {
     std::string load;
 };
 
-// "tiny" (tests), "quick" (the default, a few minutes on 2 cores) or "full"; UsageError otherwise.
+// "tiny" (tests), "targets" (T 8192, E 16, k 2 at d 256 and 64), "quick" (the default, a few
+// minutes on 2 cores) or "full"; UsageError otherwise.
 std::vector<LayerCase> layer_grid(const std::string& grid);
 
 MatmulCeiling measure_matmul(std::int64_t n, const at::Device& device, int repeats);

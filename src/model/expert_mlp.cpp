@@ -3,7 +3,10 @@
 #include <ATen/ATen.h>
 #include <torch/autograd.h>
 
+#include <algorithm>
+
 #include "model/dispatch_kernels.h"
+#include "platform/block_threads.h"
 
 namespace sm4 {
 namespace {
@@ -27,6 +30,22 @@ struct Blocks {
     std::vector<std::int64_t> counts, bank, local;
 };
 
+// Each expert's first row in the plan's expert-grouped order.
+std::vector<std::int64_t> block_starts(const std::vector<std::int64_t>& counts) {
+    std::vector<std::int64_t> starts(counts.size(), 0);
+    for (std::size_t e = 1; e < counts.size(); ++e) starts[e] = starts[e - 1] + counts[e - 1];
+    return starts;
+}
+
+// The experts given rows, largest block first, for run_blocks to hand out.
+std::vector<std::int64_t> busy_experts(const std::vector<std::int64_t>& counts) {
+    std::vector<std::int64_t> experts;
+    for (std::size_t e = 0; e < counts.size(); ++e)
+        if (counts[e] > 0) experts.push_back(static_cast<std::int64_t>(e));
+    std::stable_sort(experts.begin(), experts.end(), [&](std::int64_t a, std::int64_t b) { return counts[a] > counts[b]; });
+    return experts;
+}
+
 Blocks blocks_of(const DispatchPlan& plan, const ExpertOwners& owners) {
     Blocks b{plan.counts, {}, {}};
     for (const auto& [bank, local] : owners) {
@@ -45,17 +64,15 @@ struct ExpertMlpFunction : public torch::autograd::Function<ExpertMlpFunction> {
         at::Tensor hidden = at::empty({kept, h}, x.options());      // before GELU
         at::Tensor active = at::empty({kept, h}, x.options());      // after GELU
         at::Tensor y = at::empty({kept, d}, x.options());
-        std::int64_t start = 0;
-        for (std::size_t e = 0; e < plan->counts.size(); ++e) {
-            const std::int64_t n = plan->counts[e];
-            if (n == 0) continue;
+        const auto starts = block_starts(plan->counts);
+        run_blocks(busy_experts(plan->counts), [&](std::int64_t e) {
+            const std::int64_t start = starts[e], n = plan->counts[e];
             const auto [bank, l] = (*owners)[e];
             at::Tensor he = hidden.narrow(0, start, n), ae = active.narrow(0, start, n), ye = y.narrow(0, start, n);
             at::addmm_out(he, p.b1(bank)[l], routed.narrow(0, start, n), p.w1(bank)[l]);
             at::gelu_out(ae, he);  // while the block is still in cache
             at::addmm_out(ye, p.b2(bank)[l], ae, p.w2(bank)[l]);
-            start += n;
-        }
+        });
         const Blocks b = blocks_of(*plan, *owners);
         ctx->saved_data["counts"] = b.counts;
         ctx->saved_data["bank"] = b.bank;
@@ -91,12 +108,10 @@ struct ExpertMlpFunction : public torch::autograd::Function<ExpertMlpFunction> {
         for (const auto& param : params) grads.push_back(at::empty_like(param));
         at::Tensor grad_active = at::empty_like(active);  // becomes the grad of `hidden` in place
         at::Tensor grad_routed = at::empty_like(routed);
-        std::vector<bool> used(counts.size(), false);
-        std::int64_t start = 0;
-        for (std::size_t e = 0; e < counts.size(); ++e) {
-            const std::int64_t n = counts[e];
-            if (n == 0) continue;
-            used[e] = true;
+        const auto starts = block_starts(counts);
+        const auto busy = busy_experts(counts);
+        run_blocks(busy, [&](std::int64_t e) {
+            const std::int64_t start = starts[e], n = counts[e];
             const auto bank = static_cast<std::size_t>(bank_of[e]);
             const std::int64_t l = local_of[e];
             const at::Tensor gy = grad_y.narrow(0, start, n), ae = active.narrow(0, start, n);
@@ -111,10 +126,9 @@ struct ExpertMlpFunction : public torch::autograd::Function<ExpertMlpFunction> {
             at::sum_out(gb1, ga, kRows);
             at::Tensor gr = grad_routed.narrow(0, start, n);
             at::mm_out(gr, ga, params[4 * bank][l].t());
-            start += n;
-        }
+        });
         for (std::size_t e = 0; e < counts.size(); ++e) {
-            if (used[e]) continue;  // an expert given no tokens gets a zero gradient
+            if (counts[e] > 0) continue;  // an expert given no tokens gets a zero gradient
             const auto bank = static_cast<std::size_t>(bank_of[e]);
             for (int k = 0; k < 4; ++k) grads[4 * bank + k][local_of[e]].zero_();
         }

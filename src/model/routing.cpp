@@ -4,6 +4,8 @@
 
 #include <cmath>
 
+#include "model/gating_kernels.h"
+
 namespace sm4 {
 
 TopKRouterImpl::TopKRouterImpl(std::int64_t d_model, std::int64_t experts, std::int64_t k, bool noisy)
@@ -24,13 +26,34 @@ at::Tensor cv_squared(const at::Tensor& values) {
 }
 
 RouterOutput TopKRouterImpl::forward(const at::Tensor& x) {
-    const at::Tensor clean = gate(x);  // [tokens, experts]
+    const bool add_noise = noisy_ && is_training() && k_ < experts_;
+    if (!add_noise) return route(gate(x), at::Tensor(), at::Tensor());
+    // The gate and noise projections as one product ([tokens, 2 * experts]): half the calls, and
+    // skinny products are where a BLAS is least efficient.
+    const at::Tensor both = at::linear(x, at::cat({gate->weight, noise->weight}));
+    const at::Tensor clean = both.narrow(1, 0, experts_), raw_noise = both.narrow(1, experts_, experts_);
+    const at::Tensor eps = at::randn_like(clean, at::MemoryFormat::Contiguous);
+    if (!fused_gating_applies(clean)) return route(clean, raw_noise, eps);
+    return router_output(noisy_top_k_gating(clean, raw_noise, eps, k_));
+}
+
+RouterOutput router_output(const NoisyGating& gating) {
+    RouterOutput out;
+    out.indices = gating.indices;
+    out.weights = gating.weights;
+    out.probabilities = gating.probabilities;
+    out.balance_loss = cv_squared(gating.importance) + cv_squared(gating.load);
+    out.z_loss = gating.logsumexp.pow(2).mean();
+    return out;
+}
+
+RouterOutput TopKRouterImpl::route(const at::Tensor& clean, const at::Tensor& raw_noise, const at::Tensor& eps) const {
     at::Tensor logits = clean;
     at::Tensor noise_std;
-    const bool add_noise = noisy_ && is_training() && k_ < experts_;
+    const bool add_noise = raw_noise.defined();
     if (add_noise) {
-        noise_std = at::softplus(noise(x)) + 1e-2;
-        logits = clean + at::randn_like(clean) * noise_std;
+        noise_std = at::softplus(raw_noise) + 1e-2;
+        logits = clean + eps * noise_std;
     }
     // One extra logit gives the threshold the load estimator needs.
     const std::int64_t take = std::min(k_ + 1, experts_);
@@ -52,7 +75,7 @@ RouterOutput TopKRouterImpl::forward(const at::Tensor& x) {
         const at::Tensor z = (clean - bar) / noise_std;
         load = (0.5 * (1.0 + at::erf(z / std::sqrt(2.0)))).sum(0);
     } else {
-        load = gates.gt(0).to(x.scalar_type()).sum(0);
+        load = gates.gt(0).to(clean.scalar_type()).sum(0);
     }
     out.balance_loss = cv_squared(importance) + cv_squared(load);
     out.z_loss = at::logsumexp(clean, 1).pow(2).mean();

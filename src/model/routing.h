@@ -32,11 +32,21 @@ public:
     torch::nn::Linear gate{nullptr};
     torch::nn::Linear noise{nullptr};  // absent when not noisy
 
+    // The op-by-op router on given logits (raw_noise and eps undefined: no noise): the form used
+    // off the CPU and outside training, and the reference the fused CPU kernel is tested against.
+    RouterOutput route(const at::Tensor& clean, const at::Tensor& raw_noise, const at::Tensor& eps) const;
+
 private:
     std::int64_t experts_, k_;
     bool noisy_;
 };
 TORCH_MODULE(TopKRouter);
+
+struct NoisyGating;  // gating_kernels.h
+
+// The router's outputs from the fused kernel's: balance loss cv^2(importance) + cv^2(load), z-loss
+// the mean squared logsumexp.
+RouterOutput router_output(const NoisyGating& gating);
 
 // Squared coefficient of variation, var / mean^2 with the unbiased variance (as in Shazeer's
 // reference code); 0 for a single expert.

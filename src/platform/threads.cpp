@@ -1,5 +1,7 @@
 #include "platform/threads.h"
 
+#include "platform/cpu_allocator.h"
+
 #include <ATen/Parallel.h>
 #include <dlfcn.h>
 
@@ -41,11 +43,18 @@ ThreadSettings apply_thread_count(std::int64_t threads) {
     return current_thread_settings();
 }
 
+ThreadSettings configure_cpu_runtime(std::int64_t threads) {
+    install_caching_cpu_allocator();
+    return apply_thread_count(threads);
+}
+
 ThreadSettings current_thread_settings() {
     ThreadSettings s;
     s.intra_op = at::get_num_threads();
     const auto get_blas = blas_symbol<GetInt>("openblas_get_num_threads");
     s.blas = get_blas ? get_blas() : 0;
+    const CpuAllocatorStats cache = cpu_allocator_stats();
+    if (cache.installed) s.allocator_cache_bytes = cache.limit_bytes;
     switch (openblas_parallel_kind()) {
         case 1: s.policy = "pthreads OpenBLAS: matrix products on OpenBLAS threads, the OpenMP pool at one"; break;
         case 2: s.policy = "OpenMP OpenBLAS: one pool for both"; break;

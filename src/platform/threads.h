@@ -10,6 +10,7 @@ struct ThreadSettings {
     int intra_op = 1;    // LibTorch's intra-op (OpenMP) threads
     int blas = 0;        // OpenBLAS threads; 0 when matrix products do not go to OpenBLAS
     std::string policy;  // why, in a few words
+    std::int64_t allocator_cache_bytes = -1;  // the caching CPU allocator's limit; -1 when not installed
 };
 
 // Spreads `threads` threads (0: every core) over LibTorch's OpenMP pool and OpenBLAS. With the
@@ -18,6 +19,10 @@ struct ThreadSettings {
 // gets the threads and the OpenMP pool one (docs/performance.md has the measurements). With the
 // OpenMP OpenBLAS the pools are one and both get every thread; without OpenBLAS, LibTorch does.
 ThreadSettings apply_thread_count(std::int64_t threads);
+
+// What every job that runs a model calls first: apply_thread_count, then the caching CPU
+// allocator (platform/cpu_allocator.h).
+ThreadSettings configure_cpu_runtime(std::int64_t threads);
 
 // What is in effect now (OpenBLAS asked directly).
 ThreadSettings current_thread_settings();

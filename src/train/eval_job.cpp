@@ -49,7 +49,7 @@ EvalResult evaluate_checkpoint(const EvalRequest& request) {
     }
     ResolvedConfig config = default_config();
     apply_toml(config, config_text, result.checkpoint.string() + " config");
-    apply_thread_count(request.threads > 0 ? request.threads : config.values.train.threads);
+    configure_cpu_runtime(request.threads > 0 ? request.threads : config.values.train.threads);
 
     const std::vector<TaskData> tasks = load_tasks(config.values);
     std::vector<TaskSpec> specs;

@@ -62,7 +62,7 @@ FlopsReport account(const ResolvedConfig& resolved, std::optional<std::int64_t> 
     std::vector<TaskData> data;
     std::vector<TaskSpec> specs;
     if (measure) {
-        apply_thread_count(config.train.threads);
+        configure_cpu_runtime(config.train.threads);
         data = load_tasks(config);
         for (const auto& t : data) specs.push_back(t.spec);
         report.batch = config.eval.batch_size;

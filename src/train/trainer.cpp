@@ -101,7 +101,7 @@ void choose_pace_groups(Session& s) {
 }
 
 void build(Session& s) {
-    apply_thread_count(s.config.train.threads);
+    configure_cpu_runtime(s.config.train.threads);
     at::manual_seed(static_cast<std::uint64_t>(s.config.train.seed));
     s.device = training_device(s.config.train.device);
     if (s.tasks.empty()) s.tasks = load_tasks(s.config);
@@ -308,7 +308,7 @@ BatchSampler make_sampler(const Config& config, const std::vector<TaskData>& tas
 // model.group_experts (source "aea"), so the stored config rebuilds the same model on resume.
 std::optional<AllocationProbe> allocate_experts(Session& s, ResolvedConfig& resolved) {
     if (!allocation_probe_applies(resolved.values)) return std::nullopt;
-    apply_thread_count(resolved.values.train.threads);
+    configure_cpu_runtime(resolved.values.train.threads);
     s.device = training_device(resolved.values.train.device);
     s.tasks = load_tasks(resolved.values);
     AllocationProbe probe = probe_expert_allocation(resolved.values, s.tasks, s.device,

@@ -1,0 +1,305 @@
+#include "model/gating_kernels.h"
+
+#include <ATen/ATen.h>
+#include <torch/autograd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "model/fast_math.h"
+#include "platform/block_threads.h"
+
+namespace sm4 {
+namespace {
+
+using torch::autograd::AutogradContext;
+using torch::autograd::variable_list;
+
+constexpr std::int64_t kChunk = 512;  // tokens per block of work (and per partial sum)
+constexpr double kMinStd = 1e-2;      // as in routing.cpp
+constexpr double kInvSqrt2Pi = 0.3989422804014327;
+
+// ATen's topk puts NaN above every number; so does this.
+template <typename T>
+bool above(T a, T b) {
+    return (std::isnan(a) && !std::isnan(b)) || a > b;
+}
+
+std::vector<std::int64_t> chunks_of(std::int64_t tokens) {
+    std::vector<std::int64_t> chunks;
+    for (std::int64_t c = 0; c * kChunk < tokens; ++c) chunks.push_back(c);
+    return chunks;
+}
+
+// A [tokens, columns] tensor seen row by row (any row stride, unit column stride).
+template <typename T>
+struct Rows {
+    T* data;
+    std::int64_t stride;
+    T* operator[](std::int64_t t) const { return data + t * stride; }
+};
+
+template <typename T>
+Rows<T> rows_of(const at::Tensor& t) {
+    return {t.data_ptr<T>(), t.stride(0)};
+}
+
+// Everything forward computes; backward gets all of it back from the context.
+struct GatingTensors {
+    at::Tensor clean, eps;              // inputs, [tokens, experts]
+    at::Tensor noise_std, sigmoid;      // softplus(raw_noise) + 0.01 and its derivative
+    at::Tensor logits;                  // clean + eps * noise_std
+    at::Tensor z;                       // the load estimator's argument (clean - bar) / std
+    at::Tensor best;                    // [tokens, k + 1] int64: the k + 1 best noisy logits' experts
+    at::Tensor weights, probabilities;  // [tokens, k], [tokens, experts]
+    at::Tensor importance, load, logsumexp;
+};
+
+GatingTensors allocate(const at::Tensor& clean, const at::Tensor& eps, std::int64_t k) {
+    const std::int64_t tokens = clean.size(0), experts = clean.size(1);
+    const auto options = clean.options();
+    GatingTensors g;
+    g.clean = clean;
+    g.eps = eps.contiguous();
+    g.noise_std = at::empty({tokens, experts}, options);
+    g.sigmoid = at::empty({tokens, experts}, options);
+    g.logits = at::empty({tokens, experts}, options);
+    g.z = at::empty({tokens, experts}, options);
+    g.best = at::empty({tokens, k + 1}, options.dtype(at::kLong));
+    g.weights = at::empty({tokens, k}, options);
+    g.probabilities = at::empty({tokens, experts}, options);
+    g.importance = at::empty({experts}, options);
+    g.load = at::empty({experts}, options);
+    g.logsumexp = at::empty({tokens}, options);
+    return g;
+}
+
+// The k + 1 largest of v[0..n) into top/best, largest first; equal values keep the lower index first.
+template <typename T>
+void select_best(const T* v, std::int64_t n, std::int64_t take, T* top, std::int64_t* best) {
+    std::int64_t found = 0;
+    for (std::int64_t j = 0; j < n; ++j) {
+        std::int64_t at = found;
+        while (at > 0 && above(v[j], top[at - 1])) --at;
+        if (at >= take) continue;
+        for (std::int64_t m = std::min(found, take - 1); m > at; --m) {
+            top[m] = top[m - 1];
+            best[m] = best[m - 1];
+        }
+        top[at] = v[j];
+        best[at] = j;
+        found = std::min(found + 1, take);
+    }
+}
+
+// Row kernels: __restrict parameters let GCC vectorise (too many possibly aliasing pointers
+// otherwise exceed its run-time alias checks).
+
+// std = softplus(raw) + 0.01 (and its derivative, the sigmoid) without overflow; noisy logits.
+template <typename T>
+void noisy_logits(const T* __restrict raw_noise, const T* __restrict clean, const T* __restrict eps, T* __restrict std_out,
+                  T* __restrict sigmoid_out, T* __restrict logits, std::int64_t experts) {
+    for (std::int64_t j = 0; j < experts; ++j) {
+        const float raw = static_cast<float>(raw_noise[j]);
+        const float small = fast::exp(raw < 0 ? raw : -raw);
+        const float positive = raw > 0 ? raw : 0.0f;
+        const float std_j = positive + fast::log1p_unit(small) + float(kMinStd);
+        std_out[j] = std_j;
+        sigmoid_out[j] = (raw >= 0 ? 1.0f : small) / (1.0f + small);
+        logits[j] = clean[j] + eps[j] * std_j;
+    }
+}
+
+// P(expert j stays in the top k when only its own noise is redrawn): z = (clean - bar) / std,
+// the bar being the k+1-th noisy logit for experts above it, the k-th for the others.
+template <typename T>
+void load_terms(const T* __restrict clean, const T* __restrict logits, const T* __restrict noise_std, T bar_inside,
+                T bar_outside, T* __restrict z, double* __restrict load, std::int64_t experts) {
+    for (std::int64_t j = 0; j < experts; ++j) {
+        const T bar = logits[j] > bar_inside ? bar_inside : bar_outside;
+        z[j] = (clean[j] - bar) / noise_std[j];
+        load[j] += 0.5 * (1.0 + static_cast<double>(fast::erf(static_cast<float>(z[j]) * float(M_SQRT1_2))));
+    }
+}
+
+template <typename T>
+void gating_forward(const at::Tensor& raw_noise, std::int64_t k, GatingTensors& g) {
+    const std::int64_t tokens = g.clean.size(0), experts = g.clean.size(1);
+    const auto c_rows = rows_of<T>(g.clean), n_rows = rows_of<T>(raw_noise), e_rows = rows_of<T>(g.eps);
+    const auto sd_rows = rows_of<T>(g.noise_std), sg_rows = rows_of<T>(g.sigmoid), z_rows = rows_of<T>(g.z);
+    const auto p_rows = rows_of<T>(g.probabilities), w_rows = rows_of<T>(g.weights), l_rows = rows_of<T>(g.logits);
+    const auto b_rows = rows_of<std::int64_t>(g.best);
+    T* lse = g.logsumexp.data_ptr<T>();
+    const auto chunks = chunks_of(tokens);
+    // Per chunk: importance, then load, in double; added in chunk order below.
+    std::vector<double> partial(chunks.size() * 2 * static_cast<std::size_t>(experts), 0.0);
+    run_blocks(chunks, [&](std::int64_t chunk) {
+        double* importance = partial.data() + chunk * 2 * experts;
+        double* load = importance + experts;
+        std::vector<T> top(static_cast<std::size_t>(k + 1));
+        for (std::int64_t t = chunk * kChunk, end = std::min(tokens, t + kChunk); t < end; ++t) {
+            const T *c = c_rows[t], *n = n_rows[t], *e = e_rows[t];
+            T *sd = sd_rows[t], *sg = sg_rows[t], *p = p_rows[t], *w = w_rows[t], *zt = z_rows[t], *logits = l_rows[t];
+            std::int64_t* best = b_rows[t];
+            noisy_logits(n, c, e, sd, sg, logits, experts);
+            select_best(logits, experts, k + 1, top.data(), best);
+            T total = 0;
+            for (std::int64_t j = 0; j < k; ++j) total += (w[j] = fast::exp(static_cast<float>(top[j] - top[0])));
+            for (std::int64_t j = 0; j < k; ++j) importance[best[j]] += static_cast<double>(w[j] /= total);
+            T peak = c[0];
+            for (std::int64_t j = 1; j < experts; ++j) peak = c[j] > peak ? c[j] : peak;
+            T sum = 0;
+            for (std::int64_t j = 0; j < experts; ++j) sum += (p[j] = fast::exp(static_cast<float>(c[j] - peak)));
+            const T inverse = T(1) / sum;
+            for (std::int64_t j = 0; j < experts; ++j) p[j] *= inverse;
+            lse[t] = peak + std::log(sum);
+            // P(expert j stays in the top k when only its own noise is redrawn): the bar is the
+            // k+1-th noisy logit for experts above it, the k-th for the others.
+            const T bar_inside = top[k], bar_outside = top[k - 1];
+            load_terms(c, logits, sd, top[k], top[k - 1], zt, load, experts);
+        }
+    });
+    T *importance = g.importance.data_ptr<T>(), *load = g.load.data_ptr<T>();
+    for (std::int64_t j = 0; j < experts; ++j) {
+        double a = 0, b = 0;
+        for (std::size_t c = 0; c < chunks.size(); ++c) {
+            a += partial[c * 2 * experts + j];
+            b += partial[c * 2 * experts + experts + j];
+        }
+        importance[j] = static_cast<T>(a);
+        load[j] = static_cast<T>(b);
+    }
+}
+
+// Incoming gradients; undefined ones (outputs that reached no loss) count as zero.
+struct GatingGrads {
+    at::Tensor weights, importance, load, logsumexp;
+};
+
+template <typename T>
+const T* data_or_null(const at::Tensor& t) {
+    return t.defined() ? t.data_ptr<T>() : nullptr;
+}
+
+// The backward of load_terms and of logsumexp (d_lse * p) for one token: grad_clean, the
+// gradient of std (completed by the caller) and the bars' gradients.
+template <typename T>
+void load_backward(const T* __restrict grad_load, const T* __restrict p, T d_lse, const T* __restrict logits, T bar_inside,
+                   const T* __restrict z, const T* __restrict noise_std, T* __restrict grad_clean, T* __restrict grad_std,
+                   T& d_inside, T& d_outside, std::int64_t experts) {
+    if (grad_load == nullptr) {
+        for (std::int64_t j = 0; j < experts; ++j) {
+            grad_clean[j] = d_lse * p[j];
+            grad_std[j] = 0;
+        }
+        return;
+    }
+    T inside_sum = 0, outside_sum = 0;
+    for (std::int64_t j = 0; j < experts; ++j) {
+        const T d_z = grad_load[j] * T(kInvSqrt2Pi) * fast::exp(-0.5f * static_cast<float>(z[j] * z[j])) / noise_std[j];
+        grad_clean[j] = d_lse * p[j] + d_z;
+        grad_std[j] = -d_z * z[j];
+        const bool inside = logits[j] > bar_inside;
+        inside_sum -= inside ? d_z : T(0);
+        outside_sum -= inside ? T(0) : d_z;
+    }
+    d_inside += inside_sum;
+    d_outside += outside_sum;
+}
+
+template <typename T>
+void gating_backward(const GatingTensors& g, const GatingGrads& in, at::Tensor& grad_clean, at::Tensor& grad_noise) {
+    const std::int64_t tokens = g.clean.size(0), experts = g.clean.size(1), k = g.weights.size(1);
+    const T *gw = data_or_null<T>(in.weights), *gi = data_or_null<T>(in.importance);
+    const T *gl = data_or_null<T>(in.load), *gz = data_or_null<T>(in.logsumexp);
+    const auto l_rows = rows_of<T>(g.logits), e_rows = rows_of<T>(g.eps), sd_rows = rows_of<T>(g.noise_std);
+    const auto sg_rows = rows_of<T>(g.sigmoid), z_rows = rows_of<T>(g.z), p_rows = rows_of<T>(g.probabilities);
+    const auto w_rows = rows_of<T>(g.weights), b_rows = rows_of<std::int64_t>(g.best);
+    const auto dc_rows = rows_of<T>(grad_clean), dn_rows = rows_of<T>(grad_noise);
+    run_blocks(chunks_of(tokens), [&](std::int64_t chunk) {
+        std::vector<T> d_logit(static_cast<std::size_t>(experts)), d_weight(static_cast<std::size_t>(k));
+        for (std::int64_t t = chunk * kChunk, end = std::min(tokens, t + kChunk); t < end; ++t) {
+            const T *logits = l_rows[t], *e = e_rows[t], *sd = sd_rows[t], *sg = sg_rows[t], *zt = z_rows[t];
+            const T *p = p_rows[t], *w = w_rows[t];
+            const std::int64_t* best = b_rows[t];
+            T *dc = dc_rows[t], *dn = dn_rows[t];
+            std::fill(d_logit.begin(), d_logit.end(), T(0));
+            // Gate weights (and importance, their per-expert sum) through the softmax of the k best.
+            T dot = 0;
+            for (std::int64_t j = 0; j < k; ++j) {
+                d_weight[j] = (gw ? gw[t * k + j] : T(0)) + (gi ? gi[best[j]] : T(0));
+                dot += w[j] * d_weight[j];
+            }
+            for (std::int64_t j = 0; j < k; ++j) d_logit[best[j]] += w[j] * (d_weight[j] - dot);
+            // Load: Phi(z), z = (clean - bar) / std, where bar is the noisy logit of expert
+            // best[k] (for experts above it) or best[k - 1]; the forward's choice is redone.
+            const T bar_inside = logits[best[k]];
+            const T d_lse = gz ? gz[t] : T(0);
+            T d_inside = 0, d_outside = 0;
+            load_backward(gl, p, d_lse, logits, bar_inside, zt, sd, dc, dn, d_inside, d_outside, experts);
+            d_logit[best[k]] += d_inside;
+            d_logit[best[k - 1]] += d_outside;
+            // logits = clean + eps * std, std = softplus(raw_noise) + 0.01.
+            for (std::int64_t j = 0; j < experts; ++j) {
+                dc[j] += d_logit[j];
+                dn[j] = (dn[j] + d_logit[j] * e[j]) * sg[j];
+            }
+        }
+    });
+}
+
+struct NoisyGatingFunction : public torch::autograd::Function<NoisyGatingFunction> {
+    static variable_list forward(AutogradContext* ctx, const at::Tensor& clean, const at::Tensor& raw_noise,
+                                 const at::Tensor& eps, std::int64_t k) {
+        GatingTensors g = allocate(clean, eps, k);
+        AT_DISPATCH_FLOATING_TYPES(clean.scalar_type(), "noisy_top_k_gating", [&] { gating_forward<scalar_t>(raw_noise, k, g); });
+        ctx->saved_data["clean"] = g.clean;
+        ctx->saved_data["logits"] = g.logits;
+        ctx->saved_data["eps"] = g.eps;
+        ctx->saved_data["noise_std"] = g.noise_std;
+        ctx->saved_data["sigmoid"] = g.sigmoid;
+        ctx->saved_data["z"] = g.z;
+        ctx->saved_data["best"] = g.best;
+        ctx->saved_data["weights"] = g.weights;
+        ctx->saved_data["probabilities"] = g.probabilities;
+        at::Tensor indices = g.best.narrow(1, 0, k).contiguous();
+        ctx->mark_non_differentiable({indices, g.probabilities});
+        return {g.weights, g.importance, g.load, g.logsumexp, indices, g.probabilities};
+    }
+
+    static variable_list backward(AutogradContext* ctx, variable_list grads) {
+        auto& s = ctx->saved_data;
+        GatingTensors g;
+        g.clean = s["clean"].toTensor();
+        g.logits = s["logits"].toTensor();
+        g.eps = s["eps"].toTensor();
+        g.noise_std = s["noise_std"].toTensor();
+        g.sigmoid = s["sigmoid"].toTensor();
+        g.z = s["z"].toTensor();
+        g.best = s["best"].toTensor();
+        g.weights = s["weights"].toTensor();
+        g.probabilities = s["probabilities"].toTensor();
+        const auto contiguous = [](const at::Tensor& t) { return t.defined() ? t.contiguous() : t; };
+        const GatingGrads in{contiguous(grads[0]), contiguous(grads[1]), contiguous(grads[2]), contiguous(grads[3])};
+        at::Tensor grad_clean = at::empty(g.clean.sizes(), g.clean.options());
+        at::Tensor grad_noise = at::empty(g.clean.sizes(), g.clean.options());
+        AT_DISPATCH_FLOATING_TYPES(g.clean.scalar_type(), "noisy_top_k_gating_backward",
+                                   [&] { gating_backward<scalar_t>(g, in, grad_clean, grad_noise); });
+        return {grad_clean, grad_noise, at::Tensor(), at::Tensor()};
+    }
+};
+
+}  // namespace
+
+bool fused_gating_applies(const at::Tensor& clean) {
+    return clean.device().is_cpu() && (clean.scalar_type() == at::kFloat || clean.scalar_type() == at::kDouble);
+}
+
+NoisyGating noisy_top_k_gating(const at::Tensor& clean, const at::Tensor& raw_noise, const at::Tensor& eps, std::int64_t k) {
+    const auto unit_columns = [](const at::Tensor& t) { return t.stride(1) == 1 ? t : t.contiguous(); };
+    const variable_list out = NoisyGatingFunction::apply(unit_columns(clean), unit_columns(raw_noise), eps, k);
+    return {out[4], out[0], out[5], out[1], out[2], out[3]};
+}
+
+}  // namespace sm4

@@ -1,0 +1,160 @@
+#include "platform/block_threads.h"
+
+#include <ATen/ThreadLocalState.h>
+#include <dlfcn.h>
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <cstdlib>
+#include <exception>
+#include <mutex>
+#include <string>
+#include <thread>
+
+namespace sm4 {
+namespace {
+
+using SetThreads = void (*)(int);
+using GetInt = int (*)();
+
+struct OpenBlas {
+    SetThreads set_threads = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
+    GetInt get_threads = reinterpret_cast<GetInt>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads"));
+    GetInt get_parallel = reinterpret_cast<GetInt>(dlsym(RTLD_DEFAULT, "openblas_get_parallel"));
+    bool pthreads() const { return set_threads && get_threads && get_parallel && get_parallel() == 1; }
+};
+
+const OpenBlas& openblas() {
+    static const OpenBlas blas;
+    return blas;
+}
+
+// One parallel region: the blocks, the next one to take, and the first failure.
+struct Region {
+    const std::vector<std::int64_t>* blocks = nullptr;
+    const std::function<void(std::int64_t)>* work = nullptr;
+    const at::ThreadLocalState* state = nullptr;
+    std::atomic<std::size_t> next{0};
+    std::mutex failure_mutex;
+    std::exception_ptr failure;
+
+    void drain() {
+        for (std::size_t i = next++; i < blocks->size(); i = next++) {
+            try {
+                (*work)((*blocks)[i]);
+            } catch (...) {
+                std::lock_guard<std::mutex> lock(failure_mutex);
+                if (!failure) failure = std::current_exception();
+                next = blocks->size();  // the others stop taking blocks
+            }
+        }
+    }
+};
+
+// Helper threads that sleep on a condition variable between regions (no spinning: the cores
+// belong to OpenBLAS outside the regions). One region at a time.
+class BlockPool {
+public:
+    static BlockPool& instance() {
+        static auto* pool = new BlockPool();  // never joined: the threads sleep until exit
+        return *pool;
+    }
+
+    void run(Region& region, int helpers) {
+        std::unique_lock<std::mutex> serial(region_mutex_);
+        grow(helpers);
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            region_ = &region;
+            wanted_ = helpers;
+            busy_ = helpers;
+            ++generation_;
+        }
+        wake_.notify_all();
+        region.drain();
+        std::unique_lock<std::mutex> lock(mutex_);
+        done_.wait(lock, [&] { return busy_ == 0; });
+        region_ = nullptr;
+    }
+
+private:
+    void grow(int helpers) {
+        while (static_cast<int>(threads_) < helpers) {
+            const int index = static_cast<int>(threads_++);
+            std::thread([this, index] { serve(index); }).detach();
+        }
+    }
+
+    void serve(int index) {
+        std::uint64_t seen = 0;
+        for (;;) {
+            Region* region = nullptr;
+            {
+                std::unique_lock<std::mutex> lock(mutex_);
+                wake_.wait(lock, [&] { return generation_ != seen; });
+                seen = generation_;
+                if (index >= wanted_) continue;
+                region = region_;
+            }
+            {
+                const at::ThreadLocalStateGuard tls(*region->state);
+                region->drain();
+            }
+            std::lock_guard<std::mutex> lock(mutex_);
+            if (--busy_ == 0) done_.notify_one();
+        }
+    }
+
+    std::mutex region_mutex_;  // one region at a time
+    std::mutex mutex_;
+    std::condition_variable wake_, done_;
+    Region* region_ = nullptr;
+    std::uint64_t generation_ = 0;
+    int wanted_ = 0, busy_ = 0;
+    std::size_t threads_ = 0;
+};
+
+// Holds OpenBLAS at one thread for a region; each thread of the region then runs its products
+// itself.
+class SingleThreadedBlas {
+public:
+    explicit SingleThreadedBlas(int previous) : previous_(previous) { openblas().set_threads(1); }
+    ~SingleThreadedBlas() { openblas().set_threads(previous_); }
+    SingleThreadedBlas(const SingleThreadedBlas&) = delete;
+    SingleThreadedBlas& operator=(const SingleThreadedBlas&) = delete;
+
+private:
+    int previous_;
+};
+
+}  // namespace
+
+int block_threads() {
+    static const bool disabled = [] {
+        const char* env = std::getenv("SM4_BLOCK_THREADS");
+        return env != nullptr && std::string(env) == "0";
+    }();
+    const OpenBlas& blas = openblas();
+    return !disabled && blas.pthreads() ? std::max(1, blas.get_threads()) : 1;
+}
+
+void run_blocks(const std::vector<std::int64_t>& blocks, const std::function<void(std::int64_t)>& work) {
+    const int threads = std::min<int>(block_threads(), static_cast<int>(blocks.size()));
+    if (threads <= 1) {
+        for (const std::int64_t b : blocks) work(b);
+        return;
+    }
+    const at::ThreadLocalState state;
+    Region region;
+    region.blocks = &blocks;
+    region.work = &work;
+    region.state = &state;
+    {
+        const SingleThreadedBlas single(openblas().get_threads());
+        BlockPool::instance().run(region, threads - 1);
+    }
+    if (region.failure) std::rethrow_exception(region.failure);
+}
+
+}  // namespace sm4

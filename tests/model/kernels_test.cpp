@@ -1,0 +1,128 @@
+// The CPU fast paths against their plain references: the fused router against the op-by-op one,
+// the vectorisable float functions against libm, the block threads and the caching allocator.
+#include <ATen/ATen.h>
+#include <catch.hpp>
+#include <torch/autograd.h>
+#include <torch/optim/sgd.h>
+
+#include <atomic>
+#include <cmath>
+#include <stdexcept>
+
+#include "model/fast_math.h"
+#include "model/gating_kernels.h"
+#include "model/routing.h"
+#include "platform/block_threads.h"
+#include "platform/cpu_allocator.h"
+
+using namespace sm4;
+
+namespace {
+
+// A loss touching every router output: weights (through a random projection), balance, z.
+at::Tensor router_loss(const RouterOutput& r, const at::Tensor& projection) {
+    return (r.weights * projection).sum() + r.balance_loss + 0.1 * r.z_loss;
+}
+
+}  // namespace
+
+TEST_CASE("kernels: the fused noisy top-k router equals the op-by-op one, gradients included", "[model][kernels]") {
+    at::manual_seed(11);
+    const std::int64_t tokens = 1300, experts = 6, k = 2;  // several 512-token chunks
+    TopKRouter router(8, experts, k, /*noisy=*/true);
+    const at::Tensor both = (2 * at::randn({tokens, 2 * experts})).requires_grad_();
+    const at::Tensor eps = at::randn({tokens, experts});
+    const at::Tensor projection = at::randn({tokens, k});
+    const at::Tensor clean = both.narrow(1, 0, experts), raw_noise = both.narrow(1, experts, experts);
+
+    const RouterOutput reference = router->route(clean, raw_noise, eps);
+    const RouterOutput fused = router_output(noisy_top_k_gating(clean, raw_noise, eps, k));
+
+    CHECK(at::equal(fused.indices, reference.indices));
+    CHECK(at::allclose(fused.weights, reference.weights, 1e-5, 1e-6));
+    CHECK(at::allclose(fused.probabilities, reference.probabilities, 1e-5, 1e-6));
+    CHECK(fused.balance_loss.item<double>() == Approx(reference.balance_loss.item<double>()).epsilon(1e-4));
+    CHECK(fused.z_loss.item<double>() == Approx(reference.z_loss.item<double>()).epsilon(1e-5));
+
+    const auto grad_fused = torch::autograd::grad({router_loss(fused, projection)}, {both});
+    const auto grad_reference = torch::autograd::grad({router_loss(reference, projection)}, {both});
+    CHECK(at::allclose(grad_fused[0], grad_reference[0], 1e-4, 1e-5));
+    CHECK(grad_reference[0].abs().sum().item<double>() > 1.0);  // gradients actually flow
+}
+
+TEST_CASE("kernels: the router's training forward takes the fused path and still learns to balance",
+          "[model][kernels]") {
+    at::manual_seed(5);
+    TopKRouter router(16, 8, 2, /*noisy=*/true);
+    router->train();
+    {
+        const torch::NoGradGuard no_grad;
+        router->gate->weight.normal_(0, 1);  // a router that prefers a few experts
+    }
+    const at::Tensor x = at::randn({2048, 16});
+    torch::optim::SGD optimiser(router->parameters(), torch::optim::SGDOptions(0.5));
+    const double before = router->forward(x).balance_loss.item<double>();
+    for (int step = 0; step < 40; ++step) {
+        optimiser.zero_grad();
+        router->forward(x).balance_loss.backward();
+        optimiser.step();
+    }
+    const double after = router->forward(x).balance_loss.item<double>();
+    INFO("balance loss " << before << " -> " << after);
+    CHECK(after < 0.5 * before);
+}
+
+TEST_CASE("kernels: the vectorisable exp, log1p and erf agree with libm", "[model][kernels]") {
+    double exp_error = 0, log1p_error = 0, erf_error = 0;
+    for (int i = -8000; i <= 8000; ++i) {
+        const float x = static_cast<float>(i) / 100.0f;  // -80 .. 80
+        exp_error = std::max(exp_error, std::abs(fast::exp(x) / std::exp(static_cast<double>(x)) - 1.0));
+        const float y = static_cast<float>(i + 8000) / 16000.0f;  // 0 .. 1
+        log1p_error = std::max(log1p_error, std::abs(fast::log1p_unit(y) - std::log1p(static_cast<double>(y))));
+        const float z = static_cast<float>(i) / 1000.0f;  // -8 .. 8
+        erf_error = std::max(erf_error, std::abs(fast::erf(z) - std::erf(static_cast<double>(z))));
+    }
+    CHECK(exp_error < 1e-6);
+    CHECK(log1p_error < 1e-7);
+    CHECK(erf_error < 5e-7);
+    CHECK(fast::exp(-200.0f) >= 0.0f);
+    CHECK(std::isfinite(fast::exp(200.0f)));
+    CHECK(fast::log1p_unit(1e-9f) == Approx(1e-9).epsilon(1e-3));  // small arguments keep their precision
+}
+
+TEST_CASE("kernels: run_blocks runs every block once and rethrows the first failure", "[platform][kernels]") {
+    std::vector<std::int64_t> blocks;
+    for (std::int64_t b = 0; b < 64; ++b) blocks.push_back(63 - b);
+    std::vector<std::atomic<int>> runs(64);
+    const int threads_before = block_threads();
+    run_blocks(blocks, [&](std::int64_t b) {
+        const at::Tensor a = at::randn({32, 32});
+        at::mm(a, a);  // a product inside a block, as the experts do
+        ++runs[static_cast<std::size_t>(b)];
+    });
+    for (const auto& r : runs) CHECK(r.load() == 1);
+    CHECK_THROWS_WITH(run_blocks(blocks, [](std::int64_t b) {
+                          if (b == 7) throw std::runtime_error("block 7 failed");
+                      }),
+                      "block 7 failed");
+    CHECK(block_threads() == threads_before);  // OpenBLAS's thread count is given back
+}
+
+TEST_CASE("kernels: the caching CPU allocator hands a freed block back out, with the contents a tensor expects",
+          "[platform][kernels]") {
+    install_caching_cpu_allocator();
+    const CpuAllocatorStats start = cpu_allocator_stats();
+    REQUIRE(start.installed);
+    REQUIRE(start.limit_bytes > (64 << 20));
+    const void* first = nullptr;
+    {
+        const at::Tensor a = at::empty({1024, 1024});  // 4 MiB: cached when freed
+        first = a.data_ptr();
+    }
+    const at::Tensor b = at::full({1024, 1024}, 2.5f);
+    CHECK(b.data_ptr() == first);
+    CHECK(cpu_allocator_stats().hits > start.hits);
+    CHECK(b.sum().item<double>() == Approx(2.5 * 1024 * 1024));
+    const at::Tensor small = at::ones({10});  // small blocks go to the system allocator
+    CHECK(small.sum().item<double>() == 10.0);
+}
