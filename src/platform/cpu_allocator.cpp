@@ -21,7 +21,9 @@ constexpr std::size_t kSmallest = 256 * 1024;          // below this, glibc's he
 constexpr std::size_t kHugePage = 2 * 1024 * 1024;
 constexpr std::size_t kFineGranule = 64 * 1024;        // rounding below kCoarseFrom
 constexpr std::size_t kCoarseFrom = 8 * 1024 * 1024;   // from here, rounded to whole huge pages
-constexpr double kLargestReuse = 1.25;                 // a cached block serves requests down to 1/1.25 of it
+// A cached block serves only requests of its own rounded size: handed to a smaller request, it
+// would leave the next request of its own size to fault in a fresh block.
+constexpr double kLargestReuse = 1.0;
 
 std::size_t round_up(std::size_t n, std::size_t to) { return (n + to - 1) / to * to; }
 
