@@ -47,7 +47,7 @@ Rows<T> rows_of(const at::Tensor& t) {
 
 // Everything forward computes; backward gets all of it back from the context.
 struct GatingTensors {
-    at::Tensor clean, eps;              // inputs, [tokens, experts]
+    at::Tensor clean, eps;              // inputs, [tokens, experts] (backward needs only eps)
     at::Tensor noise_std, sigmoid;      // softplus(raw_noise) + 0.01 and its derivative
     at::Tensor logits;                  // clean + eps * noise_std
     at::Tensor z;                       // the load estimator's argument (clean - bar) / std
@@ -210,7 +210,7 @@ void load_backward(const T* __restrict grad_load, const T* __restrict p, T d_lse
 
 template <typename T>
 void gating_backward(const GatingTensors& g, const GatingGrads& in, at::Tensor& grad_clean, at::Tensor& grad_noise) {
-    const std::int64_t tokens = g.clean.size(0), experts = g.clean.size(1), k = g.weights.size(1);
+    const std::int64_t tokens = g.logits.size(0), experts = g.logits.size(1), k = g.weights.size(1);
     const T *gw = data_or_null<T>(in.weights), *gi = data_or_null<T>(in.importance);
     const T *gl = data_or_null<T>(in.load), *gz = data_or_null<T>(in.logsumexp);
     const auto l_rows = rows_of<T>(g.logits), e_rows = rows_of<T>(g.eps), sd_rows = rows_of<T>(g.noise_std);
@@ -254,7 +254,6 @@ struct NoisyGatingFunction : public torch::autograd::Function<NoisyGatingFunctio
                                  const at::Tensor& eps, std::int64_t k) {
         GatingTensors g = allocate(clean, eps, k);
         AT_DISPATCH_FLOATING_TYPES(clean.scalar_type(), "noisy_top_k_gating", [&] { gating_forward<scalar_t>(raw_noise, k, g); });
-        ctx->saved_data["clean"] = g.clean;
         ctx->saved_data["logits"] = g.logits;
         ctx->saved_data["eps"] = g.eps;
         ctx->saved_data["noise_std"] = g.noise_std;
@@ -271,7 +270,6 @@ struct NoisyGatingFunction : public torch::autograd::Function<NoisyGatingFunctio
     static variable_list backward(AutogradContext* ctx, variable_list grads) {
         auto& s = ctx->saved_data;
         GatingTensors g;
-        g.clean = s["clean"].toTensor();
         g.logits = s["logits"].toTensor();
         g.eps = s["eps"].toTensor();
         g.noise_std = s["noise_std"].toTensor();
@@ -282,9 +280,9 @@ struct NoisyGatingFunction : public torch::autograd::Function<NoisyGatingFunctio
         g.probabilities = s["probabilities"].toTensor();
         const auto contiguous = [](const at::Tensor& t) { return t.defined() ? t.contiguous() : t; };
         const GatingGrads in{contiguous(grads[0]), contiguous(grads[1]), contiguous(grads[2]), contiguous(grads[3])};
-        at::Tensor grad_clean = at::empty(g.clean.sizes(), g.clean.options());
-        at::Tensor grad_noise = at::empty(g.clean.sizes(), g.clean.options());
-        AT_DISPATCH_FLOATING_TYPES(g.clean.scalar_type(), "noisy_top_k_gating_backward",
+        at::Tensor grad_clean = at::empty_like(g.logits);
+        at::Tensor grad_noise = at::empty_like(g.logits);
+        AT_DISPATCH_FLOATING_TYPES(g.logits.scalar_type(), "noisy_top_k_gating_backward",
                                    [&] { gating_backward<scalar_t>(g, in, grad_clean, grad_noise); });
         return {grad_clean, grad_noise, at::Tensor(), at::Tensor()};
     }

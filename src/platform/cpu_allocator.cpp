@@ -21,9 +21,6 @@ constexpr std::size_t kSmallest = 256 * 1024;          // below this, glibc's he
 constexpr std::size_t kHugePage = 2 * 1024 * 1024;
 constexpr std::size_t kFineGranule = 64 * 1024;        // rounding below kCoarseFrom
 constexpr std::size_t kCoarseFrom = 8 * 1024 * 1024;   // from here, rounded to whole huge pages
-// A cached block serves only requests of its own rounded size: handed to a smaller request, it
-// would leave the next request of its own size to fault in a fresh block.
-constexpr double kLargestReuse = 1.0;
 
 std::size_t round_up(std::size_t n, std::size_t to) { return (n + to - 1) / to * to; }
 
@@ -81,8 +78,10 @@ private:
         const std::size_t size = round_up(n, n >= kCoarseFrom ? kHugePage : kFineGranule);
         {
             std::lock_guard<std::mutex> lock(mutex_);
-            const auto it = free_.lower_bound(size);
-            if (it != free_.end() && static_cast<double>(it->first) <= kLargestReuse * static_cast<double>(size)) {
+            // Only a block of the request's own rounded size: handed to a smaller request, a block
+            // would leave the next request of its size to fault in a fresh one.
+            const auto it = free_.find(size);
+            if (it != free_.end()) {
                 void* p = it->second;
                 live_.emplace(p, it->first);
                 cached_ -= static_cast<std::int64_t>(it->first);
