@@ -157,7 +157,7 @@ void gating_forward(const at::Tensor& raw_noise, std::int64_t k, GatingTensors& 
             // P(expert j stays in the top k when only its own noise is redrawn): the bar is the
             // k+1-th noisy logit for experts above it, the k-th for the others.
             const T bar_inside = top[k], bar_outside = top[k - 1];
-            load_terms(c, logits, sd, top[k], top[k - 1], zt, load, experts);
+            load_terms(c, logits, sd, bar_inside, bar_outside, zt, load, experts);
         }
     });
     T *importance = g.importance.data_ptr<T>(), *load = g.load.data_ptr<T>();
@@ -254,30 +254,25 @@ struct NoisyGatingFunction : public torch::autograd::Function<NoisyGatingFunctio
                                  const at::Tensor& eps, std::int64_t k) {
         GatingTensors g = allocate(clean, eps, k);
         AT_DISPATCH_FLOATING_TYPES(clean.scalar_type(), "noisy_top_k_gating", [&] { gating_forward<scalar_t>(raw_noise, k, g); });
-        ctx->saved_data["logits"] = g.logits;
-        ctx->saved_data["eps"] = g.eps;
-        ctx->saved_data["noise_std"] = g.noise_std;
-        ctx->saved_data["sigmoid"] = g.sigmoid;
-        ctx->saved_data["z"] = g.z;
-        ctx->saved_data["best"] = g.best;
-        ctx->saved_data["weights"] = g.weights;
-        ctx->saved_data["probabilities"] = g.probabilities;
+        // Through save_for_backward, never saved_data: weights and probabilities are outputs, and
+        // an output kept in saved_data holds its own grad_fn, a cycle that leaks the whole graph.
+        ctx->save_for_backward({g.logits, g.eps, g.noise_std, g.sigmoid, g.z, g.best, g.weights, g.probabilities});
         at::Tensor indices = g.best.narrow(1, 0, k).contiguous();
         ctx->mark_non_differentiable({indices, g.probabilities});
         return {g.weights, g.importance, g.load, g.logsumexp, indices, g.probabilities};
     }
 
     static variable_list backward(AutogradContext* ctx, variable_list grads) {
-        auto& s = ctx->saved_data;
+        const variable_list saved = ctx->get_saved_variables();
         GatingTensors g;
-        g.logits = s["logits"].toTensor();
-        g.eps = s["eps"].toTensor();
-        g.noise_std = s["noise_std"].toTensor();
-        g.sigmoid = s["sigmoid"].toTensor();
-        g.z = s["z"].toTensor();
-        g.best = s["best"].toTensor();
-        g.weights = s["weights"].toTensor();
-        g.probabilities = s["probabilities"].toTensor();
+        g.logits = saved[0];
+        g.eps = saved[1];
+        g.noise_std = saved[2];
+        g.sigmoid = saved[3];
+        g.z = saved[4];
+        g.best = saved[5];
+        g.weights = saved[6];
+        g.probabilities = saved[7];
         const auto contiguous = [](const at::Tensor& t) { return t.defined() ? t.contiguous() : t; };
         const GatingGrads in{contiguous(grads[0]), contiguous(grads[1]), contiguous(grads[2]), contiguous(grads[3])};
         at::Tensor grad_clean = at::empty_like(g.logits);

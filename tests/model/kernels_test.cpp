@@ -7,10 +7,14 @@
 
 #include <atomic>
 #include <cmath>
+#include <memory>
 #include <stdexcept>
+#include <unordered_set>
+#include <vector>
 
 #include "model/fast_math.h"
 #include "model/gating_kernels.h"
+#include "model/moe_feed_forward.h"
 #include "model/routing.h"
 #include "platform/block_threads.h"
 #include "platform/cpu_allocator.h"
@@ -22,6 +26,30 @@ namespace {
 // A loss touching every router output: weights (through a random projection), balance, z.
 at::Tensor router_loss(const RouterOutput& r, const at::Tensor& projection) {
     return (r.weights * projection).sum() + r.balance_loss + 0.1 * r.z_loss;
+}
+
+// Every autograd node reachable from `roots`, held weakly so the check does not keep them alive.
+std::vector<std::weak_ptr<torch::autograd::Node>> graph_of(const std::vector<at::Tensor>& roots) {
+    std::vector<std::shared_ptr<torch::autograd::Node>> stack;
+    for (const auto& t : roots)
+        if (t.grad_fn()) stack.push_back(t.grad_fn());
+    std::unordered_set<torch::autograd::Node*> seen;
+    std::vector<std::weak_ptr<torch::autograd::Node>> nodes;
+    while (!stack.empty()) {
+        const auto node = stack.back();
+        stack.pop_back();
+        if (!seen.insert(node.get()).second) continue;
+        nodes.push_back(node);
+        for (const auto& edge : node->next_edges())
+            if (edge.function) stack.push_back(edge.function);
+    }
+    return nodes;
+}
+
+std::size_t alive(const std::vector<std::weak_ptr<torch::autograd::Node>>& nodes) {
+    std::size_t n = 0;
+    for (const auto& w : nodes) n += w.expired() ? 0 : 1;
+    return n;
 }
 
 }  // namespace
@@ -125,4 +153,28 @@ TEST_CASE("kernels: the caching CPU allocator hands a freed block back out, with
     CHECK(b.sum().item<double>() == Approx(2.5 * 1024 * 1024));
     const at::Tensor small = at::ones({10});  // small blocks go to the system allocator
     CHECK(small.sum().item<double>() == 10.0);
+}
+
+TEST_CASE("kernels: a training step of the noisy MoE frees its whole graph once its outputs are dropped",
+          "[model][kernels]") {
+    // A custom autograd function that keeps its own output in saved_data holds its own node: the
+    // graph of every step then leaks (it did, about 3 MB a step at 8,192 tokens and d_model 64).
+    at::manual_seed(3);
+    MoeFeedForward moe(MoeSettings{16, 32, 8, 2, 0.0, /*noisy_gating=*/true}, 1);
+    moe->train();
+    const at::Tensor x = at::randn({600, 16}).requires_grad_();
+    std::vector<std::weak_ptr<torch::autograd::Node>> nodes;
+    SECTION("after backward") {
+        at::Tensor y = moe->forward(x, at::zeros({600}, at::kLong));
+        nodes = graph_of({y, moe->aux_loss, moe->z_loss});
+        torch::autograd::backward({y.sum() + moe->aux_loss + moe->z_loss});
+    }
+    SECTION("with no backward (an evaluation under grad mode, a step that threw)") {
+        const RouterOutput r = moe->router->forward(x);
+        nodes = graph_of({r.weights, r.balance_loss, r.z_loss});
+    }
+    REQUIRE(nodes.size() > 3);
+    moe->aux_loss = at::Tensor();
+    moe->z_loss = at::Tensor();
+    CHECK(alive(nodes) == 0);
 }
