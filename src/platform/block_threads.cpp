@@ -1,7 +1,9 @@
 #include "platform/block_threads.h"
 
+#include "platform/openblas.h"
+#include "platform/quiet_threads.h"
+
 #include <ATen/ThreadLocalState.h>
-#include <dlfcn.h>
 
 #include <algorithm>
 #include <atomic>
@@ -14,21 +16,6 @@
 
 namespace sm4 {
 namespace {
-
-using SetThreads = void (*)(int);
-using GetInt = int (*)();
-
-struct OpenBlas {
-    SetThreads set_threads = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
-    GetInt get_threads = reinterpret_cast<GetInt>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads"));
-    GetInt get_parallel = reinterpret_cast<GetInt>(dlsym(RTLD_DEFAULT, "openblas_get_parallel"));
-    bool pthreads() const { return set_threads && get_threads && get_parallel && get_parallel() == 1; }
-};
-
-const OpenBlas& openblas() {
-    static const OpenBlas blas;
-    return blas;
-}
 
 // One parallel region: the blocks, the next one to take, and the first failure.
 struct Region {
@@ -64,6 +51,7 @@ public:
     void run(Region& region, int helpers) {
         std::unique_lock<std::mutex> serial(region_mutex_);
         grow(helpers);
+        const QuietOtherThreads quiet(helper_tids());
         {
             std::lock_guard<std::mutex> lock(mutex_);
             region_ = &region;
@@ -79,6 +67,12 @@ public:
     }
 
 private:
+    std::vector<pid_t> helper_tids() {
+        std::unique_lock<std::mutex> lock(mutex_);
+        started_.wait(lock, [&] { return tids_.size() == threads_; });
+        return tids_;
+    }
+
     void grow(int helpers) {
         while (static_cast<int>(threads_) < helpers) {
             const int index = static_cast<int>(threads_++);
@@ -87,6 +81,11 @@ private:
     }
 
     void serve(int index) {
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            tids_.push_back(current_tid());
+        }
+        started_.notify_all();
         std::uint64_t seen = 0;
         for (;;) {
             Region* region = nullptr;
@@ -108,7 +107,8 @@ private:
 
     std::mutex region_mutex_;  // one region at a time
     std::mutex mutex_;
-    std::condition_variable wake_, done_;
+    std::condition_variable wake_, done_, started_;
+    std::vector<pid_t> tids_;  // the helpers' kernel thread ids, kept on the cores in a region
     Region* region_ = nullptr;
     std::uint64_t generation_ = 0;
     int wanted_ = 0, busy_ = 0;
@@ -136,7 +136,7 @@ int block_threads() {
         return env != nullptr && std::string(env) == "0";
     }();
     const OpenBlas& blas = openblas();
-    return !disabled && blas.pthreads() ? std::max(1, blas.get_threads()) : 1;
+    return !disabled && blas.threading == OpenBlasThreading::Pthreads ? std::max(1, blas.get_threads()) : 1;
 }
 
 void run_blocks(const std::vector<std::int64_t>& blocks, const std::function<void(std::int64_t)>& work) {

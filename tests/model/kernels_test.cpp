@@ -5,7 +5,12 @@
 #include <torch/autograd.h>
 #include <torch/optim/sgd.h>
 
+#include <sched.h>
+
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 #include <cmath>
 #include <memory>
 #include <stdexcept>
@@ -18,6 +23,7 @@
 #include "model/routing.h"
 #include "platform/block_threads.h"
 #include "platform/cpu_allocator.h"
+#include "platform/quiet_threads.h"
 
 using namespace sm4;
 
@@ -177,4 +183,41 @@ TEST_CASE("kernels: a training step of the noisy MoE frees its whole graph once 
     moe->aux_loss = at::Tensor();
     moe->z_loss = at::Tensor();
     CHECK(alive(nodes) == 0);
+}
+
+TEST_CASE("kernels: a region's quieting makes the other threads SCHED_IDLE and gives their policy back",
+          "[platform][kernels]") {
+    if (!can_quiet_other_threads()) {
+        WARN("not checked: this process may not restore a SCHED_IDLE thread (not root, RLIMIT_NICE < 20)");
+        return;
+    }
+    std::mutex mutex;
+    std::condition_variable changed;
+    pid_t bystander = 0, member = 0;
+    bool stop = false;
+    const auto park = [&](pid_t& tid) {
+        std::unique_lock<std::mutex> lock(mutex);
+        tid = current_tid();
+        changed.notify_all();
+        changed.wait(lock, [&] { return stop; });
+    };
+    std::thread a([&] { park(bystander); }), b([&] { park(member); });
+    {
+        std::unique_lock<std::mutex> lock(mutex);
+        changed.wait(lock, [&] { return bystander != 0 && member != 0; });
+    }
+    {
+        const QuietOtherThreads quiet({member});
+        CHECK(sched_getscheduler(bystander) == SCHED_IDLE);
+        CHECK(sched_getscheduler(member) == SCHED_OTHER);        // the region's own threads keep the cores
+        CHECK(sched_getscheduler(current_tid()) == SCHED_OTHER);  // and so does the caller
+    }
+    CHECK(sched_getscheduler(bystander) == SCHED_OTHER);
+    {
+        std::lock_guard<std::mutex> lock(mutex);
+        stop = true;
+    }
+    changed.notify_all();
+    a.join();
+    b.join();
 }
