@@ -8,6 +8,17 @@
 #include <cstdint>
 #include <cstring>
 
+// A hot loop's entry point compiled three times, for AVX-512, for AVX2 with FMA and for baseline
+// x86-64 (SSE2), the best the CPU runs picked once at load time (GCC's function multi-versioning);
+// `flatten` inlines everything it calls into each version. Elsewhere a plain function. Results
+// may differ in the last bits between versions (FMA), never between runs on one machine.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define SM4_VECTOR_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default"), flatten))
+#else
+#define SM4_VECTOR_CLONES
+#endif
+#define SM4_INLINE inline __attribute__((always_inline))
+
 namespace sm4::fast {
 
 inline float bits_to_float(std::int32_t i) {

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <vector>
 
 #include "model/fast_math.h"
@@ -75,9 +76,10 @@ GatingTensors allocate(const at::Tensor& clean, const at::Tensor& eps, std::int6
     return g;
 }
 
-// The k + 1 largest of v[0..n) into top/best, largest first; equal values keep the lower index first.
+// The `take` largest of v[0..n) into top/best, largest first; equal values keep the lower index
+// first. `keys` is scratch of n entries (used by the float version only).
 template <typename T>
-void select_best(const T* v, std::int64_t n, std::int64_t take, T* top, std::int64_t* best) {
+void select_best(const T* v, std::int64_t n, std::int64_t take, T* top, std::int64_t* best, std::int64_t* /*keys*/) {
     std::int64_t found = 0;
     for (std::int64_t j = 0; j < n; ++j) {
         std::int64_t at = found;
@@ -90,6 +92,28 @@ void select_best(const T* v, std::int64_t n, std::int64_t take, T* top, std::int
         top[at] = v[j];
         best[at] = j;
         found = std::min(found + 1, take);
+    }
+}
+
+// The same for float without a branch per element: each value becomes one int64 key that orders
+// as (value, -index) do, NaN above everything as in ATen's topk and -0 equal to +0; then `take`
+// maxima of the keys, each found by a vectorised reduction, the index read back from the key.
+SM4_INLINE void select_best(const float* __restrict v, std::int64_t n, std::int64_t take, float* __restrict top,
+                            std::int64_t* __restrict best, std::int64_t* __restrict keys) {
+    constexpr std::int64_t kLow = 0xFFFFFFFF;
+    for (std::int64_t j = 0; j < n; ++j) {
+        const std::int32_t bits = fast::float_to_bits(v[j] + 0.0f);  // + 0: -0 becomes +0
+        std::int32_t order = bits ^ ((bits >> 31) & 0x7FFFFFFF);      // integer order = float order
+        order = v[j] != v[j] ? std::numeric_limits<std::int32_t>::max() : order;
+        keys[j] = static_cast<std::int64_t>(order) * (kLow + 1) + (kLow - j);
+    }
+    for (std::int64_t i = 0; i < take; ++i) {
+        std::int64_t peak = std::numeric_limits<std::int64_t>::min();
+        for (std::int64_t j = 0; j < n; ++j) peak = keys[j] > peak ? keys[j] : peak;
+        const std::int64_t j = kLow - (peak & kLow);
+        best[i] = j;
+        top[i] = v[j];
+        keys[j] = std::numeric_limits<std::int64_t>::min();
     }
 }
 
@@ -123,43 +147,61 @@ void load_terms(const T* __restrict clean, const T* __restrict logits, const T* 
     }
 }
 
+// What a chunk of the forward reads and writes: the rows of every [tokens, *] tensor.
+template <typename T>
+struct ForwardRows {
+    std::int64_t tokens, experts, k;
+    Rows<T> clean, noise, eps, noise_std, sigmoid, z, probabilities, weights, logits;
+    Rows<std::int64_t> best;
+    T* logsumexp;
+    double* partial;  // per chunk: importance, then load, [chunks, 2, experts]
+};
+
+template <typename T>
+SM4_INLINE void forward_chunk(const ForwardRows<T>& r, std::int64_t chunk) {
+    const std::int64_t experts = r.experts, k = r.k;
+    double* importance = r.partial + chunk * 2 * experts;
+    double* load = importance + experts;
+    std::vector<T> top(static_cast<std::size_t>(k + 1));
+    std::vector<std::int64_t> keys(static_cast<std::size_t>(experts));
+    for (std::int64_t t = chunk * kChunk, end = std::min(r.tokens, t + kChunk); t < end; ++t) {
+        const T *c = r.clean[t], *n = r.noise[t], *e = r.eps[t];
+        T *sd = r.noise_std[t], *sg = r.sigmoid[t], *p = r.probabilities[t], *w = r.weights[t], *zt = r.z[t];
+        T* logits = r.logits[t];
+        std::int64_t* best = r.best[t];
+        noisy_logits(n, c, e, sd, sg, logits, experts);
+        select_best(logits, experts, k + 1, top.data(), best, keys.data());
+        T total = 0;
+        for (std::int64_t j = 0; j < k; ++j) total += (w[j] = fast::exp(static_cast<float>(top[j] - top[0])));
+        for (std::int64_t j = 0; j < k; ++j) importance[best[j]] += static_cast<double>(w[j] /= total);
+        T peak = c[0];
+        for (std::int64_t j = 1; j < experts; ++j) peak = c[j] > peak ? c[j] : peak;
+        T sum = 0;
+        for (std::int64_t j = 0; j < experts; ++j) sum += (p[j] = fast::exp(static_cast<float>(c[j] - peak)));
+        const T inverse = T(1) / sum;
+        for (std::int64_t j = 0; j < experts; ++j) p[j] *= inverse;
+        r.logsumexp[t] = peak + std::log(sum);
+        // P(expert j stays in the top k when only its own noise is redrawn): the bar is the
+        // k+1-th noisy logit for experts above it, the k-th for the others.
+        const T bar_inside = top[k], bar_outside = top[k - 1];
+        load_terms(c, logits, sd, bar_inside, bar_outside, zt, load, experts);
+    }
+}
+
+SM4_VECTOR_CLONES void forward_chunk_of(const ForwardRows<float>& r, std::int64_t chunk) { forward_chunk(r, chunk); }
+SM4_VECTOR_CLONES void forward_chunk_of(const ForwardRows<double>& r, std::int64_t chunk) { forward_chunk(r, chunk); }
+
 template <typename T>
 void gating_forward(const at::Tensor& raw_noise, std::int64_t k, GatingTensors& g) {
     const std::int64_t tokens = g.clean.size(0), experts = g.clean.size(1);
-    const auto c_rows = rows_of<T>(g.clean), n_rows = rows_of<T>(raw_noise), e_rows = rows_of<T>(g.eps);
-    const auto sd_rows = rows_of<T>(g.noise_std), sg_rows = rows_of<T>(g.sigmoid), z_rows = rows_of<T>(g.z);
-    const auto p_rows = rows_of<T>(g.probabilities), w_rows = rows_of<T>(g.weights), l_rows = rows_of<T>(g.logits);
-    const auto b_rows = rows_of<std::int64_t>(g.best);
-    T* lse = g.logsumexp.data_ptr<T>();
     const auto chunks = chunks_of(tokens);
-    // Per chunk: importance, then load, in double; added in chunk order below.
     std::vector<double> partial(chunks.size() * 2 * static_cast<std::size_t>(experts), 0.0);
-    run_blocks(chunks, [&](std::int64_t chunk) {
-        double* importance = partial.data() + chunk * 2 * experts;
-        double* load = importance + experts;
-        std::vector<T> top(static_cast<std::size_t>(k + 1));
-        for (std::int64_t t = chunk * kChunk, end = std::min(tokens, t + kChunk); t < end; ++t) {
-            const T *c = c_rows[t], *n = n_rows[t], *e = e_rows[t];
-            T *sd = sd_rows[t], *sg = sg_rows[t], *p = p_rows[t], *w = w_rows[t], *zt = z_rows[t], *logits = l_rows[t];
-            std::int64_t* best = b_rows[t];
-            noisy_logits(n, c, e, sd, sg, logits, experts);
-            select_best(logits, experts, k + 1, top.data(), best);
-            T total = 0;
-            for (std::int64_t j = 0; j < k; ++j) total += (w[j] = fast::exp(static_cast<float>(top[j] - top[0])));
-            for (std::int64_t j = 0; j < k; ++j) importance[best[j]] += static_cast<double>(w[j] /= total);
-            T peak = c[0];
-            for (std::int64_t j = 1; j < experts; ++j) peak = c[j] > peak ? c[j] : peak;
-            T sum = 0;
-            for (std::int64_t j = 0; j < experts; ++j) sum += (p[j] = fast::exp(static_cast<float>(c[j] - peak)));
-            const T inverse = T(1) / sum;
-            for (std::int64_t j = 0; j < experts; ++j) p[j] *= inverse;
-            lse[t] = peak + std::log(sum);
-            // P(expert j stays in the top k when only its own noise is redrawn): the bar is the
-            // k+1-th noisy logit for experts above it, the k-th for the others.
-            const T bar_inside = top[k], bar_outside = top[k - 1];
-            load_terms(c, logits, sd, bar_inside, bar_outside, zt, load, experts);
-        }
-    });
+    const ForwardRows<T> rows{tokens, experts, k, rows_of<T>(g.clean), rows_of<T>(raw_noise), rows_of<T>(g.eps),
+                              rows_of<T>(g.noise_std), rows_of<T>(g.sigmoid), rows_of<T>(g.z), rows_of<T>(g.probabilities),
+                              rows_of<T>(g.weights), rows_of<T>(g.logits), rows_of<std::int64_t>(g.best),
+                              g.logsumexp.data_ptr<T>(), partial.data()};
+    run_blocks(chunks, [&](std::int64_t chunk) { forward_chunk_of(rows, chunk); });
+    // The chunks' sums added in chunk order: the same on any thread count.
     T *importance = g.importance.data_ptr<T>(), *load = g.load.data_ptr<T>();
     for (std::int64_t j = 0; j < experts; ++j) {
         double a = 0, b = 0;
@@ -208,45 +250,62 @@ void load_backward(const T* __restrict grad_load, const T* __restrict p, T d_lse
     d_outside += outside_sum;
 }
 
+// What a chunk of the backward reads and writes.
+template <typename T>
+struct BackwardRows {
+    std::int64_t tokens, experts, k;
+    const T *grad_weights, *grad_importance, *grad_load, *grad_logsumexp;  // null: no gradient
+    Rows<T> logits, eps, noise_std, sigmoid, z, probabilities, weights;
+    Rows<std::int64_t> best;
+    Rows<T> grad_clean, grad_noise;
+};
+
+template <typename T>
+SM4_INLINE void backward_chunk(const BackwardRows<T>& r, std::int64_t chunk) {
+    const std::int64_t experts = r.experts, k = r.k;
+    const T *gw = r.grad_weights, *gi = r.grad_importance, *gz = r.grad_logsumexp;
+    std::vector<T> d_logit(static_cast<std::size_t>(experts)), d_weight(static_cast<std::size_t>(k));
+    for (std::int64_t t = chunk * kChunk, end = std::min(r.tokens, t + kChunk); t < end; ++t) {
+        const T *logits = r.logits[t], *e = r.eps[t], *sd = r.noise_std[t], *sg = r.sigmoid[t], *zt = r.z[t];
+        const T *p = r.probabilities[t], *w = r.weights[t];
+        const std::int64_t* best = r.best[t];
+        T *dc = r.grad_clean[t], *dn = r.grad_noise[t];
+        for (std::int64_t j = 0; j < experts; ++j) d_logit[j] = 0;
+        // Gate weights (and importance, their per-expert sum) through the softmax of the k best.
+        T dot = 0;
+        for (std::int64_t j = 0; j < k; ++j) {
+            d_weight[j] = (gw ? gw[t * k + j] : T(0)) + (gi ? gi[best[j]] : T(0));
+            dot += w[j] * d_weight[j];
+        }
+        for (std::int64_t j = 0; j < k; ++j) d_logit[best[j]] += w[j] * (d_weight[j] - dot);
+        // Load: Phi(z), z = (clean - bar) / std, where bar is the noisy logit of expert
+        // best[k] (for experts above it) or best[k - 1]; the forward's choice is redone.
+        const T bar_inside = logits[best[k]];
+        const T d_lse = gz ? gz[t] : T(0);
+        T d_inside = 0, d_outside = 0;
+        load_backward(r.grad_load, p, d_lse, logits, bar_inside, zt, sd, dc, dn, d_inside, d_outside, experts);
+        d_logit[best[k]] += d_inside;
+        d_logit[best[k - 1]] += d_outside;
+        // logits = clean + eps * std, std = softplus(raw_noise) + 0.01.
+        for (std::int64_t j = 0; j < experts; ++j) {
+            dc[j] += d_logit[j];
+            dn[j] = (dn[j] + d_logit[j] * e[j]) * sg[j];
+        }
+    }
+}
+
+SM4_VECTOR_CLONES void backward_chunk_of(const BackwardRows<float>& r, std::int64_t chunk) { backward_chunk(r, chunk); }
+SM4_VECTOR_CLONES void backward_chunk_of(const BackwardRows<double>& r, std::int64_t chunk) { backward_chunk(r, chunk); }
+
 template <typename T>
 void gating_backward(const GatingTensors& g, const GatingGrads& in, at::Tensor& grad_clean, at::Tensor& grad_noise) {
     const std::int64_t tokens = g.logits.size(0), experts = g.logits.size(1), k = g.weights.size(1);
-    const T *gw = data_or_null<T>(in.weights), *gi = data_or_null<T>(in.importance);
-    const T *gl = data_or_null<T>(in.load), *gz = data_or_null<T>(in.logsumexp);
-    const auto l_rows = rows_of<T>(g.logits), e_rows = rows_of<T>(g.eps), sd_rows = rows_of<T>(g.noise_std);
-    const auto sg_rows = rows_of<T>(g.sigmoid), z_rows = rows_of<T>(g.z), p_rows = rows_of<T>(g.probabilities);
-    const auto w_rows = rows_of<T>(g.weights), b_rows = rows_of<std::int64_t>(g.best);
-    const auto dc_rows = rows_of<T>(grad_clean), dn_rows = rows_of<T>(grad_noise);
-    run_blocks(chunks_of(tokens), [&](std::int64_t chunk) {
-        std::vector<T> d_logit(static_cast<std::size_t>(experts)), d_weight(static_cast<std::size_t>(k));
-        for (std::int64_t t = chunk * kChunk, end = std::min(tokens, t + kChunk); t < end; ++t) {
-            const T *logits = l_rows[t], *e = e_rows[t], *sd = sd_rows[t], *sg = sg_rows[t], *zt = z_rows[t];
-            const T *p = p_rows[t], *w = w_rows[t];
-            const std::int64_t* best = b_rows[t];
-            T *dc = dc_rows[t], *dn = dn_rows[t];
-            std::fill(d_logit.begin(), d_logit.end(), T(0));
-            // Gate weights (and importance, their per-expert sum) through the softmax of the k best.
-            T dot = 0;
-            for (std::int64_t j = 0; j < k; ++j) {
-                d_weight[j] = (gw ? gw[t * k + j] : T(0)) + (gi ? gi[best[j]] : T(0));
-                dot += w[j] * d_weight[j];
-            }
-            for (std::int64_t j = 0; j < k; ++j) d_logit[best[j]] += w[j] * (d_weight[j] - dot);
-            // Load: Phi(z), z = (clean - bar) / std, where bar is the noisy logit of expert
-            // best[k] (for experts above it) or best[k - 1]; the forward's choice is redone.
-            const T bar_inside = logits[best[k]];
-            const T d_lse = gz ? gz[t] : T(0);
-            T d_inside = 0, d_outside = 0;
-            load_backward(gl, p, d_lse, logits, bar_inside, zt, sd, dc, dn, d_inside, d_outside, experts);
-            d_logit[best[k]] += d_inside;
-            d_logit[best[k - 1]] += d_outside;
-            // logits = clean + eps * std, std = softplus(raw_noise) + 0.01.
-            for (std::int64_t j = 0; j < experts; ++j) {
-                dc[j] += d_logit[j];
-                dn[j] = (dn[j] + d_logit[j] * e[j]) * sg[j];
-            }
-        }
-    });
+    const BackwardRows<T> rows{tokens, experts, k, data_or_null<T>(in.weights), data_or_null<T>(in.importance),
+                               data_or_null<T>(in.load), data_or_null<T>(in.logsumexp), rows_of<T>(g.logits),
+                               rows_of<T>(g.eps), rows_of<T>(g.noise_std), rows_of<T>(g.sigmoid), rows_of<T>(g.z),
+                               rows_of<T>(g.probabilities), rows_of<T>(g.weights), rows_of<std::int64_t>(g.best),
+                               rows_of<T>(grad_clean), rows_of<T>(grad_noise)};
+    run_blocks(chunks_of(tokens), [&](std::int64_t chunk) { backward_chunk_of(rows, chunk); });
 }
 
 struct NoisyGatingFunction : public torch::autograd::Function<NoisyGatingFunction> {

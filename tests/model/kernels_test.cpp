@@ -12,6 +12,7 @@
 #include <mutex>
 #include <thread>
 #include <cmath>
+#include <limits>
 #include <memory>
 #include <stdexcept>
 #include <unordered_set>
@@ -82,6 +83,32 @@ TEST_CASE("kernels: the fused noisy top-k router equals the op-by-op one, gradie
     const auto grad_reference = torch::autograd::grad({router_loss(reference, projection)}, {both});
     CHECK(at::allclose(grad_fused[0], grad_reference[0], 1e-4, 1e-5));
     CHECK(grad_reference[0].abs().sum().item<double>() > 1.0);  // gradients actually flow
+}
+
+TEST_CASE("kernels: the fused router's top-k on ties (lower index first), signed zeros, infinities and NaN",
+          "[model][kernels]") {
+    // ATen's topk leaves the order of ties unspecified; the fused router takes the lower index,
+    // in float (keys and reductions) and in double (insertion) alike.
+    const std::int64_t experts = 6, k = 2;
+    const float nan = std::numeric_limits<float>::quiet_NaN(), inf = std::numeric_limits<float>::infinity();
+    const std::vector<std::vector<float>> rows = {
+        {1, 3, 3, 2, 3, 0},             // a three-way tie for first
+        {-0.0f, 0, -1, -0.0f, -2, -3},  // signed zeros are equal
+        {-1, nan, 2, 2, nan, 0},        // NaN above every number, as in ATen
+        {-inf, -inf, -inf, -inf, -inf, -inf},
+        {inf, 5, inf, -inf, 7, 7},
+    };
+    const at::Tensor expected = at::tensor({1, 2, 0, 1, 1, 4, 0, 1, 0, 2}, at::kLong).view({5, 2});
+    const std::int64_t tokens = static_cast<std::int64_t>(rows.size());
+    at::Tensor clean = at::empty({tokens, experts});
+    for (std::int64_t t = 0; t < tokens; ++t)
+        for (std::int64_t j = 0; j < experts; ++j) clean[t][j] = rows[static_cast<std::size_t>(t)][static_cast<std::size_t>(j)];
+    for (const auto dtype : {at::kFloat, at::kDouble}) {
+        const at::Tensor c = clean.to(dtype), zeros = at::zeros({tokens, experts}, dtype);  // noisy logits = clean
+        const at::Tensor fused = noisy_top_k_gating(c, zeros, zeros, k).indices;
+        INFO("dtype " << dtype << "\nfused " << fused);
+        CHECK(at::equal(fused, expected));
+    }
 }
 
 TEST_CASE("kernels: the router's training forward takes the fused path and still learns to balance",
