@@ -1,9 +1,10 @@
 #include "model/dispatch_kernels.h"
 
 #include <ATen/ATen.h>
-#include <ATen/Parallel.h>
 
 #include <algorithm>
+
+#include "platform/block_threads.h"
 
 namespace sm4 {
 namespace {
@@ -27,7 +28,7 @@ at::Tensor sum_by_token(const at::Tensor& src, const DispatchPlan& plan, std::in
         const scalar_t* wp = w.defined() ? w.data_ptr<scalar_t>() : nullptr;
         const std::int64_t* pp = pos.data_ptr<std::int64_t>();
         scalar_t* op = out.data_ptr<scalar_t>();
-        at::parallel_for(0, tokens, grain(d), [&](std::int64_t begin, std::int64_t end) {
+        parallel_ranges(tokens, grain(d), [&](std::int64_t begin, std::int64_t end) {
             for (std::int64_t t = begin; t < end; ++t) {
                 scalar_t* row = op + t * d;
                 std::fill(row, row + d, scalar_t(0));
@@ -69,7 +70,7 @@ std::pair<at::Tensor, at::Tensor> combine_rows_backward(const at::Tensor& grad_o
         const std::int64_t* tp = tok.data_ptr<std::int64_t>();
         scalar_t* gyp = grad_y.data_ptr<scalar_t>();
         scalar_t* gwp = grad_w.data_ptr<scalar_t>();
-        at::parallel_for(0, kept, grain(d), [&](std::int64_t begin, std::int64_t end) {
+        parallel_ranges(kept, grain(d), [&](std::int64_t begin, std::int64_t end) {
             for (std::int64_t i = begin; i < end; ++i) {
                 const scalar_t* src = gp + tp[i] * d;
                 const scalar_t* yi = yp + i * d;

@@ -60,7 +60,7 @@ struct ExpertMlpFunction : public torch::autograd::Function<ExpertMlpFunction> {
                               at::TensorList params, const DispatchPlan* plan, const ExpertOwners* owners) {
         const BankView p{params};
         const std::int64_t kept = plan->tokens.size(0), d = x.size(1), h = p.w1(0).size(2);
-        const at::Tensor routed = x.index_select(0, plan->tokens);  // [kept, d], grouped by expert
+        at::Tensor routed = at::empty({kept, d}, x.options());  // x's rows grouped by expert, gathered per block
         at::Tensor hidden = at::empty({kept, h}, x.options());      // before GELU
         at::Tensor active = at::empty({kept, h}, x.options());      // after GELU
         at::Tensor y = at::empty({kept, d}, x.options());
@@ -68,8 +68,10 @@ struct ExpertMlpFunction : public torch::autograd::Function<ExpertMlpFunction> {
         run_blocks(busy_experts(plan->counts), [&](std::int64_t e) {
             const std::int64_t start = starts[e], n = plan->counts[e];
             const auto [bank, l] = (*owners)[e];
-            at::Tensor he = hidden.narrow(0, start, n), ae = active.narrow(0, start, n), ye = y.narrow(0, start, n);
-            at::addmm_out(he, p.b1(bank)[l], routed.narrow(0, start, n), p.w1(bank)[l]);
+            at::Tensor re = routed.narrow(0, start, n), he = hidden.narrow(0, start, n);
+            at::Tensor ae = active.narrow(0, start, n), ye = y.narrow(0, start, n);
+            at::index_select_out(re, x, 0, plan->tokens.narrow(0, start, n));
+            at::addmm_out(he, p.b1(bank)[l], re, p.w1(bank)[l]);
             at::gelu_out(ae, he);  // while the block is still in cache
             at::addmm_out(ye, p.b2(bank)[l], ae, p.w2(bank)[l]);
         });

@@ -3,6 +3,7 @@
 #include "platform/openblas.h"
 #include "platform/quiet_threads.h"
 
+#include <ATen/Parallel.h>
 #include <ATen/ThreadLocalState.h>
 
 #include <algorithm>
@@ -155,6 +156,22 @@ void run_blocks(const std::vector<std::int64_t>& blocks, const std::function<voi
         BlockPool::instance().run(region, threads - 1);
     }
     if (region.failure) std::rethrow_exception(region.failure);
+}
+
+void parallel_ranges(std::int64_t n, std::int64_t grain, const std::function<void(std::int64_t, std::int64_t)>& work) {
+    if (n <= 0) return;
+    const int threads = block_threads();
+    grain = std::max<std::int64_t>(grain, 1);
+    if (threads <= 1 || n <= grain) {
+        at::parallel_for(0, n, grain, work);
+        return;
+    }
+    // A few ranges per thread: balance without paying a block per grain.
+    const std::int64_t ranges = std::min<std::int64_t>((n + grain - 1) / grain, 4 * threads);
+    const std::int64_t size = (n + ranges - 1) / ranges;
+    std::vector<std::int64_t> blocks;
+    for (std::int64_t b = 0; b * size < n; ++b) blocks.push_back(b);
+    run_blocks(blocks, [&](std::int64_t b) { work(b * size, std::min(n, (b + 1) * size)); });
 }
 
 }  // namespace sm4

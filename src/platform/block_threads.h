@@ -25,4 +25,9 @@ int block_threads();
 // outputs; then the result does not depend on which thread ran which block.
 void run_blocks(const std::vector<std::int64_t>& blocks, const std::function<void(std::int64_t)>& work);
 
+// Calls work(begin, end) over [0, n) in ranges of at least `grain` items (whole ranges, any
+// order): on the block threads when there are several, else through LibTorch's parallel_for.
+// For row loops whose rows are independent, so the result does not depend on the split.
+void parallel_ranges(std::int64_t n, std::int64_t grain, const std::function<void(std::int64_t, std::int64_t)>& work);
+
 }  // namespace sm4
