@@ -94,4 +94,33 @@ at::Tensor sum_rows_by_token(const at::Tensor& grad_routed, const DispatchPlan& 
     return sum_by_token(grad_routed, plan, tokens, at::Tensor());
 }
 
+at::Tensor order_by_expert(const at::Tensor& experts, std::int64_t count, const at::Tensor& priority) {
+    if (!experts.device().is_cpu()) {
+        if (!priority.defined()) return std::get<1>(experts.sort(/*stable=*/true, 0, false));
+        // In double, so no difference between two float priorities is lost.
+        const at::Tensor p = at::nan_to_num(priority.detach().to(at::kDouble), 0.0).clamp(0.0, 1.0);
+        return std::get<1>((experts.to(at::kDouble) - 0.5 * p).sort(/*stable=*/true, 0, false));
+    }
+    const at::Tensor e = experts.contiguous();
+    const std::int64_t n = e.numel();
+    const std::int64_t* ep = e.data_ptr<std::int64_t>();
+    std::vector<std::int64_t> start(static_cast<std::size_t>(count) + 1, 0);
+    for (std::int64_t i = 0; i < n; ++i) {
+        TORCH_CHECK(ep[i] >= 0 && ep[i] < count, "order_by_expert: expert ", ep[i], " outside [0, ", count, ")");
+        ++start[static_cast<std::size_t>(ep[i]) + 1];
+    }
+    for (std::size_t x = 1; x < start.size(); ++x) start[x] += start[x - 1];
+    at::Tensor order = at::empty({n}, e.options());
+    std::int64_t* op = order.data_ptr<std::int64_t>();
+    std::vector<std::int64_t> next(start.begin(), start.end() - 1);
+    for (std::int64_t i = 0; i < n; ++i) op[next[static_cast<std::size_t>(ep[i])]++] = i;
+    if (!priority.defined()) return order;
+    const at::Tensor p = at::nan_to_num(priority.detach().to(at::kDouble).contiguous(), 0.0).clamp(0.0, 1.0);
+    const double* pp = p.data_ptr<double>();
+    for (std::int64_t x = 0; x < count; ++x)
+        std::stable_sort(op + start[static_cast<std::size_t>(x)], op + start[static_cast<std::size_t>(x) + 1],
+                         [pp](std::int64_t a, std::int64_t b) { return pp[a] > pp[b]; });
+    return order;
+}
+
 }  // namespace sm4

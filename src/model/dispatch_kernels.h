@@ -23,4 +23,10 @@ std::pair<at::Tensor, at::Tensor> combine_rows_backward(const at::Tensor& grad_o
 // token's rows summed.
 at::Tensor sum_rows_by_token(const at::Tensor& grad_routed, const DispatchPlan& plan, std::int64_t tokens);
 
+// The permutation that groups assignments by expert (experts [n] int64 in [0, count)), keeping
+// their order within an expert, or, given priority [n], putting higher priority first within an
+// expert (ties in order; NaN counts as 0). The same permutation as a stable sort on
+// expert - priority / 2; on the CPU a counting sort, elsewhere that sort.
+at::Tensor order_by_expert(const at::Tensor& experts, std::int64_t count, const at::Tensor& priority);
+
 }  // namespace sm4

@@ -55,6 +55,7 @@ struct GatingTensors {
     at::Tensor best;                    // [tokens, k + 1] int64: the k + 1 best noisy logits' experts
     at::Tensor weights, probabilities;  // [tokens, k], [tokens, experts]
     at::Tensor importance, load, logsumexp;
+    at::Tensor entropy;                 // [tokens] double: of the clean softmax, in nats
 };
 
 GatingTensors allocate(const at::Tensor& clean, const at::Tensor& eps, std::int64_t k) {
@@ -73,6 +74,7 @@ GatingTensors allocate(const at::Tensor& clean, const at::Tensor& eps, std::int6
     g.importance = at::empty({experts}, options);
     g.load = at::empty({experts}, options);
     g.logsumexp = at::empty({tokens}, options);
+    g.entropy = at::empty({tokens}, options.dtype(at::kDouble));
     return g;
 }
 
@@ -154,6 +156,7 @@ struct ForwardRows {
     Rows<T> clean, noise, eps, noise_std, sigmoid, z, probabilities, weights, logits;
     Rows<std::int64_t> best;
     T* logsumexp;
+    double* entropy;
     double* partial;  // per chunk: importance, then load, [chunks, 2, experts]
 };
 
@@ -181,6 +184,10 @@ SM4_INLINE void forward_chunk(const ForwardRows<T>& r, std::int64_t chunk) {
         const T inverse = T(1) / sum;
         for (std::int64_t j = 0; j < experts; ++j) p[j] *= inverse;
         r.logsumexp[t] = peak + std::log(sum);
+        // The routing entropy -sum p log p, as logsumexp - sum p c: no log per expert.
+        double expected = 0;
+        for (std::int64_t j = 0; j < experts; ++j) expected += static_cast<double>(p[j]) * static_cast<double>(c[j]);
+        r.entropy[t] = static_cast<double>(peak) + std::log(static_cast<double>(sum)) - expected;
         // P(expert j stays in the top k when only its own noise is redrawn): the bar is the
         // k+1-th noisy logit for experts above it, the k-th for the others.
         const T bar_inside = top[k], bar_outside = top[k - 1];
@@ -199,7 +206,7 @@ void gating_forward(const at::Tensor& raw_noise, std::int64_t k, GatingTensors& 
     const ForwardRows<T> rows{tokens, experts, k, rows_of<T>(g.clean), rows_of<T>(raw_noise), rows_of<T>(g.eps),
                               rows_of<T>(g.noise_std), rows_of<T>(g.sigmoid), rows_of<T>(g.z), rows_of<T>(g.probabilities),
                               rows_of<T>(g.weights), rows_of<T>(g.logits), rows_of<std::int64_t>(g.best),
-                              g.logsumexp.data_ptr<T>(), partial.data()};
+                              g.logsumexp.data_ptr<T>(), g.entropy.data_ptr<double>(), partial.data()};
     run_blocks(chunks, [&](std::int64_t chunk) { forward_chunk_of(rows, chunk); });
     // The chunks' sums added in chunk order: the same on any thread count.
     T *importance = g.importance.data_ptr<T>(), *load = g.load.data_ptr<T>();
@@ -317,8 +324,8 @@ struct NoisyGatingFunction : public torch::autograd::Function<NoisyGatingFunctio
         // an output kept in saved_data holds its own grad_fn, a cycle that leaks the whole graph.
         ctx->save_for_backward({g.logits, g.eps, g.noise_std, g.sigmoid, g.z, g.best, g.weights, g.probabilities});
         at::Tensor indices = g.best.narrow(1, 0, k).contiguous();
-        ctx->mark_non_differentiable({indices, g.probabilities});
-        return {g.weights, g.importance, g.load, g.logsumexp, indices, g.probabilities};
+        ctx->mark_non_differentiable({indices, g.probabilities, g.entropy});
+        return {g.weights, g.importance, g.load, g.logsumexp, indices, g.probabilities, g.entropy};
     }
 
     static variable_list backward(AutogradContext* ctx, variable_list grads) {
@@ -351,7 +358,7 @@ bool fused_gating_applies(const at::Tensor& clean) {
 NoisyGating noisy_top_k_gating(const at::Tensor& clean, const at::Tensor& raw_noise, const at::Tensor& eps, std::int64_t k) {
     const auto unit_columns = [](const at::Tensor& t) { return t.stride(1) == 1 ? t : t.contiguous(); };
     const variable_list out = NoisyGatingFunction::apply(unit_columns(clean), unit_columns(raw_noise), eps, k);
-    return {out[4], out[0], out[5], out[1], out[2], out[3]};
+    return {out[4], out[0], out[5], out[1], out[2], out[3], out[6]};
 }
 
 }  // namespace sm4

@@ -22,6 +22,7 @@ struct NoisyGating {
     at::Tensor importance;     // [experts] sum of the gate weights
     at::Tensor load;           // [experts] expected token count (normal-CDF estimator)
     at::Tensor logsumexp;      // [tokens] of the clean logits (the z-loss)
+    at::Tensor entropy;        // [tokens] double, of `probabilities`, in nats (not differentiable)
 };
 
 // Whether noisy_top_k_gating runs on these logits: CPU, float or double.

@@ -51,7 +51,7 @@ GroupedRouting GroupedRouterImpl::forward(const at::Tensor& x, const at::Tensor&
             out.expected[static_cast<std::size_t>(groups_.shared_offset() + e)] += share;
         if (is_training() && own + groups_.shared > 1) {
             const torch::NoGradGuard no_grad;
-            stats.add_entropy(r.probabilities, single ? slots : slots.index_select(0, members));
+            stats.add_entropy(r, single ? slots : slots.index_select(0, members));
         }
     }
     out.assignments = {at::cat(tokens), at::cat(experts), at::cat(weights), at::cat(priority), at::cat(cells),

@@ -41,7 +41,7 @@ DispatchPlan MoeFeedForwardImpl::plan(const RouterOutput& routing, std::int64_t 
 at::Tensor MoeFeedForwardImpl::forward(const at::Tensor& x, const at::Tensor& slot_of_token) {
     const RouterOutput routing = router->forward(x);
     const DispatchPlan plan = this->plan(routing, x.size(0));
-    if (is_training()) stats.add(routing.probabilities, slot_of_token, plan);  // training dynamics only
+    if (is_training()) stats.add(routing, slot_of_token, plan);  // training dynamics only
     aux_loss = routing.balance_loss;
     z_loss = routing.z_loss;
     return experts->forward(x, plan);

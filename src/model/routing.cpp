@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "model/dispatch_kernels.h"
 #include "model/gating_kernels.h"
 
 namespace sm4 {
@@ -44,6 +45,7 @@ RouterOutput router_output(const NoisyGating& gating) {
     out.probabilities = gating.probabilities;
     out.balance_loss = cv_squared(gating.importance) + cv_squared(gating.load);
     out.z_loss = gating.logsumexp.pow(2).mean();
+    out.entropy = gating.entropy;
     return out;
 }
 
@@ -108,19 +110,11 @@ DispatchPlan plan_assignments(const Assignments& assignments, std::int64_t exper
     Assignments a = assignments;
     if (!a.cells.defined()) derive_cells(a);
     const auto long_options = a.experts.options().dtype(at::kLong);
-    at::Tensor order;
-    if (!capacity.defined()) {
-        order = std::get<1>(a.experts.sort(/*stable=*/true, 0, false));
-    } else {
-        // One stable sort on expert - priority / 2 (priority in [0, 1], in double so no
-        // priority difference of a float is lost): grouped by expert, the highest-priority
-        // assignments first within a block (ties by order), so they survive the cut.
-        // A diverged router (NaN weights) must still give contiguous blocks: the trainer then
-        // reports the NaN loss, naming the task, instead of the dispatch failing.
-        const at::Tensor priority = at::nan_to_num(a.priority.detach().to(at::kDouble), 0.0).clamp(0.0, 1.0);
-        const at::Tensor key = a.experts.to(at::kDouble) - 0.5 * priority;
-        order = std::get<1>(key.sort(/*stable=*/true, 0, false));
-    }
+    // Grouped by expert; under a capacity the highest-priority assignments first within a block
+    // (ties by order), so they survive the cut. A diverged router (NaN weights) must still give
+    // contiguous blocks: the trainer then reports the NaN loss, naming the task, instead of the
+    // dispatch failing.
+    at::Tensor order = order_by_expert(a.experts, experts, capacity.defined() ? a.priority : at::Tensor());
     const at::Tensor sorted_expert = a.experts.index_select(0, order);
     const at::Tensor counts = at::bincount(sorted_expert, {}, experts);
     DispatchPlan plan;
@@ -176,14 +170,17 @@ void RoutingAccumulator::follow(const at::Device& device) {
     load = load.to(device);
 }
 
-void RoutingAccumulator::add_entropy(const at::Tensor& probabilities, const at::Tensor& slot_of_token) {
+void RoutingAccumulator::add_entropy(const RouterOutput& routing, const at::Tensor& slot_of_token) {
     const torch::NoGradGuard no_grad;
-    follow(probabilities.device());
-    const std::int64_t experts = probabilities.size(1);
-    const at::Tensor p = probabilities.detach().to(at::kDouble);
-    at::Tensor entropy = -(p * at::log(p.clamp_min(1e-12))).sum(1);
+    follow(routing.probabilities.device());
+    const std::int64_t experts = routing.probabilities.size(1);
+    at::Tensor entropy = routing.entropy;
+    if (!entropy.defined()) {
+        const at::Tensor p = routing.probabilities.detach().to(at::kDouble);
+        entropy = -(p * at::log(p.clamp_min(1e-12))).sum(1);
+    }
     if (experts > 1) entropy = entropy / std::log(static_cast<double>(experts));
-    const at::Tensor slots = slot_of_token.to(p.device());
+    const at::Tensor slots = slot_of_token.to(entropy.device());
     entropy_sum.index_add_(0, slots, entropy);
     token_count.index_add_(0, slots, at::ones_like(entropy));
 }

@@ -17,6 +17,7 @@ struct RouterOutput {
     at::Tensor probabilities; // [tokens, experts] softmax of the clean logits (routing entropy)
     at::Tensor balance_loss;  // scalar: cv^2(importance) + cv^2(load)
     at::Tensor z_loss;        // scalar: mean of logsumexp(clean logits)^2
+    at::Tensor entropy;       // [tokens] double, of `probabilities` in nats, where the fused router gave it; else undefined
 };
 
 // Noisy top-k gating (Shazeer et al. 2017): logits = x W_g (+ N(0,1) * softplus(x W_noise) while
@@ -98,12 +99,13 @@ struct RoutingAccumulator {
     std::int64_t dropped = 0;  // host count: the dispatch already knows it
 
     void reset(std::int64_t slots, std::int64_t experts);
-    // probabilities [tokens, router width]: entropy normalised by log(router width).
-    void add_entropy(const at::Tensor& probabilities, const at::Tensor& slot_of_token);
+    // The routing entropy normalised by log(router width), from probabilities [tokens, router
+    // width], or from routing.entropy where the router computed it.
+    void add_entropy(const RouterOutput& routing, const at::Tensor& slot_of_token);
     void add_load(const DispatchPlan& plan);
     void follow(const at::Device& device);  // keep the sums where the routing runs
-    void add(const at::Tensor& probabilities, const at::Tensor& slot_of_token, const DispatchPlan& plan) {
-        add_entropy(probabilities, slot_of_token);
+    void add(const RouterOutput& routing, const at::Tensor& slot_of_token, const DispatchPlan& plan) {
+        add_entropy(routing, slot_of_token);
         add_load(plan);
     }
 };

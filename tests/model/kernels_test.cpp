@@ -18,6 +18,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "model/dispatch_kernels.h"
 #include "model/fast_math.h"
 #include "model/gating_kernels.h"
 #include "model/moe_feed_forward.h"
@@ -78,6 +79,9 @@ TEST_CASE("kernels: the fused noisy top-k router equals the op-by-op one, gradie
     CHECK(at::allclose(fused.probabilities, reference.probabilities, 1e-5, 1e-6));
     CHECK(fused.balance_loss.item<double>() == Approx(reference.balance_loss.item<double>()).epsilon(1e-4));
     CHECK(fused.z_loss.item<double>() == Approx(reference.z_loss.item<double>()).epsilon(1e-5));
+    REQUIRE(!reference.entropy.defined());  // the op-by-op router leaves it to the statistics
+    const at::Tensor p = reference.probabilities.to(at::kDouble);
+    CHECK(at::allclose(fused.entropy, -(p * at::log(p)).sum(1), 1e-5, 1e-6));
 
     const auto grad_fused = torch::autograd::grad({router_loss(fused, projection)}, {both});
     const auto grad_reference = torch::autograd::grad({router_loss(reference, projection)}, {both});
@@ -247,4 +251,19 @@ TEST_CASE("kernels: a region's quieting makes the other threads SCHED_IDLE and g
     changed.notify_all();
     a.join();
     b.join();
+}
+
+TEST_CASE("kernels: the counting sort by expert is the stable sort on expert - priority / 2", "[model][kernels]") {
+    at::manual_seed(9);
+    const std::int64_t n = 5000, experts = 7;
+    const at::Tensor expert = at::randint(experts, {n}, at::kLong);
+    at::Tensor priority = at::randint(5, {n}).to(at::kFloat) / 4;  // many ties
+    priority.index_put_({at::arange(0, n, 97)}, std::numeric_limits<float>::quiet_NaN());
+    const at::Tensor by_expert = std::get<1>(expert.sort(/*stable=*/true, 0, false));
+    const at::Tensor key = expert.to(at::kDouble) - 0.5 * at::nan_to_num(priority.to(at::kDouble), 0.0);
+    const at::Tensor by_priority = std::get<1>(key.sort(/*stable=*/true, 0, false));
+    CHECK(at::equal(order_by_expert(expert, experts, at::Tensor()), by_expert));
+    CHECK(at::equal(order_by_expert(expert, experts, priority), by_priority));
+    CHECK_THROWS_WITH(order_by_expert(at::tensor({0, 7}, at::kLong), experts, at::Tensor()),
+                      Catch::Contains("expert 7 outside [0, 7)"));
 }
