@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "model/activation_kernels.h"
 #include "model/dispatch_kernels.h"
 #include "platform/block_threads.h"
 
@@ -72,7 +73,7 @@ struct ExpertMlpFunction : public torch::autograd::Function<ExpertMlpFunction> {
             at::Tensor ae = active.narrow(0, start, n), ye = y.narrow(0, start, n);
             at::index_select_out(re, x, 0, plan->tokens.narrow(0, start, n));
             at::addmm_out(he, p.b1(bank)[l], re, p.w1(bank)[l]);
-            at::gelu_out(ae, he);  // while the block is still in cache
+            gelu_into(ae, he);  // while the block is still in cache
             at::addmm_out(ye, p.b2(bank)[l], ae, p.w2(bank)[l]);
         });
         const Blocks b = blocks_of(*plan, *owners);
@@ -123,7 +124,7 @@ struct ExpertMlpFunction : public torch::autograd::Function<ExpertMlpFunction> {
             at::mm_out(gw2, ae.t(), gy);
             at::sum_out(gb2, gy, kRows);
             at::mm_out(ga, gy, params[4 * bank + 2][l].t());
-            at::gelu_backward_out(ga, ga, hidden.narrow(0, start, n));
+            gelu_backward_into(ga, ga, hidden.narrow(0, start, n));
             at::mm_out(gw1, routed.narrow(0, start, n).t(), ga);
             at::sum_out(gb1, ga, kRows);
             at::Tensor gr = grad_routed.narrow(0, start, n);

@@ -18,6 +18,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "model/activation_kernels.h"
 #include "model/dispatch_kernels.h"
 #include "model/fast_math.h"
 #include "model/gating_kernels.h"
@@ -266,4 +267,20 @@ TEST_CASE("kernels: the counting sort by expert is the stable sort on expert - p
     CHECK(at::equal(order_by_expert(expert, experts, priority), by_priority));
     CHECK_THROWS_WITH(order_by_expert(at::tensor({0, 7}, at::kLong), experts, at::Tensor()),
                       Catch::Contains("expert 7 outside [0, 7)"));
+}
+
+TEST_CASE("kernels: the experts' GELU and its backward agree with LibTorch's, in place too", "[model][kernels]") {
+    const at::Tensor h = at::linspace(-12, 12, 100001);
+    const at::Tensor grad = at::randn({100001});
+    at::Tensor out = at::empty_like(h);
+    gelu_into(out, h);
+    CHECK((out - at::gelu(h)).abs().max().item<double>() < 2e-6);
+    at::Tensor grad_h = grad.clone();
+    gelu_backward_into(grad_h, grad_h, h);  // in place, as the experts' backward runs it
+    const at::Tensor expected = at::gelu_backward(grad, h);
+    CHECK((grad_h - expected).abs().max().item<double>() < 2e-6 * grad.abs().max().item<double>());
+    // Double (and any non-float) goes through LibTorch: exactly its result.
+    at::Tensor out_double = at::empty_like(h, at::kDouble);
+    gelu_into(out_double, h.to(at::kDouble));
+    CHECK(at::equal(out_double, at::gelu(h.to(at::kDouble))));
 }
