@@ -48,7 +48,10 @@ Rows<T> rows_of(const at::Tensor& t) {
 
 // Everything forward computes; backward gets all of it back from the context.
 struct GatingTensors {
-    at::Tensor clean, eps;              // inputs, [tokens, experts] (backward needs only eps)
+    at::Tensor x, weight;               // inputs: [tokens, d] and [2 * experts, d] (gate rows, then noise rows)
+    at::Tensor both;                    // x weight^T [tokens, 2 * experts]: clean logits, then raw noise
+    at::Tensor clean, raw_noise;        // both's two halves
+    at::Tensor eps;                     // input, [tokens, experts]
     at::Tensor noise_std, sigmoid;      // softplus(raw_noise) + 0.01 and its derivative
     at::Tensor logits;                  // clean + eps * noise_std
     at::Tensor z;                       // the load estimator's argument (clean - bar) / std
@@ -58,11 +61,15 @@ struct GatingTensors {
     at::Tensor entropy;                 // [tokens] double: of the clean softmax, in nats
 };
 
-GatingTensors allocate(const at::Tensor& clean, const at::Tensor& eps, std::int64_t k) {
-    const std::int64_t tokens = clean.size(0), experts = clean.size(1);
-    const auto options = clean.options();
+GatingTensors allocate(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& eps, std::int64_t k) {
+    const std::int64_t tokens = x.size(0), experts = weight.size(0) / 2;
+    const auto options = x.options();
     GatingTensors g;
-    g.clean = clean;
+    g.x = x;
+    g.weight = weight;
+    g.both = at::empty({tokens, 2 * experts}, options);
+    g.clean = g.both.narrow(1, 0, experts);
+    g.raw_noise = g.both.narrow(1, experts, experts);
     g.eps = eps.contiguous();
     g.noise_std = at::empty({tokens, experts}, options);
     g.sigmoid = at::empty({tokens, experts}, options);
@@ -198,16 +205,23 @@ SM4_INLINE void forward_chunk(const ForwardRows<T>& r, std::int64_t chunk) {
 SM4_VECTOR_CLONES void forward_chunk_of(const ForwardRows<float>& r, std::int64_t chunk) { forward_chunk(r, chunk); }
 SM4_VECTOR_CLONES void forward_chunk_of(const ForwardRows<double>& r, std::int64_t chunk) { forward_chunk(r, chunk); }
 
+// The chunk's rows of x weight^T, then its gating: the logits are still in cache when read.
 template <typename T>
-void gating_forward(const at::Tensor& raw_noise, std::int64_t k, GatingTensors& g) {
+void gating_forward(std::int64_t k, GatingTensors& g) {
     const std::int64_t tokens = g.clean.size(0), experts = g.clean.size(1);
+    const at::Tensor weight_t = g.weight.t();
     const auto chunks = chunks_of(tokens);
     std::vector<double> partial(chunks.size() * 2 * static_cast<std::size_t>(experts), 0.0);
-    const ForwardRows<T> rows{tokens, experts, k, rows_of<T>(g.clean), rows_of<T>(raw_noise), rows_of<T>(g.eps),
+    const ForwardRows<T> rows{tokens, experts, k, rows_of<T>(g.clean), rows_of<T>(g.raw_noise), rows_of<T>(g.eps),
                               rows_of<T>(g.noise_std), rows_of<T>(g.sigmoid), rows_of<T>(g.z), rows_of<T>(g.probabilities),
                               rows_of<T>(g.weights), rows_of<T>(g.logits), rows_of<std::int64_t>(g.best),
                               g.logsumexp.data_ptr<T>(), g.entropy.data_ptr<double>(), partial.data()};
-    run_blocks(chunks, [&](std::int64_t chunk) { forward_chunk_of(rows, chunk); });
+    run_blocks(chunks, [&](std::int64_t chunk) {
+        const std::int64_t start = chunk * kChunk, n = std::min(tokens - start, kChunk);
+        at::Tensor both = g.both.narrow(0, start, n);
+        at::mm_out(both, g.x.narrow(0, start, n), weight_t);
+        forward_chunk_of(rows, chunk);
+    });
     // The chunks' sums added in chunk order: the same on any thread count.
     T *importance = g.importance.data_ptr<T>(), *load = g.load.data_ptr<T>();
     for (std::int64_t j = 0; j < experts; ++j) {
@@ -304,25 +318,46 @@ SM4_INLINE void backward_chunk(const BackwardRows<T>& r, std::int64_t chunk) {
 SM4_VECTOR_CLONES void backward_chunk_of(const BackwardRows<float>& r, std::int64_t chunk) { backward_chunk(r, chunk); }
 SM4_VECTOR_CLONES void backward_chunk_of(const BackwardRows<double>& r, std::int64_t chunk) { backward_chunk(r, chunk); }
 
+// Per chunk: the gradients of its clean logits and raw noise, then of its rows of x
+// (grad_both weight) and its share of weight's gradient (grad_both^T x), the shares added in
+// chunk order after the region.
 template <typename T>
-void gating_backward(const GatingTensors& g, const GatingGrads& in, at::Tensor& grad_clean, at::Tensor& grad_noise) {
+void gating_backward(const GatingTensors& g, const GatingGrads& in, at::Tensor& grad_x, at::Tensor& grad_weight) {
     const std::int64_t tokens = g.logits.size(0), experts = g.logits.size(1), k = g.weights.size(1);
+    const at::Tensor grad_both = at::empty({tokens, 2 * experts}, g.logits.options());
     const BackwardRows<T> rows{tokens, experts, k, data_or_null<T>(in.weights), data_or_null<T>(in.importance),
                                data_or_null<T>(in.load), data_or_null<T>(in.logsumexp), rows_of<T>(g.logits),
                                rows_of<T>(g.eps), rows_of<T>(g.noise_std), rows_of<T>(g.sigmoid), rows_of<T>(g.z),
                                rows_of<T>(g.probabilities), rows_of<T>(g.weights), rows_of<std::int64_t>(g.best),
-                               rows_of<T>(grad_clean), rows_of<T>(grad_noise)};
-    run_blocks(chunks_of(tokens), [&](std::int64_t chunk) { backward_chunk_of(rows, chunk); });
+                               rows_of<T>(grad_both.narrow(1, 0, experts)), rows_of<T>(grad_both.narrow(1, experts, experts))};
+    const auto chunks = chunks_of(tokens);
+    at::Tensor shares;
+    if (grad_weight.defined()) shares = at::empty({static_cast<std::int64_t>(chunks.size()), 2 * experts, g.x.size(1)}, g.x.options());
+    run_blocks(chunks, [&](std::int64_t chunk) {
+        backward_chunk_of(rows, chunk);
+        const std::int64_t start = chunk * kChunk, n = std::min(tokens - start, kChunk);
+        const at::Tensor grad_rows = grad_both.narrow(0, start, n);
+        if (grad_x.defined()) {
+            at::Tensor out = grad_x.narrow(0, start, n);
+            at::mm_out(out, grad_rows, g.weight);
+        }
+        if (shares.defined()) {
+            at::Tensor share = shares[chunk];
+            at::mm_out(share, grad_rows.t(), g.x.narrow(0, start, n));
+        }
+    });
+    if (grad_weight.defined()) at::sum_out(grad_weight, shares, std::vector<std::int64_t>{0});
 }
 
 struct NoisyGatingFunction : public torch::autograd::Function<NoisyGatingFunction> {
-    static variable_list forward(AutogradContext* ctx, const at::Tensor& clean, const at::Tensor& raw_noise,
+    static variable_list forward(AutogradContext* ctx, const at::Tensor& x, const at::Tensor& weight,
                                  const at::Tensor& eps, std::int64_t k) {
-        GatingTensors g = allocate(clean, eps, k);
-        AT_DISPATCH_FLOATING_TYPES(clean.scalar_type(), "noisy_top_k_gating", [&] { gating_forward<scalar_t>(raw_noise, k, g); });
+        GatingTensors g = allocate(x, weight, eps, k);
+        AT_DISPATCH_FLOATING_TYPES(x.scalar_type(), "noisy_top_k_gating", [&] { gating_forward<scalar_t>(k, g); });
         // Through save_for_backward, never saved_data: weights and probabilities are outputs, and
         // an output kept in saved_data holds its own grad_fn, a cycle that leaks the whole graph.
-        ctx->save_for_backward({g.logits, g.eps, g.noise_std, g.sigmoid, g.z, g.best, g.weights, g.probabilities});
+        ctx->save_for_backward(
+            {x, weight, g.logits, g.eps, g.noise_std, g.sigmoid, g.z, g.best, g.weights, g.probabilities});
         at::Tensor indices = g.best.narrow(1, 0, k).contiguous();
         ctx->mark_non_differentiable({indices, g.probabilities, g.entropy});
         return {g.weights, g.importance, g.load, g.logsumexp, indices, g.probabilities, g.entropy};
@@ -331,33 +366,34 @@ struct NoisyGatingFunction : public torch::autograd::Function<NoisyGatingFunctio
     static variable_list backward(AutogradContext* ctx, variable_list grads) {
         const variable_list saved = ctx->get_saved_variables();
         GatingTensors g;
-        g.logits = saved[0];
-        g.eps = saved[1];
-        g.noise_std = saved[2];
-        g.sigmoid = saved[3];
-        g.z = saved[4];
-        g.best = saved[5];
-        g.weights = saved[6];
-        g.probabilities = saved[7];
+        g.x = saved[0];
+        g.weight = saved[1];
+        g.logits = saved[2];
+        g.eps = saved[3];
+        g.noise_std = saved[4];
+        g.sigmoid = saved[5];
+        g.z = saved[6];
+        g.best = saved[7];
+        g.weights = saved[8];
+        g.probabilities = saved[9];
         const auto contiguous = [](const at::Tensor& t) { return t.defined() ? t.contiguous() : t; };
         const GatingGrads in{contiguous(grads[0]), contiguous(grads[1]), contiguous(grads[2]), contiguous(grads[3])};
-        at::Tensor grad_clean = at::empty_like(g.logits);
-        at::Tensor grad_noise = at::empty_like(g.logits);
+        at::Tensor grad_x = ctx->needs_input_grad(0) ? at::empty_like(g.x) : at::Tensor();
+        at::Tensor grad_weight = ctx->needs_input_grad(1) ? at::empty_like(g.weight) : at::Tensor();
         AT_DISPATCH_FLOATING_TYPES(g.logits.scalar_type(), "noisy_top_k_gating_backward",
-                                   [&] { gating_backward<scalar_t>(g, in, grad_clean, grad_noise); });
-        return {grad_clean, grad_noise, at::Tensor(), at::Tensor()};
+                                   [&] { gating_backward<scalar_t>(g, in, grad_x, grad_weight); });
+        return {grad_x, grad_weight, at::Tensor(), at::Tensor()};
     }
 };
 
 }  // namespace
 
-bool fused_gating_applies(const at::Tensor& clean) {
-    return clean.device().is_cpu() && (clean.scalar_type() == at::kFloat || clean.scalar_type() == at::kDouble);
+bool fused_gating_applies(const at::Tensor& x) {
+    return x.device().is_cpu() && (x.scalar_type() == at::kFloat || x.scalar_type() == at::kDouble);
 }
 
-NoisyGating noisy_top_k_gating(const at::Tensor& clean, const at::Tensor& raw_noise, const at::Tensor& eps, std::int64_t k) {
-    const auto unit_columns = [](const at::Tensor& t) { return t.stride(1) == 1 ? t : t.contiguous(); };
-    const variable_list out = NoisyGatingFunction::apply(unit_columns(clean), unit_columns(raw_noise), eps, k);
+NoisyGating noisy_top_k_gating(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& eps, std::int64_t k) {
+    const variable_list out = NoisyGatingFunction::apply(x.contiguous(), weight.contiguous(), eps, k);
     return {out[4], out[0], out[5], out[1], out[2], out[3], out[6]};
 }
 

@@ -31,11 +31,11 @@ RouterOutput TopKRouterImpl::forward(const at::Tensor& x) {
     if (!add_noise) return route(gate(x), at::Tensor(), at::Tensor());
     // The gate and noise projections as one product ([tokens, 2 * experts]): half the calls, and
     // skinny products are where a BLAS is least efficient.
-    const at::Tensor both = at::linear(x, at::cat({gate->weight, noise->weight}));
-    const at::Tensor clean = both.narrow(1, 0, experts_), raw_noise = both.narrow(1, experts_, experts_);
-    const at::Tensor eps = at::randn_like(clean, at::MemoryFormat::Contiguous);
-    if (!fused_gating_applies(clean)) return route(clean, raw_noise, eps);
-    return router_output(noisy_top_k_gating(clean, raw_noise, eps, k_));
+    const at::Tensor weight = at::cat({gate->weight, noise->weight});
+    const at::Tensor eps = at::randn({x.size(0), experts_}, x.options());
+    if (fused_gating_applies(x)) return router_output(noisy_top_k_gating(x, weight, eps, k_));
+    const at::Tensor both = at::linear(x, weight);
+    return route(both.narrow(1, 0, experts_), both.narrow(1, experts_, experts_), eps);
 }
 
 RouterOutput router_output(const NoisyGating& gating) {

@@ -67,13 +67,14 @@ TEST_CASE("kernels: the fused noisy top-k router equals the op-by-op one, gradie
     at::manual_seed(11);
     const std::int64_t tokens = 1300, experts = 6, k = 2;  // several 512-token chunks
     TopKRouter router(8, experts, k, /*noisy=*/true);
-    const at::Tensor both = (2 * at::randn({tokens, 2 * experts})).requires_grad_();
+    const at::Tensor x = at::randn({tokens, 8}).requires_grad_();
+    const at::Tensor weight = (0.7 * at::randn({2 * experts, 8})).requires_grad_();  // gate rows, then noise rows
     const at::Tensor eps = at::randn({tokens, experts});
     const at::Tensor projection = at::randn({tokens, k});
-    const at::Tensor clean = both.narrow(1, 0, experts), raw_noise = both.narrow(1, experts, experts);
+    const at::Tensor both = at::linear(x, weight);
 
-    const RouterOutput reference = router->route(clean, raw_noise, eps);
-    const RouterOutput fused = router_output(noisy_top_k_gating(clean, raw_noise, eps, k));
+    const RouterOutput reference = router->route(both.narrow(1, 0, experts), both.narrow(1, experts, experts), eps);
+    const RouterOutput fused = router_output(noisy_top_k_gating(x, weight, eps, k));
 
     CHECK(at::equal(fused.indices, reference.indices));
     CHECK(at::allclose(fused.weights, reference.weights, 1e-5, 1e-6));
@@ -84,33 +85,35 @@ TEST_CASE("kernels: the fused noisy top-k router equals the op-by-op one, gradie
     const at::Tensor p = reference.probabilities.to(at::kDouble);
     CHECK(at::allclose(fused.entropy, -(p * at::log(p)).sum(1), 1e-5, 1e-6));
 
-    const auto grad_fused = torch::autograd::grad({router_loss(fused, projection)}, {both});
-    const auto grad_reference = torch::autograd::grad({router_loss(reference, projection)}, {both});
-    CHECK(at::allclose(grad_fused[0], grad_reference[0], 1e-4, 1e-5));
-    CHECK(grad_reference[0].abs().sum().item<double>() > 1.0);  // gradients actually flow
+    const auto grad_fused = torch::autograd::grad({router_loss(fused, projection)}, {x, weight});
+    const auto grad_reference = torch::autograd::grad({router_loss(reference, projection)}, {x, weight});
+    for (std::size_t i = 0; i < 2; ++i) {
+        CHECK(at::allclose(grad_fused[i], grad_reference[i], 1e-4, 1e-5));
+        CHECK(grad_reference[i].abs().sum().item<double>() > 1.0);  // gradients actually flow
+    }
 }
 
-TEST_CASE("kernels: the fused router's top-k on ties (lower index first), signed zeros, infinities and NaN",
+TEST_CASE("kernels: the fused router's top-k on ties takes the lower index, and NaN logits still give experts",
           "[model][kernels]") {
     // ATen's topk leaves the order of ties unspecified; the fused router takes the lower index,
     // in float (keys and reductions) and in double (insertion) alike.
     const std::int64_t experts = 6, k = 2;
-    const float nan = std::numeric_limits<float>::quiet_NaN(), inf = std::numeric_limits<float>::infinity();
+    const float nan = std::numeric_limits<float>::quiet_NaN();
     const std::vector<std::vector<float>> rows = {
-        {1, 3, 3, 2, 3, 0},             // a three-way tie for first
-        {-0.0f, 0, -1, -0.0f, -2, -3},  // signed zeros are equal
-        {-1, nan, 2, 2, nan, 0},        // NaN above every number, as in ATen
-        {-inf, -inf, -inf, -inf, -inf, -inf},
-        {inf, 5, inf, -inf, 7, 7},
+        {1, 3, 3, 2, 3, 0},              // a three-way tie for first
+        {-0.0f, 0, -1, -0.0f, -2, -3},   // zeros tie
+        {-1e30f, -1e30f, -1e30f, -2e30f, -1e30f, -1e30f},
+        {7, 7, 1e30f, 5, 1e30f, 7},
+        {-1, nan, 2, 2, 1, 0},           // a diverged input: every logit NaN
     };
-    const at::Tensor expected = at::tensor({1, 2, 0, 1, 1, 4, 0, 1, 0, 2}, at::kLong).view({5, 2});
+    const at::Tensor expected = at::tensor({1, 2, 0, 1, 0, 1, 2, 4, 0, 1}, at::kLong).view({5, 2});
     const std::int64_t tokens = static_cast<std::int64_t>(rows.size());
-    at::Tensor clean = at::empty({tokens, experts});
+    at::Tensor x = at::empty({tokens, experts});
     for (std::int64_t t = 0; t < tokens; ++t)
-        for (std::int64_t j = 0; j < experts; ++j) clean[t][j] = rows[static_cast<std::size_t>(t)][static_cast<std::size_t>(j)];
+        for (std::int64_t j = 0; j < experts; ++j) x[t][j] = rows[static_cast<std::size_t>(t)][static_cast<std::size_t>(j)];
+    const at::Tensor weight = at::cat({at::eye(experts), at::zeros({experts, experts})});  // clean = x, no noise
     for (const auto dtype : {at::kFloat, at::kDouble}) {
-        const at::Tensor c = clean.to(dtype), zeros = at::zeros({tokens, experts}, dtype);  // noisy logits = clean
-        const at::Tensor fused = noisy_top_k_gating(c, zeros, zeros, k).indices;
+        const at::Tensor fused = noisy_top_k_gating(x.to(dtype), weight.to(dtype), at::zeros({tokens, experts}, dtype), k).indices;
         INFO("dtype " << dtype << "\nfused " << fused);
         CHECK(at::equal(fused, expected));
     }
