@@ -144,7 +144,7 @@ LayerResult measure_layer(const LayerCase& c, const at::Device& device, int warm
     const DispatchPlan plan = moe.plan(x, slots);
     auto route = moe.route(x, slots);
     auto plan_step = [&] { moe.plan(x, slots); };  // includes the router: subtracted below
-    auto dispatch = [&] { combine_rows(x.detach().index_select(0, plan.tokens), plan, c.tokens); };
+    auto dispatch = [&] { combine_rows(gather_rows(x.detach(), plan), plan, c.tokens); };
     const auto ms = interleaved_median_ms({moe_step, dense_step, route, plan_step, dispatch}, warmup, repeats, device);
 
     LayerResult r;

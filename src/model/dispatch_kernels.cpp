@@ -3,6 +3,10 @@
 #include <ATen/ATen.h>
 
 #include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <vector>
 
 #include "platform/block_threads.h"
 
@@ -46,6 +50,22 @@ at::Tensor sum_by_token(const at::Tensor& src, const DispatchPlan& plan, std::in
 }
 
 }  // namespace
+
+at::Tensor gather_rows(const at::Tensor& x, const DispatchPlan& plan) {
+    if (!row_kernels_apply(x)) return x.index_select(0, plan.tokens);
+    const at::Tensor xc = x.contiguous(), tok = plan.tokens.contiguous();
+    const std::int64_t kept = tok.numel(), d = xc.size(1);
+    at::Tensor out = at::empty({kept, d}, xc.options());
+    AT_DISPATCH_FLOATING_TYPES(xc.scalar_type(), "gather_rows", [&] {
+        const scalar_t* xp = xc.data_ptr<scalar_t>();
+        const std::int64_t* tp = tok.data_ptr<std::int64_t>();
+        scalar_t* op = out.data_ptr<scalar_t>();
+        parallel_ranges(kept, grain(d), [&](std::int64_t begin, std::int64_t end) {
+            for (std::int64_t i = begin; i < end; ++i) std::copy(xp + tp[i] * d, xp + (tp[i] + 1) * d, op + i * d);
+        });
+    });
+    return out;
+}
 
 at::Tensor combine_rows(const at::Tensor& y, const DispatchPlan& plan, std::int64_t tokens) {
     if (!row_kernels_apply(y))
@@ -115,6 +135,28 @@ at::Tensor order_by_expert(const at::Tensor& experts, std::int64_t count, const 
     std::vector<std::int64_t> next(start.begin(), start.end() - 1);
     for (std::int64_t i = 0; i < n; ++i) op[next[static_cast<std::size_t>(ep[i])]++] = i;
     if (!priority.defined()) return order;
+    if (priority.scalar_type() == at::kFloat && n <= std::numeric_limits<std::uint32_t>::max()) {
+        // Each block sorted on one integer key: the priority's bits inverted (a float in [0, 1]
+        // orders as its bits do), then the index, so ties keep their order without a stable sort.
+        const at::Tensor p = priority.detach().contiguous();
+        const float* pp = p.data_ptr<float>();
+        std::vector<std::uint64_t> keys;
+        for (std::int64_t x = 0; x < count; ++x) {
+            std::int64_t* block = op + start[static_cast<std::size_t>(x)];
+            const std::int64_t size = start[static_cast<std::size_t>(x) + 1] - start[static_cast<std::size_t>(x)];
+            keys.resize(static_cast<std::size_t>(size));
+            for (std::int64_t m = 0; m < size; ++m) {
+                const float v = pp[block[m]];
+                const float clamped = v > 0.0f ? (v < 1.0f ? v : 1.0f) : 0.0f;  // NaN and -0 become 0
+                std::uint32_t bits;
+                std::memcpy(&bits, &clamped, sizeof bits);
+                keys[static_cast<std::size_t>(m)] = (static_cast<std::uint64_t>(~bits) << 32) | static_cast<std::uint64_t>(block[m]);
+            }
+            std::sort(keys.begin(), keys.end());
+            for (std::int64_t m = 0; m < size; ++m) block[m] = static_cast<std::int64_t>(keys[static_cast<std::size_t>(m)] & 0xFFFFFFFFu);
+        }
+        return order;
+    }
     const at::Tensor p = at::nan_to_num(priority.detach().to(at::kDouble).contiguous(), 0.0).clamp(0.0, 1.0);
     const double* pp = p.data_ptr<double>();
     for (std::int64_t x = 0; x < count; ++x)

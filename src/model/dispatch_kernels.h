@@ -10,6 +10,11 @@
 
 namespace sm4 {
 
+// x [tokens, d] -> [kept, d]: the rows of plan.tokens, grouped by expert (the experts' region
+// gathers its blocks itself; this is the same work as one call, for the bench and for callers
+// outside a region).
+at::Tensor gather_rows(const at::Tensor& x, const DispatchPlan& plan);
+
 // y [kept, d] (plan order), plan.weights [kept] -> [tokens, d]: out[t] = sum of w_i * y_i over
 // token t's kept assignments i (zero rows for tokens with none).
 at::Tensor combine_rows(const at::Tensor& y, const DispatchPlan& plan, std::int64_t tokens);

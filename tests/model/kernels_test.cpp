@@ -263,11 +263,13 @@ TEST_CASE("kernels: the counting sort by expert is the stable sort on expert - p
     const at::Tensor expert = at::randint(experts, {n}, at::kLong);
     at::Tensor priority = at::randint(5, {n}).to(at::kFloat) / 4;  // many ties
     priority.index_put_({at::arange(0, n, 97)}, std::numeric_limits<float>::quiet_NaN());
+    priority.index_put_({at::arange(5, n, 89)}, -0.0f);  // and -0, equal to 0
     const at::Tensor by_expert = std::get<1>(expert.sort(/*stable=*/true, 0, false));
     const at::Tensor key = expert.to(at::kDouble) - 0.5 * at::nan_to_num(priority.to(at::kDouble), 0.0);
     const at::Tensor by_priority = std::get<1>(key.sort(/*stable=*/true, 0, false));
     CHECK(at::equal(order_by_expert(expert, experts, at::Tensor()), by_expert));
-    CHECK(at::equal(order_by_expert(expert, experts, priority), by_priority));
+    CHECK(at::equal(order_by_expert(expert, experts, priority), by_priority));                   // float: integer keys
+    CHECK(at::equal(order_by_expert(expert, experts, priority.to(at::kDouble)), by_priority));  // double: stable sort
     CHECK_THROWS_WITH(order_by_expert(at::tensor({0, 7}, at::kLong), experts, at::Tensor()),
                       Catch::Contains("expert 7 outside [0, 7)"));
 }
@@ -286,4 +288,11 @@ TEST_CASE("kernels: the experts' GELU and its backward agree with LibTorch's, in
     at::Tensor out_double = at::empty_like(h, at::kDouble);
     gelu_into(out_double, h.to(at::kDouble));
     CHECK(at::equal(out_double, at::gelu(h.to(at::kDouble))));
+}
+
+TEST_CASE("kernels: gather_rows takes the plan's rows of x, as index_select does", "[model][kernels]") {
+    at::manual_seed(4);
+    const at::Tensor x = at::randn({700, 24});
+    const DispatchPlan plan = plan_dispatch(at::randint(5, {700, 2}, at::kLong), at::rand({700, 2}), 5, 700 * 2);
+    CHECK(at::equal(gather_rows(x, plan), x.index_select(0, plan.tokens)));
 }
