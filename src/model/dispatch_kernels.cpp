@@ -115,14 +115,16 @@ at::Tensor sum_rows_by_token(const at::Tensor& grad_routed, const DispatchPlan& 
 }
 
 at::Tensor order_by_expert(const at::Tensor& experts, std::int64_t count, const at::Tensor& priority) {
-    if (!experts.device().is_cpu()) {
+    const std::int64_t n = experts.numel();
+    const bool counting_sort = experts.device().is_cpu() && n <= std::numeric_limits<std::uint32_t>::max() &&
+                               (!priority.defined() || priority.scalar_type() == at::kFloat);
+    if (!counting_sort) {
         if (!priority.defined()) return std::get<1>(experts.sort(/*stable=*/true, 0, false));
-        // In double, so no difference between two float priorities is lost.
+        // In double, so no difference between two priorities is lost.
         const at::Tensor p = at::nan_to_num(priority.detach().to(at::kDouble), 0.0).clamp(0.0, 1.0);
         return std::get<1>((experts.to(at::kDouble) - 0.5 * p).sort(/*stable=*/true, 0, false));
     }
     const at::Tensor e = experts.contiguous();
-    const std::int64_t n = e.numel();
     const std::int64_t* ep = e.data_ptr<std::int64_t>();
     std::vector<std::int64_t> start(static_cast<std::size_t>(count) + 1, 0);
     for (std::int64_t i = 0; i < n; ++i) {
@@ -135,33 +137,25 @@ at::Tensor order_by_expert(const at::Tensor& experts, std::int64_t count, const 
     std::vector<std::int64_t> next(start.begin(), start.end() - 1);
     for (std::int64_t i = 0; i < n; ++i) op[next[static_cast<std::size_t>(ep[i])]++] = i;
     if (!priority.defined()) return order;
-    if (priority.scalar_type() == at::kFloat && n <= std::numeric_limits<std::uint32_t>::max()) {
-        // Each block sorted on one integer key: the priority's bits inverted (a float in [0, 1]
-        // orders as its bits do), then the index, so ties keep their order without a stable sort.
-        const at::Tensor p = priority.detach().contiguous();
-        const float* pp = p.data_ptr<float>();
-        std::vector<std::uint64_t> keys;
-        for (std::int64_t x = 0; x < count; ++x) {
-            std::int64_t* block = op + start[static_cast<std::size_t>(x)];
-            const std::int64_t size = start[static_cast<std::size_t>(x) + 1] - start[static_cast<std::size_t>(x)];
-            keys.resize(static_cast<std::size_t>(size));
-            for (std::int64_t m = 0; m < size; ++m) {
-                const float v = pp[block[m]];
-                const float clamped = v > 0.0f ? (v < 1.0f ? v : 1.0f) : 0.0f;  // NaN and -0 become 0
-                std::uint32_t bits;
-                std::memcpy(&bits, &clamped, sizeof bits);
-                keys[static_cast<std::size_t>(m)] = (static_cast<std::uint64_t>(~bits) << 32) | static_cast<std::uint64_t>(block[m]);
-            }
-            std::sort(keys.begin(), keys.end());
-            for (std::int64_t m = 0; m < size; ++m) block[m] = static_cast<std::int64_t>(keys[static_cast<std::size_t>(m)] & 0xFFFFFFFFu);
+    // Each block sorted on one integer key: the priority's bits inverted (a float in [0, 1] orders
+    // as its bits do), then the index, so ties keep their order without a stable sort.
+    const at::Tensor p = priority.detach().contiguous();
+    const float* pp = p.data_ptr<float>();
+    std::vector<std::uint64_t> keys;
+    for (std::int64_t x = 0; x < count; ++x) {
+        std::int64_t* block = op + start[static_cast<std::size_t>(x)];
+        const std::int64_t size = start[static_cast<std::size_t>(x) + 1] - start[static_cast<std::size_t>(x)];
+        keys.resize(static_cast<std::size_t>(size));
+        for (std::int64_t m = 0; m < size; ++m) {
+            const float v = pp[block[m]];
+            const float clamped = v > 0.0f ? (v < 1.0f ? v : 1.0f) : 0.0f;  // NaN and -0 become 0
+            std::uint32_t bits;
+            std::memcpy(&bits, &clamped, sizeof bits);
+            keys[static_cast<std::size_t>(m)] = (static_cast<std::uint64_t>(~bits) << 32) | static_cast<std::uint64_t>(block[m]);
         }
-        return order;
+        std::sort(keys.begin(), keys.end());
+        for (std::int64_t m = 0; m < size; ++m) block[m] = static_cast<std::int64_t>(keys[static_cast<std::size_t>(m)] & 0xFFFFFFFFu);
     }
-    const at::Tensor p = at::nan_to_num(priority.detach().to(at::kDouble).contiguous(), 0.0).clamp(0.0, 1.0);
-    const double* pp = p.data_ptr<double>();
-    for (std::int64_t x = 0; x < count; ++x)
-        std::stable_sort(op + start[static_cast<std::size_t>(x)], op + start[static_cast<std::size_t>(x) + 1],
-                         [pp](std::int64_t a, std::int64_t b) { return pp[a] > pp[b]; });
     return order;
 }
 

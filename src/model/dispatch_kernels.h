@@ -31,7 +31,8 @@ at::Tensor sum_rows_by_token(const at::Tensor& grad_routed, const DispatchPlan& 
 // The permutation that groups assignments by expert (experts [n] int64 in [0, count)), keeping
 // their order within an expert, or, given priority [n], putting higher priority first within an
 // expert (ties in order; NaN counts as 0). The same permutation as a stable sort on
-// expert - priority / 2; on the CPU a counting sort, elsewhere that sort.
+// expert - priority / 2, which is what it runs off the CPU and for non-float priorities; on the
+// CPU otherwise a counting sort by expert, then one integer sort per expert block.
 at::Tensor order_by_expert(const at::Tensor& experts, std::int64_t count, const at::Tensor& priority);
 
 }  // namespace sm4

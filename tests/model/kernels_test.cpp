@@ -269,7 +269,7 @@ TEST_CASE("kernels: the counting sort by expert is the stable sort on expert - p
     const at::Tensor by_priority = std::get<1>(key.sort(/*stable=*/true, 0, false));
     CHECK(at::equal(order_by_expert(expert, experts, at::Tensor()), by_expert));
     CHECK(at::equal(order_by_expert(expert, experts, priority), by_priority));                   // float: integer keys
-    CHECK(at::equal(order_by_expert(expert, experts, priority.to(at::kDouble)), by_priority));  // double: stable sort
+    CHECK(at::equal(order_by_expert(expert, experts, priority.to(at::kDouble)), by_priority));  // double: ATen's sort
     CHECK_THROWS_WITH(order_by_expert(at::tensor({0, 7}, at::kLong), experts, at::Tensor()),
                       Catch::Contains("expert 7 outside [0, 7)"));
 }
