@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "bench/bench_report.h"
+#include "choice_option.h"
 #include "commands.h"
 
 namespace sm4::cli {
@@ -12,8 +13,8 @@ void add_bench_command(CLI::App& app) {
     auto json = std::make_shared<bool>(false);
     CLI::App* command = app.add_subcommand(
         "bench", "Time the MoE layer against a dense feed-forward of the same active FLOPs (and training end to end)");
-    command->add_option("--grid", request->grid, "quick (a few minutes on 2 cores), full, targets (the two target sizes) or tiny")->capture_default_str();
-    command->add_option("--device", request->device, "cpu or cuda")->capture_default_str();
+    add_choice(*command, "--grid", request->grid, "Layer sizes: quick (a few minutes on 2 cores), full, targets, tiny");
+    add_choice(*command, "--device", request->device, "Device to time");
     command->add_option("--repeats", request->repeats, "Timed calls per case (the median is reported)")
         ->check(CLI::PositiveNumber)->capture_default_str();
     command->add_option("--warmup", request->warmup, "Untimed calls per case first")->check(CLI::NonNegativeNumber)->capture_default_str();
@@ -27,7 +28,7 @@ void add_bench_command(CLI::App& app) {
     command->add_flag("--json", *json, "Print one JSON object instead of tables");
     command->callback([request, json] {
         const BenchReport report = run_bench(*request);
-        fmt::print("{}", *json ? bench_json(report) : bench_tables(report));
+        fmt::print("{}", *json ? bench_json(report).dump() + "\n" : bench_tables(report));
     });
 }
 

@@ -2,10 +2,10 @@
 
 #include <memory>
 
+#include "app/eval_job.h"
+#include "choice_option.h"
 #include "commands.h"
-#include "config_options.h"
 #include "core/errors.h"
-#include "train/eval_job.h"
 
 namespace sm4::cli {
 
@@ -13,9 +13,7 @@ void add_eval_command(CLI::App& app) {
     struct Options {
         std::int64_t run = 0;
         std::string checkpoint;
-        std::string split = "test";
-        std::string database = "results/sm4.db";
-        std::int64_t threads = 0;
+        EvalRequest request;
         bool json = false;
     };
     auto options = std::make_shared<Options>();
@@ -23,24 +21,21 @@ void add_eval_command(CLI::App& app) {
     auto* run = command->add_option("--run", options->run, "Run ID in the results database");
     auto* checkpoint = command->add_option("--checkpoint", options->checkpoint, "A checkpoint file (.pt)");
     run->excludes(checkpoint);
-    command->add_option("--split", options->split, "train, val or test")->check(CLI::IsMember({"train", "val", "test"}));
-    command->add_option("--db", options->database, "Results database")->capture_default_str();
-    command->add_option("--threads", options->threads, "CPU threads (default: the run's train.threads)");
+    add_choice(*command, "--split", options->request.split, "Split to score");
+    command->add_option("--db", options->request.database, "Results database")->capture_default_str();
+    command->add_option("--threads", options->request.threads, "CPU threads (default: the run's train.threads)");
     command->add_flag("--json", options->json, "Print JSON instead of a table");
     command->callback([options] {
         if (options->run <= 0 && options->checkpoint.empty()) throw UsageError("eval needs --run ID or --checkpoint PATH");
-        EvalRequest request;
+        EvalRequest request = options->request;
         if (options->run > 0) request.run = options->run;
         request.checkpoint = options->checkpoint;
-        request.split = options->split;
-        request.database = options->database;
-        request.threads = options->threads;
         const EvalResult result = evaluate_checkpoint(request);
         if (options->json) {
-            fmt::print("{}", evaluation_json(result));
+            fmt::print("{}\n", evaluation_json(result).dump());
         } else {
-            fmt::print("{} (epoch {})\n{}", result.checkpoint.string(), result.epoch,
-                       format_evaluation(result.evaluations, result.split));
+            fmt::print("{} (epoch {}), {} split\n{}", result.checkpoint.string(), result.epoch, to_string(result.split),
+                       print_table(evaluation_table(result.evaluations), TableFormat::Text));
         }
     });
 }

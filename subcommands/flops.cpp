@@ -2,10 +2,11 @@
 
 #include <memory>
 
+#include "app/flops_job.h"
 #include "commands.h"
+#include "core/config.h"
 #include "config_options.h"
 #include "core/errors.h"
-#include "train/flops_job.h"
 
 namespace sm4::cli {
 
@@ -13,7 +14,7 @@ void add_flops_command(CLI::App& app) {
     struct Options {
         ConfigOptions config;
         std::int64_t run = 0;
-        std::string database = "results/sm4.db";
+        std::string database = kDefaultDatabase;
         bool json = false;
         bool no_measure = false;
     };
@@ -39,7 +40,7 @@ void add_flops_command(CLI::App& app) {
             if (options->config.dump_if_requested(config)) return;
             report = account_config(config, !options->no_measure);
         }
-        fmt::print("{}", options->json ? flops_json(report) : format_flops(report));
+        fmt::print("{}", options->json ? flops_json(report).dump() + "\n" : format_flops(report));
     });
 }
 

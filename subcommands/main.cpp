@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "commands.h"
+#include "console_observer.h"
 #include "core/errors.h"
 #include "core/interrupt.h"
 #include "platform/build_info.h"
@@ -27,6 +28,8 @@ int main(int argc, char** argv) {
     sm4::cli::add_config_command(app);
     sm4::cli::add_bench_command(app);
     sm4::install_interrupt_handler();
+    sm4::cli::ConsoleObserver console;
+    const sm4::ObserverScope shown(console);
 
     try {
         app.parse(argc, argv);
@@ -37,7 +40,7 @@ int main(int argc, char** argv) {
     } catch (const CLI::CallForVersion& e) {
         return app.exit(e);
     } catch (const CLI::ParseError& e) {
-        app.exit(e);
+        std::fprintf(stderr, "sm4: error: %s\n", e.what());
         return 2;
     } catch (const sm4::Error& e) {
         std::fprintf(stderr, "sm4: error: %s\n", e.what());

@@ -5,7 +5,9 @@
 #include <cstdio>
 #include <memory>
 
+#include "choice_option.h"
 #include "commands.h"
+#include "core/config.h"
 #include "io/results_db.h"
 #include "io/run_summary.h"
 #include "report/report.h"
@@ -14,11 +16,11 @@ namespace sm4::cli {
 
 void add_report_command(CLI::App& app) {
     struct Options {
-        std::string database = "results/sm4.db";
+        std::string database = kDefaultDatabase;
         ReportOptions report;
-        std::string format = "markdown";
+        TableFormat format = TableFormat::Markdown;
         std::string out;
-        std::string plots = "png";
+        PlotFormat plots = PlotFormat::Png;
     };
     auto options = std::make_shared<Options>();
     CLI::App* command = app.add_subcommand("report", "Print the test, ablation and FLOPs tables; write them and trace plots");
@@ -30,9 +32,9 @@ void add_report_command(CLI::App& app) {
                      ->delimiter(',');
     experiment->excludes(sweep)->excludes(runs);
     sweep->excludes(runs);
-    command->add_option("--format", options->format, "Tables on stdout: markdown, csv or latex")->capture_default_str();
+    add_choice(*command, "--format", options->format, "Tables on stdout");
     command->add_option("--out", options->out, "Folder for main/ablation/flops .md .csv .tex and plots/");
-    command->add_option("--plots", options->plots, "Plots written with --out: png, svg or none")->capture_default_str();
+    add_choice(*command, "--plots", options->plots, "Plots written with --out");
     command->add_option("--reference", options->report.reference, "Reference method of the ablation table")
         ->capture_default_str();
     command->add_option("--main", options->report.main_methods, "Methods of the main table, e.g. --main sm4,dense")
@@ -44,14 +46,12 @@ void add_report_command(CLI::App& app) {
     command->footer("Only completed runs count; a method is a sweep variant, or the run name for runs of `sm4 train`. "
                     "Rules: README, \"sm4 report\".");
     command->callback([options] {
-        const ReportFormat format = parse_report_format(options->format);
-        const PlotFormat plots = parse_plot_format(options->plots);
         require_existing_database(options->database);
         const ResultsDb db(options->database);
         const Report report = build_report(db, options->report);
-        fmt::print("{}", format_report(report, format));
+        fmt::print("{}", format_report(report, options->format));
         if (options->out.empty()) return;
-        for (const auto& note : write_report(report, options->out, plots)) fmt::print(stderr, "note: {}\n", note);
+        for (const auto& note : write_report(report, options->out, options->plots)) fmt::print(stderr, "note: {}\n", note);
         fmt::print(stderr, "wrote the report to {}\n", options->out);
     });
 }

@@ -1,8 +1,10 @@
 // `sm4 reproduce [EXPERIMENT] [--quick]`: the paper's comparison on one task group, end to end.
+#include <fmt/core.h>
+
 #include <memory>
 
+#include "app/reproduce.h"
 #include "commands.h"
-#include "train/reproduce.h"
 
 namespace sm4::cli {
 
@@ -20,7 +22,13 @@ void add_reproduce_command(CLI::App& app) {
     command->footer("Results: results/reproduce/<experiment>[-quick]/ (sm4.db, runs/, report/). Re-running skips "
                     "the runs already done. Budgets and what each experiment needs: README, \"Reproducing the "
                     "paper's tables\".");
-    command->callback([request] { run_reproduce(*request); });
+    command->callback([request] {
+        const ReproduceResult result = run_reproduce(*request);
+        fmt::print("\n{}", format_report(result.report, TableFormat::Markdown));
+        for (const auto& note : result.notes) fmt::print(stderr, "note: {}\n", note);
+        fmt::print("\nreproduce {}: tables (markdown, CSV, LaTeX) and plots in {}; every run: sm4 runs list --db {}\n",
+                   result.plan.name, result.report_folder.string(), result.database.string());
+    });
 }
 
 }  // namespace sm4::cli

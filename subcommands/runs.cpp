@@ -8,14 +8,12 @@
 #include <vector>
 
 #include "commands.h"
+#include "core/config.h"
 #include "io/results_db.h"
 #include "io/run_summary.h"
 
 namespace sm4::cli {
 namespace {
-
-// Where runs land unless --db says otherwise (to come from the config key output.database).
-constexpr const char* kDefaultDatabase = "results/sm4.db";
 
 struct RunsOptions {
     std::string database = kDefaultDatabase;
@@ -41,7 +39,7 @@ void add_runs_command(CLI::App& app) {
     add_database_option(*list, *options);
     list->callback([options] {
         require_existing_database(options->database);
-        fmt::print("{}", format_run_list(ResultsDb(options->database).list_runs()));
+        fmt::print("{}", print_table(run_list_table(ResultsDb(options->database).list_runs()), TableFormat::Text));
     });
 
     CLI::App* show = runs->add_subcommand("show", "A run's fields, checkpoints, latest metrics and config");
@@ -59,7 +57,8 @@ void add_runs_command(CLI::App& app) {
     query->footer("Tables: runs, metrics, checkpoints, schema_version (see the README, \"Results database\").");
     query->callback([options] {
         require_existing_database(options->database);
-        fmt::print("{}", format_query_result(ResultsDb(options->database).query(options->sql), options->csv));
+        const Table table = query_table(ResultsDb(options->database).query(options->sql));
+        if (!table.columns.empty()) fmt::print("{}", print_table(table, options->csv ? TableFormat::Csv : TableFormat::Text));
     });
 
     CLI::App* merge = runs->add_subcommand("merge", "Copy the runs of several databases (e.g. sweep shards) into one");

@@ -4,8 +4,9 @@
 #include <memory>
 
 #include "commands.h"
-#include "sweep/sweep_runner.h"
-#include "train/reproduce.h"
+#include "core/errors.h"
+#include "app/experiment_file.h"
+#include "app/sweep_runner.h"
 
 namespace sm4::cli {
 
@@ -14,7 +15,7 @@ void add_sweep_command(CLI::App& app) {
         std::string experiment;
         std::vector<std::string> bases;
         SweepRequest request;
-        std::string shard = "0/1";
+        Shard shard;
         std::int64_t run_one = -1;  // hidden: what a --jobs child runs
         std::string expect_hash;
         std::int64_t resume_run = 0;
@@ -36,8 +37,16 @@ void add_sweep_command(CLI::App& app) {
         ->allow_extra_args(false);
     command->add_option("-j,--jobs", options->request.jobs, "Trainings at once, each in its own process")
         ->capture_default_str();
-    command->add_option("--shard", options->shard, "Run only shard i of n (runs whose index % n == i)")
-        ->capture_default_str();
+    command->add_option_function<std::string>(
+        "--shard",
+        [options](const std::string& text) {
+            try {
+                options->shard = parse_shard(text);
+            } catch (const UsageError& e) {
+                throw CLI::ValidationError("--" + std::string(e.what()));  // "--shard '2/2': ..."
+            }
+        },
+        "Run only shard i of n (runs whose index % n == i), e.g. 0/4");
     command->add_flag("--dry-run", options->request.dry_run, "List the runs and which are done; run nothing");
     command->add_option("--run-one", options->run_one)->group("");
     command->add_option("--expect-hash", options->expect_hash)->group("");
@@ -47,7 +56,7 @@ void add_sweep_command(CLI::App& app) {
         SweepRequest request = options->request;
         request.file = experiment_file(options->experiment);
         for (const auto& base : options->bases) request.bases.push_back(experiment_file(base));
-        request.shard = parse_shard(options->shard);
+        request.shard = options->shard;
         if (options->run_one < 0) return run_sweep(request);
         run_sweep_child(request, static_cast<std::size_t>(options->run_one), options->expect_hash,
                         options->resume_run > 0 ? std::optional(options->resume_run) : std::nullopt);

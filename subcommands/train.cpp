@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "commands.h"
+#include "core/config.h"
 #include "config_options.h"
 #include "core/errors.h"
 #include "core/text.h"
@@ -14,7 +15,7 @@ void add_train_command(CLI::App& app) {
     struct Options {
         ConfigOptions config;
         std::int64_t resume = 0;
-        std::string database = "results/sm4.db";
+        std::string database = kDefaultDatabase;
         std::string device;
     };
     auto options = std::make_shared<Options>();
@@ -41,7 +42,7 @@ void add_train_command(CLI::App& app) {
         if (result.probe_seconds > 0)
             fmt::print("the AEA probe took {:.0f} s, {:.1f}% of the run\n", result.probe_seconds,
                        100.0 * result.probe_seconds / result.seconds);
-        fmt::print("{}", format_evaluation(result.test, "test"));
+        fmt::print("test split\n{}", print_table(evaluation_table(result.test), TableFormat::Text));
     });
 }
 

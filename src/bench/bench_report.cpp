@@ -7,10 +7,9 @@
 
 #include "core/errors.h"
 #include "core/progress.h"
-#include "core/text_table.h"
 #include "platform/build_info.h"
 #include "platform/threads.h"
-#include "train/trainer.h"
+#include "platform/device.h"
 
 namespace sm4 {
 namespace {
@@ -22,30 +21,18 @@ std::string cpu_model() {
     return "unknown";
 }
 
-std::string quoted(const std::string& s) {
-    std::string out = "\"";
-    for (char c : s) {
-        if (c == '"' || c == '\\') out += '\\';
-        if (static_cast<unsigned char>(c) < 0x20) out += fmt::format("\\u{:04x}", static_cast<int>(c));
-        else out += c;
-    }
-    return out + "\"";
-}
-
 std::string capacity_label(const LayerCase& c) { return c.capacity ? "1.25" : "none"; }
 std::string kind_label(const LayerCase& c) { return c.groups > 0 ? fmt::format("sm4/{}", c.groups) : "smoe"; }
 
 }  // namespace
 
 BenchReport run_bench(const BenchRequest& request) {
-    if (request.device != "cpu" && request.device != "cuda")
-        throw UsageError("--device: expected cpu or cuda, found \"" + request.device + "\"");
     const auto grid = layer_grid(request.grid);
-    const at::Device device = training_device(request.device);
+    const at::Device device = compute_device(request.device);
     const ThreadSettings threads = configure_cpu_runtime(0);
     BenchReport report;
     const BuildInfo build = build_info();
-    report.machine = {cpu_model(), request.device, build.torch_version, build.blas, threads.policy,
+    report.machine = {cpu_model(), to_string(request.device), build.torch_version, build.blas, threads.policy,
                       static_cast<std::int64_t>(std::thread::hardware_concurrency()), threads.intra_op, threads.blas,
                       threads.allocator_cache_bytes < 0 ? -1 : threads.allocator_cache_bytes >> 20};
     const auto e2e_count = request.e2e ? request.e2e_options.configs.size() * request.e2e_options.backbones.size() : 0;
@@ -62,39 +49,68 @@ BenchReport run_bench(const BenchRequest& request) {
     return report;
 }
 
-std::string bench_json(const BenchReport& r) {
-    const auto& m = r.machine;
-    std::string out = "{\"machine\": {";
-    out += fmt::format("\"cpu\": {}, \"cores\": {}, \"device\": {}, \"torch\": {}, \"blas\": {}, \"intra_op_threads\": {}, "
-                       "\"blas_threads\": {}, \"thread_policy\": {}, \"allocator_cache_mb\": {}}}",
-                       quoted(m.cpu), m.cores, quoted(m.device), quoted(m.torch_version), quoted(m.blas),
-                       m.intra_op_threads, m.blas_threads, quoted(m.thread_policy), m.allocator_cache_mb);
-    out += fmt::format(", \"matmul\": {{\"n\": {}, \"ms\": {:.3f}, \"gflops\": {:.1f}, \"load\": {}}}", r.ceiling.n,
-                       r.ceiling.ms, r.ceiling.gflops, quoted(r.ceiling.load));
-    out += ", \"layers\": [";
-    for (std::size_t i = 0; i < r.layers.size(); ++i) {
-        const auto& l = r.layers[i];
+Table layer_table(const BenchReport& r) {
+    Table table;
+    table.title = "MoE layer (forward + backward) vs dense FFN of the same active FLOPs";
+    table.columns = {{"tokens"},
+                     {"d", "d_model"},
+                     {"experts"},
+                     {"k", "top_k"},
+                     {"hidden", "expert_hidden"},
+                     {"capacity", "capacity_factor"},
+                     {"layer", "groups"},
+                     {"GFLOP", "gflop"},
+                     {"moe ms", "moe_ms"},
+                     {"dense ms", "dense_ms"},
+                     {"ratio"},
+                     {"moe GF/s", "moe_gflops"},
+                     {"dense GF/s", "dense_gflops"},
+                     {"dense/ceil", "dense_share_of_ceiling"},
+                     {"router ms", "router_ms"},
+                     {"plan ms", "plan_ms"},
+                     {"dispatch ms", "dispatch_ms"},
+                     {"routing", "routing_share"},
+                     {"dropped"},
+                     {"load"}};
+    for (const auto& l : r.layers) {
         const auto& c = l.shape;
-        out += fmt::format(
-            "{}{{\"tokens\": {}, \"d_model\": {}, \"experts\": {}, \"top_k\": {}, \"expert_hidden\": {}, "
-            "\"capacity_factor\": {}, \"groups\": {}, \"gflop\": {:.4f}, \"moe_ms\": {:.3f}, \"dense_ms\": {:.3f}, "
-            "\"ratio\": {:.4f}, \"moe_gflops\": {:.2f}, \"dense_gflops\": {:.2f}, \"dense_share_of_ceiling\": {:.4f}, "
-            "\"router_ms\": {:.3f}, \"plan_ms\": {:.3f}, \"dispatch_ms\": {:.3f}, \"routing_share\": {:.4f}, "
-            "\"dropped\": {}, \"load\": {}}}",
-            i ? ", " : "", c.tokens, c.d_model, c.experts, c.top_k, c.hidden(), c.capacity ? 1.25 : 0.0, c.groups,
-            c.flops() / 1e9, l.moe_ms, l.dense_ms, l.ratio, l.moe_gflops, l.dense_gflops,
-            r.ceiling.gflops > 0 ? l.dense_gflops / r.ceiling.gflops : 0.0, l.router_ms, l.plan_ms, l.dispatch_ms,
-            l.routing_share, l.dropped, quoted(l.load));
+        const double share = r.ceiling.gflops > 0 ? l.dense_gflops / r.ceiling.gflops : 0.0;
+        table.add_row({value_cell(c.tokens), value_cell(c.d_model), value_cell(c.experts), value_cell(c.top_k),
+                       value_cell(c.hidden()), value_cell(c.capacity ? 1.25 : 0.0, capacity_label(c)),
+                       value_cell(c.groups, kind_label(c)), number_cell(c.flops() / 1e9, 3), number_cell(l.moe_ms, 1),
+                       number_cell(l.dense_ms, 1), number_cell(l.ratio, 3), number_cell(l.moe_gflops, 0),
+                       number_cell(l.dense_gflops, 0), value_cell(share, fmt::format("{:.0f}%", 100.0 * share)),
+                       number_cell(l.router_ms, 2), number_cell(l.plan_ms, 2), number_cell(l.dispatch_ms, 2),
+                       value_cell(l.routing_share, fmt::format("{:.1f}%", 100.0 * l.routing_share)),
+                       value_cell(l.dropped), text_cell(l.load)});
     }
-    out += "], \"e2e\": [";
-    for (std::size_t i = 0; i < r.e2e.size(); ++i) {
-        const auto& e = r.e2e[i];
-        out += fmt::format("{}{{\"config\": {}, \"backbone\": {}, \"data\": {}, \"tasks\": {}, \"batch_size\": {}, "
-                           "\"step_ms\": {:.3f}, \"samples_per_s\": {:.1f}, \"parameters\": {}, \"load\": {}}}",
-                           i ? ", " : "", quoted(e.config), quoted(e.backbone), quoted(e.data), e.tasks, e.batch_size,
-                           e.step_ms, e.samples_per_s, e.parameters, quoted(e.load));
-    }
-    return out + "]}\n";
+    return table;
+}
+
+Table e2e_table(const BenchReport& r) {
+    Table table;
+    table.title = "End-to-end training (one batch per task per step)";
+    table.columns = {{"config"},      {"backbone"},     {"data"},      {"tasks"}, {"batch", "batch_size"},
+                     {"step ms", "step_ms"}, {"samples/s", "samples_per_s"}, {"params", "parameters"}, {"load"}};
+    for (const auto& e : r.e2e)
+        table.add_row({text_cell(e.config), text_cell(e.backbone), text_cell(e.data), value_cell(e.tasks),
+                       value_cell(e.batch_size), number_cell(e.step_ms, 1), number_cell(e.samples_per_s, 0),
+                       value_cell(e.parameters), text_cell(e.load)});
+    return table;
+}
+
+Json bench_json(const BenchReport& r) {
+    const auto& m = r.machine;
+    Json machine = Json::object();
+    machine.set("cpu", m.cpu).set("cores", m.cores).set("device", m.device).set("torch", m.torch_version);
+    machine.set("blas", m.blas).set("intra_op_threads", m.intra_op_threads).set("blas_threads", m.blas_threads);
+    machine.set("thread_policy", m.thread_policy).set("allocator_cache_mb", m.allocator_cache_mb);
+    Json matmul = Json::object();
+    matmul.set("n", r.ceiling.n).set("ms", r.ceiling.ms).set("gflops", r.ceiling.gflops).set("load", r.ceiling.load);
+    Json out = Json::object();
+    out.set("machine", std::move(machine)).set("matmul", std::move(matmul));
+    out.set("layers", table_json(layer_table(r))).set("e2e", table_json(e2e_table(r)));
+    return out;
 }
 
 std::string bench_tables(const BenchReport& r) {
@@ -106,29 +122,8 @@ std::string bench_tables(const BenchReport& r) {
                                     : fmt::format("CPU allocator: caching, up to {} MiB kept\n", m.allocator_cache_mb);
     out += fmt::format("matmul ceiling: {}x{} fp32 product {:.1f} ms, {:.1f} GFLOP/s (load {})\n\n", r.ceiling.n, r.ceiling.n,
                        r.ceiling.ms, r.ceiling.gflops, r.ceiling.load);
-    std::vector<TextRow> rows;
-    for (const auto& l : r.layers) {
-        const auto& c = l.shape;
-        rows.push_back({std::to_string(c.tokens), std::to_string(c.d_model), std::to_string(c.experts),
-                        std::to_string(c.top_k), capacity_label(c), kind_label(c), fmt::format("{:.1f}", l.moe_ms),
-                        fmt::format("{:.1f}", l.dense_ms), fmt::format("{:.3f}", l.ratio), fmt::format("{:.0f}", l.moe_gflops),
-                        fmt::format("{:.0f}", l.dense_gflops),
-                        fmt::format("{:.0f}%", r.ceiling.gflops > 0 ? 100.0 * l.dense_gflops / r.ceiling.gflops : 0.0),
-                        fmt::format("{:.1f}%", 100.0 * l.routing_share), std::to_string(l.dropped), l.load});
-    }
-    out += "MoE layer (forward + backward) vs dense FFN of the same active FLOPs\n";
-    out += format_table({"tokens", "d", "experts", "k", "capacity", "layer", "moe ms", "dense ms", "ratio", "moe GF/s",
-                         "dense GF/s", "dense/ceil", "routing", "dropped", "load"},
-                        rows);
-    if (!r.e2e.empty()) {
-        rows.clear();
-        for (const auto& e : r.e2e)
-            rows.push_back({e.config, e.backbone, e.data, std::to_string(e.tasks), std::to_string(e.batch_size),
-                            fmt::format("{:.1f}", e.step_ms), fmt::format("{:.0f}", e.samples_per_s), std::to_string(e.parameters),
-                            e.load});
-        out += "\nEnd-to-end training (one batch per task per step)\n";
-        out += format_table({"config", "backbone", "data", "tasks", "batch", "step ms", "samples/s", "params", "load"}, rows);
-    }
+    out += print_table(layer_table(r), TableFormat::Text);
+    if (!r.e2e.empty()) out += "\n" + print_table(e2e_table(r), TableFormat::Text);
     return out;
 }
 

@@ -8,12 +8,15 @@
 
 #include "bench/e2e_bench.h"
 #include "bench/layer_bench.h"
+#include "core/config.h"
+#include "core/json.h"
+#include "core/table.h"
 
 namespace sm4 {
 
 struct BenchRequest {
-    std::string grid = "quick";   // layer_grid's names
-    std::string device = "cpu";   // cpu or cuda
+    LayerGrid grid = LayerGrid::Quick;
+    ComputeDevice device = ComputeDevice::Cpu;
     int repeats = 5, warmup = 2;  // timed calls (median) after warm-up calls, per case
     std::int64_t matmul_n = 4096; // side of the ceiling's square product
     bool e2e = false;             // also time training steps
@@ -34,11 +37,17 @@ struct BenchReport {
     std::vector<E2eResult> e2e;
 };
 
-// Applies train.threads' default (every core), then measures. UsageError for a bad grid or
-// device name, ConfigError when cuda is asked for and none is usable.
+// Applies train.threads' default (every core), then measures. ConfigError when cuda is asked for
+// and none is usable.
 BenchReport run_bench(const BenchRequest& request);
 
-std::string bench_json(const BenchReport& report);
+// The layer grid and the end-to-end rows as tables (their JSON keys are the documented fields).
+Table layer_table(const BenchReport& report);
+Table e2e_table(const BenchReport& report);
+
+// {"machine": {...}, "matmul": {...}, "layers": [...], "e2e": [...]}
+Json bench_json(const BenchReport& report);
+// The machine, the ceiling, then the two tables as text.
 std::string bench_tables(const BenchReport& report);
 
 }  // namespace sm4

@@ -112,7 +112,7 @@ std::vector<E2eResult> measure_training(const E2eOptions& options, const at::Dev
             };
             E2eResult r;
             r.config = name;
-            r.backbone = backbone;
+            r.backbone = to_string(backbone);
             r.data = real ? "real" : "synthetic";
             r.tasks = static_cast<std::int64_t>(specs.size());
             r.batch_size = batch;

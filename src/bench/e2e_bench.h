@@ -12,12 +12,14 @@
 #include <string>
 #include <vector>
 
+#include "core/config.h"
+
 namespace sm4 {
 
 struct E2eOptions {
     std::filesystem::path experiments = "experiments";  // holds minibench.toml and medium.toml
     std::vector<std::string> configs = {"minibench", "medium"};
-    std::vector<std::string> backbones = {"dense", "smoe", "sm4"};
+    std::vector<Backbone> backbones = {Backbone::Dense, Backbone::Smoe, Backbone::Sm4};
     std::int64_t batch_size = 0;  // 0: the experiment's train.batch_size
     int warmup = 2, steps = 8;    // timed steps (median)
 };

@@ -80,17 +80,19 @@ double LayerCase::flops() const {
            static_cast<double>(hidden());
 }
 
-std::vector<LayerCase> layer_grid(const std::string& grid) {
+std::vector<LayerCase> layer_grid(const std::string& name) { return layer_grid(parse_choice<LayerGrid>("layer grid", name)); }
+
+std::vector<LayerCase> layer_grid(LayerGrid grid) {
     std::vector<LayerCase> cases;
-    if (grid == "targets") {
+    if (grid == LayerGrid::Targets) {
         cases = {{8192, 256, 16, 2, false, 0}, {8192, 64, 16, 2, false, 0}};  // the two target sizes
-    } else if (grid == "tiny") {
+    } else if (grid == LayerGrid::Tiny) {
         cases = {{256, 16, 4, 2, false, 0}, {256, 16, 4, 2, true, 0}, {256, 16, 4, 1, true, 2}};
-    } else if (grid == "quick") {
+    } else if (grid == LayerGrid::Quick) {
         cases = {{8192, 256, 16, 2, false, 0}, {8192, 64, 16, 2, false, 0}, {8192, 256, 16, 2, true, 0},
                  {8192, 64, 16, 2, true, 0},   {8192, 256, 16, 2, true, 4}, {8192, 64, 16, 2, true, 4},
                  {4096, 128, 4, 1, false, 0},  {32768, 64, 64, 4, false, 0}, {16384, 512, 8, 2, false, 0}};
-    } else if (grid == "full") {
+    } else {
         for (std::int64_t tokens : {4096, 8192, 32768})
             for (std::int64_t d : {64, 128, 256, 512})
                 for (std::int64_t experts : {4, 16, 64})
@@ -98,8 +100,6 @@ std::vector<LayerCase> layer_grid(const std::string& grid) {
                         for (bool capacity : {false, true}) cases.push_back({tokens, d, experts, k, capacity, 0});
         for (std::int64_t d : {64, 256})
             for (std::int64_t groups : {2, 4}) cases.push_back({8192, d, 16, 2, true, groups});
-    } else {
-        throw UsageError("--grid: expected quick, full, targets or tiny, found \"" + grid + "\"");
     }
     return cases;
 }

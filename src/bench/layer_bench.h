@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "core/choice.h"
+
 namespace sm4 {
 
 struct LayerCase {
@@ -36,9 +38,15 @@ struct MatmulCeiling {
     std::string load;
 };
 
-// "tiny" (tests), "targets" (T 8192, E 16, k 2 at d 256 and 64), "quick" (the default, a few
-// minutes on 2 cores) or "full"; UsageError otherwise.
-std::vector<LayerCase> layer_grid(const std::string& grid);
+// The named grids: "tiny" (tests), "targets" (T 8192, E 16, k 2 at d 256 and 64), "quick" (the
+// default, a few minutes on 2 cores) or "full".
+enum class LayerGrid { Tiny, Targets, Quick, Full };
+template <> struct ChoiceNames<LayerGrid> {
+    static constexpr std::array<std::string_view, 4> names{"tiny", "targets", "quick", "full"};
+};
+std::vector<LayerCase> layer_grid(LayerGrid grid);
+// The grid named `name`; UsageError listing the names otherwise.
+std::vector<LayerCase> layer_grid(const std::string& name);
 
 MatmulCeiling measure_matmul(std::int64_t n, const at::Device& device, int repeats);
 LayerResult measure_layer(const LayerCase& shape, const at::Device& device, int warmup, int repeats);

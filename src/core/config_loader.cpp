@@ -76,6 +76,7 @@ std::optional<ConfigValue> convert(const toml::node& node, ConfigType type) {
             if (auto v = as_number(node)) return ConfigValue(*v);
             return std::nullopt;
         case ConfigType::String:
+        case ConfigType::Choice:
             if (auto v = as_string(node)) return ConfigValue(*v);
             return std::nullopt;
         case ConfigType::StringList:
@@ -122,52 +123,6 @@ void apply_node(ResolvedConfig& config, const toml::node& node, const std::strin
         return;
     }
     apply_leaf(config, node, key, fmt::format("{}:{}", origin, node.source().begin.line));
-}
-
-std::string quote(const std::string& s) {
-    std::string out = "\"";
-    for (char ch : s) {
-        switch (ch) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\n': out += "\\n"; break;
-            case '\t': out += "\\t"; break;
-            default:
-                if (static_cast<unsigned char>(ch) < 0x20) out += fmt::format("\\u{:04x}", ch);
-                else out += ch;
-        }
-    }
-    return out + "\"";
-}
-
-std::string format_number(double x) {
-    if (std::isnan(x)) return "nan";
-    if (std::isinf(x)) return x > 0 ? "inf" : "-inf";
-    std::string s = fmt::format("{}", x);
-    if (s.find_first_of(".eE") == std::string::npos) s += ".0";
-    return s;
-}
-
-template <class T, class Format>
-std::string format_list(const std::vector<T>& items, Format format) {
-    std::string out = "[";
-    for (std::size_t i = 0; i < items.size(); ++i) out += (i ? ", " : "") + format(items[i]);
-    return out + "]";
-}
-
-std::string format_value(const ConfigValue& value) {
-    struct Visitor {
-        std::string operator()(bool v) const { return v ? "true" : "false"; }
-        std::string operator()(std::int64_t v) const { return std::to_string(v); }
-        std::string operator()(double v) const { return format_number(v); }
-        std::string operator()(const std::string& v) const { return quote(v); }
-        std::string operator()(const std::vector<std::string>& v) const { return format_list(v, quote); }
-        std::string operator()(const std::vector<std::int64_t>& v) const {
-            return format_list(v, [](std::int64_t x) { return std::to_string(x); });
-        }
-        std::string operator()(const std::vector<double>& v) const { return format_list(v, format_number); }
-    };
-    return std::visit(Visitor{}, value);
 }
 
 }  // namespace
@@ -229,10 +184,10 @@ void apply_override(ResolvedConfig& config, const std::string& assignment) {
     try {
         const toml::table doc = toml::parse("v = " + text);
         value = convert(*doc.get("v"), field->type);
-        if (!value && field->type == ConfigType::String) value = ConfigValue(text);
+        if (!value && (field->type == ConfigType::String || field->type == ConfigType::Choice)) value = ConfigValue(text);
     } catch (const toml::parse_error&) {
         // Not TOML: a bare word is a string, a bare comma-separated list a list of strings.
-        if (field->type == ConfigType::String) value = ConfigValue(text);
+        if (field->type == ConfigType::String || field->type == ConfigType::Choice) value = ConfigValue(text);
         if (field->type == ConfigType::StringList) {
             std::vector<std::string> items;
             for (const auto& item : split(text, ',')) items.emplace_back(trim(item));
@@ -243,6 +198,13 @@ void apply_override(ResolvedConfig& config, const std::string& assignment) {
         throw ConfigError(
             fmt::format("--set: key '{}' expects {}, found '{}'", key, with_article(type_name(field->type)), text));
     assign(config, *field, *value, "--set");
+}
+
+void set_config_value(ResolvedConfig& config, const std::string& key, const ConfigValue& value,
+                      const std::string& source) {
+    const ConfigField* field = find_config_field(key);
+    if (!field) throw ConfigError(fmt::format("{}: unknown key '{}'{}", source, key, did_you_mean(key, all_keys())));
+    assign(config, *field, value, source);
 }
 
 ResolvedConfig load_config(const std::vector<std::filesystem::path>& files, const std::vector<std::string>& overrides) {
@@ -276,7 +238,7 @@ std::string to_toml(const ResolvedConfig& config, bool with_sources) {
             current_section = section;
         }
         const auto source = config.sources.find(f.key);
-        lines.emplace_back(f.key.substr(dot + 1) + " = " + format_value(f.get(config.values)),
+        lines.emplace_back(f.key.substr(dot + 1) + " = " + format_config_value(f.get(config.values)),
                            source == config.sources.end() ? "default" : source->second);
     }
     flush();

@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "core/config.h"
+#include "core/config_schema.h"
 
 namespace sm4 {
 
@@ -35,6 +35,11 @@ void apply_toml_value(ResolvedConfig& config, const std::string& key, std::strin
 // Applies one "section.key=value" override. The value is read as TOML; a bare word is taken as a
 // string, and a bare comma-separated list as a list.
 void apply_override(ResolvedConfig& config, const std::string& assignment);
+
+// Sets one key to a typed value (checked as a file's value would be) and records `source` as
+// where it came from; e.g. AEA's choice of model.group_experts, source "aea".
+void set_config_value(ResolvedConfig& config, const std::string& key, const ConfigValue& value,
+                      const std::string& source);
 
 // Defaults, then each file, then each override, then the cross-key checks.
 ResolvedConfig load_config(const std::vector<std::filesystem::path>& files,

@@ -1,5 +1,6 @@
-// A one-line progress display with rate and ETA, drawn on stderr only when stderr is a terminal
-// (quiet when piped or in CI), redrawn at most ten times a second.
+// A long loop's position, reported to the process's observer (core/events.h) at most ten times a
+// second and once when the loop ends; how it is shown (a redrawn line on a terminal, plain lines
+// in a log) is the observer's business.
 #pragma once
 
 #include <chrono>
@@ -18,12 +19,10 @@ public:
 
     void advance(std::int64_t count = 1);
     void set_suffix(std::string suffix);  // extra text such as "loss 0.412"
-    void finish();                        // draws the final state and ends the line
-
-    static bool enabled();                // stderr is a terminal and SM4_NO_PROGRESS is unset
+    void finish();                        // reports the final state
 
 private:
-    void draw(bool final_draw);
+    void report(bool finished);
 
     std::string label_;
     std::string unit_;
@@ -31,12 +30,11 @@ private:
     std::int64_t total_;
     std::int64_t done_ = 0;
     bool finished_ = false;
-    bool enabled_;
     std::chrono::steady_clock::time_point start_;
-    std::chrono::steady_clock::time_point last_draw_;
+    std::chrono::steady_clock::time_point last_report_;
 };
 
-// "1:02:03" or "2:03".
+// "1:02:03" or "2:03"; "--:--" for what is not a duration.
 std::string format_duration(double seconds);
 
 }  // namespace sm4

@@ -1,6 +1,9 @@
 #include "core/text.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
+#include <cmath>
 
 namespace sm4 {
 
@@ -51,6 +54,20 @@ std::vector<std::string> split(std::string_view text, char separator) {
         start = end + 1;
     }
     return parts;
+}
+
+std::string si_count(double value) {
+    const double magnitude = std::fabs(value);
+    const auto scaled = [&](double unit, const char* suffix) {
+        const double v = value / unit;
+        const int decimals = std::fabs(v) >= 100 ? 0 : std::fabs(v) >= 10 ? 1 : 2;
+        return fmt::format("{:.{}f} {}", v, decimals, suffix);
+    };
+    if (magnitude >= 1e12) return scaled(1e12, "T");
+    if (magnitude >= 1e9) return scaled(1e9, "G");
+    if (magnitude >= 1e6) return scaled(1e6, "M");
+    if (magnitude >= 1e3) return scaled(1e3, "k");
+    return fmt::format("{:.0f}", value);
 }
 
 std::string_view trim(std::string_view text) {

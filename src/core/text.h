@@ -1,4 +1,4 @@
-// Small string helpers shared by the config parser, the CSV reader and error messages.
+// Small string helpers shared by the config parser, the CSV reader, the printers and error messages.
 #pragma once
 
 #include <string>
@@ -17,6 +17,9 @@ std::string closest_match(std::string_view name, const std::vector<std::string>&
 std::string did_you_mean(std::string_view name, const std::vector<std::string>& candidates);
 
 std::vector<std::string> split(std::string_view text, char separator);
+
+// "1.23 M", "45.6 k", "789": a count with an SI prefix and 3 significant digits.
+std::string si_count(double value);
 std::string_view trim(std::string_view text);
 std::string join(const std::vector<std::string>& parts, std::string_view separator);
 

@@ -143,7 +143,7 @@ TaskDataset convert_affect(const std::filesystem::path& source, const AffectSpec
             return std::filesystem::is_regular_file(source / name, ec);
         });
         if (found == spec.file_names.end())
-            throw DataError(fmt::format("{}: holds none of {} (give the pickle itself with --src)", source.string(),
+            throw DataError(fmt::format("{}: holds none of {} (name the pickle itself as the source)", source.string(),
                                         fmt::join(spec.file_names, ", ")));
         path = source / *found;
     }

@@ -62,8 +62,9 @@ PreprocessResult preprocess_dataset(const std::string& name, const std::filesyst
     result.output = output.empty() ? std::filesystem::path(config.data.root) / (name + ".h5") : output;
     const auto from = source.empty() ? converter.default_source : source;
     if (from.empty())
-        throw UsageError(fmt::format("dataset '{}' has no default source; give it with --src. {}. See "
-                                     "datasets/MULTIBENCH.md", name, converter.description));
+        throw UsageError(fmt::format("dataset '{}' has no default source: name its raw files (`sm4 preprocess {} "
+                                     "--src PATH`). {}. See datasets/MULTIBENCH.md",
+                                     name, name, converter.description));
     std::error_code ec;
     if (!std::filesystem::exists(from, ec))
         throw IoError(fmt::format("{}: source of dataset '{}' does not exist", from.string(), name));
@@ -75,17 +76,24 @@ PreprocessResult preprocess_dataset(const std::string& name, const std::filesyst
     return result;
 }
 
+Table modality_table(const TaskDataset& d) {
+    Table table;
+    table.columns = {{"modality"}, {"kind"}, {"shape"}, {"values"}};
+    for (std::size_t j = 0; j < d.modalities.size(); ++j) {
+        const auto& m = d.modalities[j];
+        const auto& shape = d.train.modalities[j].shape;
+        const std::vector<std::int64_t> example(shape.begin() + 1, shape.end());
+        table.add_row({text_cell(m.name), text_cell(m.kind), text_cell(fmt::format("[N, {}]", fmt::join(example, ", "))),
+                       text_cell(m.standardized ? "standardised with train statistics" : "raw values")});
+    }
+    return table;
+}
+
 std::string describe_dataset(const TaskDataset& d) {
     std::string out = fmt::format("task {} ({}, {} outputs)\nsource: {}\n", d.task, to_string(d.task_type),
                                   d.num_outputs, d.source);
     out += fmt::format("examples: train {}, val {}, test {}\n", d.train.size(), d.val.size(), d.test.size());
-    for (std::size_t j = 0; j < d.modalities.size(); ++j) {
-        const auto& m = d.modalities[j];
-        std::vector<std::int64_t> feature_shape(d.train.modalities[j].shape.begin() + 1, d.train.modalities[j].shape.end());
-        out += fmt::format("modality {:<10} kind {:<10} shape [N, {}]  {}\n", m.name, m.kind, fmt::join(feature_shape, ", "),
-                           m.standardized ? "standardised with train statistics" : "raw values");
-    }
-    return out;
+    return out + print_table(modality_table(d), TableFormat::Text);
 }
 
 }  // namespace sm4

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/config.h"
+#include "core/table.h"
 #include "io/task_dataset.h"
 
 namespace sm4 {
@@ -34,7 +35,10 @@ struct PreprocessResult {
 PreprocessResult preprocess_dataset(const std::string& name, const std::filesystem::path& source,
                                     const std::filesystem::path& output, const Config& config);
 
-// A human-readable summary: task, type, splits, modality shapes and statistics.
+// One row per modality: name, kind, example shape, whether values are standardised.
+Table modality_table(const TaskDataset& dataset);
+
+// A human-readable summary: task, type, splits, then the modality table.
 std::string describe_dataset(const TaskDataset& dataset);
 
 }  // namespace sm4

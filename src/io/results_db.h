@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "core/flops_rows.h"
+
 struct sqlite3;
 
 namespace sm4 {
@@ -76,19 +78,6 @@ struct AllocationRecord {
     double gap = 0.0;          // val_loss - train_loss
     bool chosen = false;
     double probe_seconds = 0.0;  // wall time of the probe that trained this candidate
-};
-
-// One part of `sm4 flops`'s accounting: what one sample of `task` costs in one component,
-// attributed to one modality. Rows with task "" and component "total" hold whole-model counts.
-struct FlopsRecord {
-    std::string model;         // "configured" or "dense" (the dense counterpart of the same width)
-    std::string task;
-    std::string modality;      // a modality of the task, or "" for parts that see every modality
-    std::string component;     // tokenizer, attention, feed_forward, experts, router, head, total
-    std::int64_t params = 0;   // parameters of this part
-    double active_params = 0;  // parameters one sample uses (expected value for routed experts)
-    double flops = 0;          // per sample; a multiply-add counts as 2
-    std::optional<double> measured_flops;  // per sample, from the counter on a real batch
 };
 
 struct QueryResult {

@@ -128,7 +128,7 @@ MergeCounts merge_results(const std::vector<std::filesystem::path>& inputs, cons
     for (const auto& input : inputs) {
         std::error_code ec;
         if (std::filesystem::equivalent(input, output, ec))
-            throw UsageError(fmt::format("{} is both an input and --out; merge into another file", input.string()));
+            throw UsageError(fmt::format("{} is both an input and the output; merge into another file", input.string()));
         versions.push_back(input_version(input));
     }
     { const ResultsDb created(output); }  // the schema, at this sm4's version

@@ -6,7 +6,6 @@
 #include <tuple>
 
 #include "core/errors.h"
-#include "core/text_table.h"
 
 namespace sm4 {
 
@@ -28,53 +27,67 @@ std::vector<MetricRecord> latest_metrics(const std::vector<MetricRecord>& metric
     return latest;
 }
 
-std::string format_run_list(const std::vector<RunRecord>& runs) {
-    std::vector<TextRow> rows;
+Table run_list_table(const std::vector<RunRecord>& runs) {
+    Table table;
+    table.columns = {{"id"}, {"name"}, {"status"}, {"created_at"}, {"finished_at"}, {"seed"}};
     for (const auto& r : runs)
-        rows.push_back({std::to_string(r.id), r.name, r.status, r.created_at, r.finished_at, std::to_string(r.seed)});
-    return format_table({"id", "name", "status", "created_at", "finished_at", "seed"}, rows);
+        table.add_row({value_cell(r.id), text_cell(r.name), text_cell(r.status), text_cell(r.created_at),
+                       text_cell(r.finished_at), value_cell(r.seed)});
+    return table;
 }
+
+namespace {
+
+std::string section(const std::string& heading, const Table& table) {
+    return "\n" + heading + "\n" + (table.rows.empty() ? std::string("(none)\n") : print_table(table, TableFormat::Text));
+}
+
+}  // namespace
 
 std::string format_run_details(const ResultsDb& db, std::int64_t run_id) {
     const auto run = db.find_run(run_id);
     if (!run) throw UsageError(fmt::format("run {} not found in {}", run_id, db.path().string()));
 
-    const std::vector<TextRow> fields = {
-        {"id", std::to_string(run->id)},    {"name", run->name},
-        {"experiment", run->experiment},    {"status", run->status},
-        {"created_at", run->created_at},    {"finished_at", run->finished_at},
-        {"seed", std::to_string(run->seed)}, {"git_revision", run->git_revision},
-        {"build_info", run->build_info},    {"host", run->host},
-        {"message", run->message},
-    };
-    std::string out = format_table({"field", "value"}, fields);
+    Table fields;
+    fields.columns = {{"field"}, {"value"}};
+    for (const auto& [name, value] : std::vector<std::pair<std::string, std::string>>{
+             {"id", std::to_string(run->id)},    {"name", run->name},
+             {"experiment", run->experiment},    {"status", run->status},
+             {"created_at", run->created_at},    {"finished_at", run->finished_at},
+             {"seed", std::to_string(run->seed)}, {"git_revision", run->git_revision},
+             {"build_info", run->build_info},    {"host", run->host},
+             {"message", run->message}})
+        fields.add_row({text_cell(name), text_cell(value)});
+    std::string out = print_table(fields, TableFormat::Text);
 
-    std::vector<TextRow> checkpoint_rows;
+    Table checkpoints;
+    checkpoints.columns = {{"epoch"}, {"step"}, {"val_score"}, {"best"}, {"created_at"}, {"path"}};
     for (const auto& c : db.checkpoints(run_id))
-        checkpoint_rows.push_back({std::to_string(c.epoch), std::to_string(c.step), fmt::format("{}", c.val_score),
-                                   c.is_best ? "yes" : "", c.created_at, c.path});
-    out += "\ncheckpoints\n";
-    out += checkpoint_rows.empty()
-               ? "(none)\n"
-               : format_table({"epoch", "step", "val_score", "best", "created_at", "path"}, checkpoint_rows);
+        checkpoints.add_row({value_cell(c.epoch), value_cell(c.step), value_cell(c.val_score, fmt::format("{}", c.val_score)),
+                             value_cell(c.is_best, c.is_best ? "yes" : ""), text_cell(c.created_at), text_cell(c.path)});
+    out += section("checkpoints", checkpoints);
 
-    std::vector<TextRow> metric_rows;
+    Table metrics;
+    metrics.columns = {{"split"}, {"task"}, {"name"}, {"value"}, {"epoch"}, {"step"}, {"source"}};
     for (const auto& m : latest_metrics(db.metrics(run_id)))
-        metric_rows.push_back({m.split, m.task, m.name, fmt::format("{}", m.value), std::to_string(m.epoch),
-                               std::to_string(m.step), m.source});
-    out += "\nlatest metrics\n";
-    out += metric_rows.empty()
-               ? "(none)\n"
-               : format_table({"split", "task", "name", "value", "epoch", "step", "source"}, metric_rows);
+        metrics.add_row({text_cell(m.split), text_cell(m.task), text_cell(m.name), value_cell(m.value, fmt::format("{}", m.value)),
+                         value_cell(m.epoch), value_cell(m.step), text_cell(m.source)});
+    out += section("latest metrics", metrics);
 
     out += "\nconfig\n" + run->config_toml;
     if (!run->config_toml.empty() && run->config_toml.back() != '\n') out += '\n';
     return out;
 }
 
-std::string format_query_result(const QueryResult& result, bool csv) {
-    if (result.columns.empty()) return "";
-    return csv ? format_csv(result.columns, result.rows) : format_table(result.columns, result.rows);
+Table query_table(const QueryResult& result) {
+    Table table;
+    for (const auto& name : result.columns) table.columns.push_back({name, name});
+    for (const auto& row : result.rows) {
+        std::vector<Cell> cells;
+        for (const auto& value : row) cells.push_back(value == "NULL" ? value_cell(std::monostate{}, "NULL") : text_cell(value));
+        table.add_row(std::move(cells));
+    }
+    return table;
 }
 
 }  // namespace sm4

@@ -9,25 +9,6 @@
 
 namespace sm4 {
 
-std::string to_string(TaskType type) {
-    switch (type) {
-        case TaskType::Classification: return "classification";
-        case TaskType::Binary: return "binary";
-        case TaskType::Regression: return "regression";
-        case TaskType::Multilabel: return "multilabel";
-    }
-    return "?";
-}
-
-TaskType parse_task_type(const std::string& text, const std::string& where) {
-    for (auto type : {TaskType::Classification, TaskType::Binary, TaskType::Regression, TaskType::Multilabel})
-        if (to_string(type) == text) return type;
-    throw DataError(fmt::format("{}: task_type '{}' is not one of classification, binary, regression, multilabel",
-                                where, text));
-}
-
-bool has_class_labels(TaskType type) { return type == TaskType::Classification || type == TaskType::Binary; }
-
 std::int64_t FloatArray::row_size() const {
     std::int64_t size = 1;
     for (std::size_t i = 1; i < shape.size(); ++i) size *= shape[i];
@@ -39,16 +20,9 @@ std::int64_t SplitArrays::size() const {
     return static_cast<std::int64_t>(class_labels.size());
 }
 
-const SplitArrays& TaskDataset::split(const std::string& name) const {
-    if (name == "train") return train;
-    if (name == "val") return val;
-    if (name == "test") return test;
-    throw UsageError(fmt::format("unknown split '{}': expected train, val or test", name));
-}
+const SplitArrays& TaskDataset::split(Split which) const { return split_member(*this, which); }
 
-SplitArrays& TaskDataset::split(const std::string& name) {
-    return const_cast<SplitArrays&>(static_cast<const TaskDataset&>(*this).split(name));
-}
+SplitArrays& TaskDataset::split(Split which) { return split_member(*this, which); }
 
 namespace {
 
@@ -117,13 +91,13 @@ void validate_task_dataset(const TaskDataset& d, const std::string& where, bool 
                                         m.mean.size(), m.std.size()));
     }
 
-    for (const auto& split_name : split_names()) {
-        const SplitArrays& s = d.split(split_name);
-        const std::string split_where = where + ":/" + split_name;
+    for (const Split split : kSplits) {
+        const SplitArrays& s = d.split(split);
+        const std::string split_where = where + ":/" + to_string(split);
         if (s.modalities.size() != d.modalities.size())
             throw DataError(fmt::format("{}: {} modality arrays for {} modalities", split_where, s.modalities.size(),
                                         d.modalities.size()));
-        if (split_name == "train" && s.size() == 0) throw DataError(fmt::format("{}: the train split is empty", split_where));
+        if (split == Split::Train && s.size() == 0) throw DataError(fmt::format("{}: the train split is empty", split_where));
         for (std::size_t j = 0; j < d.modalities.size(); ++j) {
             const FloatArray& a = s.modalities[j];
             const ModalityInfo& info = d.modalities[j];

@@ -7,15 +7,9 @@
 #include <string>
 #include <vector>
 
+#include "core/task_type.h"
+
 namespace sm4 {
-
-enum class TaskType { Classification, Binary, Regression, Multilabel };
-
-std::string to_string(TaskType type);                                  // "classification", ...
-TaskType parse_task_type(const std::string& text, const std::string& where);  // throws DataError
-
-// True for task types whose labels are class indices (int64 [N]) rather than targets ([N, D]).
-bool has_class_labels(TaskType type);
 
 // A dense float32 array in row-major order.
 struct FloatArray {
@@ -53,14 +47,9 @@ struct TaskDataset {
     std::vector<ModalityInfo> modalities;
     SplitArrays train, val, test;
 
-    const SplitArrays& split(const std::string& name) const;  // "train", "val" or "test"
-    SplitArrays& split(const std::string& name);
+    const SplitArrays& split(Split which) const;
+    SplitArrays& split(Split which);
 };
-
-inline const std::vector<std::string>& split_names() {
-    static const std::vector<std::string> names = {"train", "val", "test"};
-    return names;
-}
 
 // Checks every rule of the format (shapes agree across modalities and splits, labels in range,
 // values finite, images in [0, 1], ...). `where` prefixes messages (usually the file path).

@@ -12,8 +12,9 @@ namespace {
 constexpr const char* kFormatName = "sm4-dataset";
 constexpr std::int64_t kFormatVersion = 1;
 
-void write_split(H5::H5File& file, const TaskDataset& d, const std::string& name) {
-    const SplitArrays& s = d.split(name);
+void write_split(H5::H5File& file, const TaskDataset& d, Split split) {
+    const std::string name = to_string(split);
+    const SplitArrays& s = d.split(split);
     H5::Group group = h5::create_ordered_group(file, name);
     for (std::size_t j = 0; j < d.modalities.size(); ++j) {
         const ModalityInfo& info = d.modalities[j];
@@ -66,22 +67,23 @@ std::vector<std::int64_t> read_class_labels(const H5::Group& group, const std::s
     return labels;
 }
 
-void read_split(const H5::H5File& file, TaskDataset& d, const std::string& name, bool load, const std::string& path) {
+void read_split(const H5::H5File& file, TaskDataset& d, Split split, bool load, const std::string& path) {
+    const std::string name = to_string(split);
     const std::string where = path + ":/" + name;
     if (!file.nameExists(name)) throw DataError(fmt::format("{}: group '{}' is missing", path, name));
     H5::Group group = file.openGroup(name);
-    SplitArrays& s = d.split(name);
+    SplitArrays& s = d.split(split);
     for (std::size_t j = 0; j < d.modalities.size(); ++j) {
         ModalityInfo& info = d.modalities[j];
         s.modalities.push_back(read_floats(group, info.name, load, where));
         H5::DataSet dataset = group.openDataSet(info.name);
         const std::string kind = h5::has_attr(dataset, "kind") ? h5::read_string_attr(dataset, "kind") : "";
         if (kind.empty()) throw DataError(fmt::format("{}/{}: attribute 'kind' is missing", where, info.name));
-        if (name == "train") info.kind = kind;
+        if (split == Split::Train) info.kind = kind;
         else if (kind != info.kind)
             throw DataError(fmt::format("{}/{}: kind '{}' disagrees with the train split's '{}'", where, info.name, kind,
                                         info.kind));
-        if (name == "train" && h5::has_attr(dataset, "normalization"))
+        if (split == Split::Train && h5::has_attr(dataset, "normalization"))
             info.standardized = h5::read_string_attr(dataset, "normalization") == "zscore";
     }
     if (has_class_labels(d.task_type)) s.class_labels = read_class_labels(group, where);
@@ -120,7 +122,7 @@ void write_task_dataset(const TaskDataset& d, const std::filesystem::path& path)
         if (!d.class_names.empty()) h5::write_attr(file, "class_names", d.class_names);
         h5::write_attr(file, "seed", d.seed);
         h5::write_attr(file, "created_by", d.created_by);
-        for (const auto& split : split_names()) write_split(file, d, split);
+        for (const Split split : kSplits) write_split(file, d, split);
         write_statistics(file, d);
         file.close();
     } catch (const H5::Exception& e) {
@@ -156,7 +158,7 @@ TaskDataset read_task_dataset(const std::filesystem::path& path, bool load_array
         if (h5::has_attr(file, "seed")) d.seed = h5::read_int_attr(file, "seed");
         if (h5::has_attr(file, "created_by")) d.created_by = h5::read_string_attr(file, "created_by");
         for (const auto& name : h5::read_strings_attr(file, "modalities")) d.modalities.push_back({name, "", false, {}, {}});
-        for (const auto& split : split_names()) read_split(file, d, split, load_arrays, where);
+        for (const Split split : kSplits) read_split(file, d, split, load_arrays, where);
         read_statistics(file, d, where);
     } catch (const H5::Exception& e) {
         throw DataError(fmt::format("{}: cannot read the dataset: {} ({})", where, e.getDetailMsg(), e.getFuncName()));

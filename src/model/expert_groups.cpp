@@ -22,7 +22,7 @@ ExpertGroups make_expert_groups(const std::vector<TaskSpec>& tasks, const ModelC
     g.shared = config.shared_experts;
     for (const auto& task : tasks) {
         for (const auto& m : task.modalities) {
-            const std::string name = config.group_by == "kind" ? m.kind : task.name + "/" + m.name;
+            const std::string name = config.group_by == GroupBy::Kind ? m.kind : task.name + "/" + m.name;
             auto it = std::find(g.names.begin(), g.names.end(), name);
             if (it == g.names.end()) it = g.names.insert(g.names.end(), name);
             g.group_of_slot.push_back(it - g.names.begin());

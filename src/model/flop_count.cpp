@@ -66,7 +66,7 @@ Tokenizer tokenizer_of(const ModalitySpec& m, const ModelConfig& c, Int batch) {
     } else {
         t.params = 2 * m.shape[0] * d;  // value * w_f + b_f: element-wise, no matrix product
     }
-    if (c.position == "fourier") {
+    if (c.position == Position::Fourier) {
         const Int features = axes * (2 * c.fourier_bands + 1);
         t.params += features * d + d;
         t.flops += 2.0 * t.tokens * features * d / static_cast<double>(std::max<Int>(batch, 1));  // once per batch
@@ -85,7 +85,7 @@ struct Routing {
 
 Routing routing_of(const ModelConfig& c, const std::vector<TaskSpec>& tasks) {
     Routing r;
-    r.grouped = c.backbone == "sm4";
+    r.grouped = c.backbone == Backbone::Sm4;
     Int slots = 0;
     for (const auto& t : tasks) slots += static_cast<Int>(t.modalities.size());
     r.ffn = r.grouped ? make_expert_groups(tasks, c) : single_group(slots, c.num_experts);
@@ -95,7 +95,7 @@ Routing routing_of(const ModelConfig& c, const std::vector<TaskSpec>& tasks) {
     return r;
 }
 
-bool sparse_block(const ModelConfig& c, Int i) { return c.backbone != "dense" && (i + 1) % c.moe_every == 0; }
+bool sparse_block(const ModelConfig& c, Int i) { return c.backbone != Backbone::Dense && (i + 1) % c.moe_every == 0; }
 
 Int router_params(const ModelConfig& c, Int width) { return c.d_model * width * (c.noisy_gating ? 2 : 1); }
 
@@ -213,7 +213,7 @@ std::int64_t tokens_of(const ModalitySpec& m, const ModelConfig& c) {
 
 ModelConfig dense_counterpart(const ModelConfig& config) {
     ModelConfig dense = config;
-    dense.backbone = "dense";
+    dense.backbone = Backbone::Dense;
     dense.attention_experts = 0;
     dense.group_experts.clear();
     return dense;
@@ -240,20 +240,6 @@ std::vector<FlopsRecord> analytic_flops(const ModelConfig& config, const std::ve
     }
     out.push_back(total);
     return out;
-}
-
-FlopsTotals task_totals(const std::vector<FlopsRecord>& rows, const std::string& model, const std::string& task) {
-    FlopsTotals t;
-    for (const auto& r : rows) {
-        if (r.model != model || r.task != task) continue;
-        t.active_params += r.active_params;
-        t.flops += r.flops;
-        if (r.measured_flops) {
-            t.measured += *r.measured_flops;
-            t.has_measured = true;
-        }
-    }
-    return t;
 }
 
 }  // namespace sm4

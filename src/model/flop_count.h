@@ -9,19 +9,10 @@
 #include <vector>
 
 #include "core/config.h"
-#include "io/results_db.h"
+#include "core/flops_rows.h"
 #include "model/task_spec.h"
 
 namespace sm4 {
-
-// Component names, as stored in flops.component.
-inline constexpr const char* kTokenizer = "tokenizer";
-inline constexpr const char* kAttention = "attention";
-inline constexpr const char* kFeedForward = "feed_forward";
-inline constexpr const char* kExperts = "experts";
-inline constexpr const char* kRouter = "router";
-inline constexpr const char* kHead = "head";
-inline constexpr const char* kTotal = "total";
 
 // Tokens one example of a modality becomes (the tokenizer's patch grid, steps or features).
 std::int64_t tokens_of(const ModalitySpec& modality, const ModelConfig& config);
@@ -41,14 +32,5 @@ double capacity_kept_share(const ModelConfig& config);
 // `batch` matters only for work done once per batch (Fourier position projections).
 std::vector<FlopsRecord> analytic_flops(const ModelConfig& config, const std::vector<TaskSpec>& tasks,
                                         std::int64_t batch, const std::string& label);
-
-// Sums of a task's rows (task "" sums the total rows): {active params, FLOPs, measured FLOPs}.
-struct FlopsTotals {
-    double active_params = 0;
-    double flops = 0;
-    double measured = 0;
-    bool has_measured = false;
-};
-FlopsTotals task_totals(const std::vector<FlopsRecord>& rows, const std::string& model, const std::string& task);
 
 }  // namespace sm4

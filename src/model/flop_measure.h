@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "io/results_db.h"
+#include "core/flops_rows.h"
 #include "model/multitask_model.h"
 
 namespace sm4 {

@@ -54,7 +54,7 @@ at::Tensor BlockImpl::aux_loss(double balance_weight, double z_weight) const {
 MultitaskModelImpl::MultitaskModelImpl(const ModelConfig& config, std::vector<TaskSpec> tasks)
     : config_(config), tasks_(std::move(tasks)) {
     const TokenizerSettings settings{config.d_model, config.patch_size, config.image_grid,
-                                     config.position == "fourier", config.fourier_bands};
+                                     config.position == Position::Fourier, config.fourier_bands};
     for (const auto& task : tasks_) {
         task_slots_.emplace_back();
         for (const auto& m : task.modalities) {
@@ -65,14 +65,14 @@ MultitaskModelImpl::MultitaskModelImpl(const ModelConfig& config, std::vector<Ta
         }
     }
     const auto slots = static_cast<std::int64_t>(slot_names_.size());
-    if (config.backbone == "sm4") groups_ = make_expert_groups(tasks_, config);
+    if (config.backbone == Backbone::Sm4) groups_ = make_expert_groups(tasks_, config);
     if (config.attention_experts > 0)
-        head_groups_ = config.backbone == "sm4" ? split_evenly(groups_, config.attention_experts, "model.attention_experts")
+        head_groups_ = config.backbone == Backbone::Sm4 ? split_evenly(groups_, config.attention_experts, "model.attention_experts")
                                                 : single_group(slots, config.attention_experts);
     blocks = register_module("blocks", torch::nn::ModuleList());
     for (std::int64_t i = 0; i < config.layers; ++i) {
-        const bool sparse = config.backbone != "dense" && (i + 1) % config.moe_every == 0;
-        blocks->push_back(Block(config, sparse, slots, config.backbone == "sm4" ? &groups_ : nullptr, head_groups_));
+        const bool sparse = config.backbone != Backbone::Dense && (i + 1) % config.moe_every == 0;
+        blocks->push_back(Block(config, sparse, slots, config.backbone == Backbone::Sm4 ? &groups_ : nullptr, head_groups_));
     }
     final_norm = register_module("final_norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({config.d_model})));
     for (std::size_t t = 0; t < tasks_.size(); ++t)
@@ -125,7 +125,7 @@ std::vector<RoutingAccumulator*> MultitaskModelImpl::routing_statistics() {
 }
 
 std::int64_t MultitaskModelImpl::experts_per_layer() const {
-    const std::int64_t ffn = config_.backbone == "dense" ? 0 : config_.backbone == "sm4" ? groups_.total() : config_.num_experts;
+    const std::int64_t ffn = config_.backbone == Backbone::Dense ? 0 : config_.backbone == Backbone::Sm4 ? groups_.total() : config_.num_experts;
     return std::max(ffn, config_.attention_experts);
 }
 

@@ -1,11 +1,12 @@
-// What the model needs to know about each task, taken from the dataset headers (no LibTorch).
+// What the model needs to know about each task, taken from the dataset headers (no LibTorch;
+// train/task_data.h makes them from the dataset files).
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
-#include "io/task_dataset.h"
+#include "core/task_type.h"
 
 namespace sm4 {
 
@@ -24,7 +25,5 @@ struct TaskSpec {
     // Width of the head: one logit for binary tasks, num_outputs otherwise.
     std::int64_t head_outputs() const { return type == TaskType::Binary ? 1 : num_outputs; }
 };
-
-TaskSpec task_spec_of(const TaskDataset& dataset);
 
 }  // namespace sm4

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "core/errors.h"
+#include "core/json.h"
 #include "report/report_flops.h"
 #include "report/report_plots.h"
 #include "report/report_scores.h"
@@ -23,32 +24,36 @@ Report build_report(const ResultsDb& db, const ReportOptions& options) {
     return report;
 }
 
-std::string format_report(const Report& report, ReportFormat format) {
-    std::string out;
-    for (const ReportTable* table : {&report.main, &report.ablation, &report.flops}) {
-        if (!out.empty()) out += "\n";
-        if (format == ReportFormat::Csv) out += "# " + table->title + "\n";
-        out += format_report_table(*table, format);
+std::string format_report(const Report& report, TableFormat format) {
+    if (format == TableFormat::Json) {
+        Json out = Json::object();
+        out.set("main", table_json(report.main)).set("ablation", table_json(report.ablation));
+        out.set("flops", table_json(report.flops));
+        Json notes = Json::array();
+        for (const auto& note : report.notes) notes.push(note);
+        out.set("notes", std::move(notes));
+        return out.dump() + "\n";
     }
-    const char* comment = format == ReportFormat::Markdown ? "" : format == ReportFormat::Csv ? "# " : "% ";
+    std::string out;
+    for (const Table* table : {&report.main, &report.ablation, &report.flops}) {
+        if (!out.empty()) out += "\n";
+        if (format == TableFormat::Csv) out += "# " + table->title + "\n";
+        out += print_table(*table, format);
+    }
+    const char* comment = format == TableFormat::Markdown || format == TableFormat::Text ? ""
+                          : format == TableFormat::Csv                                   ? "# "
+                                                                                         : "% ";
     if (!report.notes.empty()) out += "\n";
     for (const auto& note : report.notes) out += fmt::format("{}{}\n", comment, note);
     return out;
 }
 
-PlotFormat parse_plot_format(const std::string& name) {
-    if (name == "png") return PlotFormat::Png;
-    if (name == "svg") return PlotFormat::Svg;
-    if (name == "none") return PlotFormat::None;
-    throw UsageError(fmt::format("--plots: expected png, svg or none, got '{}'", name));
-}
-
 std::vector<std::string> write_report(const Report& report, const std::filesystem::path& folder, PlotFormat plots) {
-    for (ReportFormat format : {ReportFormat::Markdown, ReportFormat::Csv, ReportFormat::Latex}) {
-        const std::string extension = "." + report_format_extension(format);
-        write_text_file(folder / ("main" + extension), format_report_table(report.main, format));
-        write_text_file(folder / ("ablation" + extension), format_report_table(report.ablation, format));
-        write_text_file(folder / ("flops" + extension), format_report_table(report.flops, format));
+    for (TableFormat format : {TableFormat::Markdown, TableFormat::Csv, TableFormat::Latex}) {
+        const std::string extension = "." + table_format_extension(format);
+        write_text_file(folder / ("main" + extension), print_table(report.main, format));
+        write_text_file(folder / ("ablation" + extension), print_table(report.ablation, format));
+        write_text_file(folder / ("flops" + extension), print_table(report.flops, format));
     }
     return write_run_plots(report.runs, folder / "plots", plots);
 }

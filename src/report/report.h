@@ -9,7 +9,8 @@
 #include <vector>
 
 #include "io/results_db.h"
-#include "report/report_table.h"
+#include "core/choice.h"
+#include "core/table.h"
 
 namespace sm4 {
 
@@ -34,20 +35,21 @@ struct ReportRun {
 };
 
 struct Report {
-    ReportTable main, ablation, flops;
+    Table main, ablation, flops;
     std::vector<ReportRun> runs;     // ascending id
     std::vector<std::string> notes;  // about the selection (runs left out and why)
 };
 
 // UsageError naming the unknown sweep, experiment or run ids (and listing those that exist),
-// when both selections are given, or when no selected run is completed.
+// when more than one selection is given, or when no selected run is completed.
 Report build_report(const ResultsDb& db, const ReportOptions& options);
 
-// The three tables in `format`, separated by blank lines, then the selection notes.
-std::string format_report(const Report& report, ReportFormat format);
+// The three tables in `format`, separated by blank lines, then the selection notes (JSON: one
+// document {"main": [...], "ablation": [...], "flops": [...], "notes": [...]}).
+std::string format_report(const Report& report, TableFormat format);
 
 enum class PlotFormat { Png, Svg, None };
-PlotFormat parse_plot_format(const std::string& name);  // "png", "svg", "none"; UsageError otherwise
+template <> struct ChoiceNames<PlotFormat> { static constexpr std::array<std::string_view, 3> names{"png", "svg", "none"}; };
 
 // Writes main.{md,csv,tex}, ablation.*, flops.* and plots/<method>-run<id>-{entropy,pace,load}.<ext>
 // into `folder`, each file atomically. Returns notes: plots skipped (no trace, dense backbone,

@@ -12,10 +12,7 @@ namespace sm4 {
 // FLOPs per sample, the dense counterpart's FLOPs and the reduction against it in percent. Each
 // method's numbers come from its first run with flops rows for the task; runs without any are
 // named in a note with the command that fills them.
-ReportTable flops_table(const ResultsDb& db, const std::vector<ReportRun>& runs, const std::vector<std::string>& methods,
+Table flops_table(const ResultsDb& db, const std::vector<ReportRun>& runs, const std::vector<std::string>& methods,
                         const std::vector<std::string>& tasks);
-
-// "1.23 M", "45.6 k", "789": a count with an SI prefix, 3 significant digits.
-std::string si_count(double value);
 
 }  // namespace sm4

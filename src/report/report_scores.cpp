@@ -15,31 +15,33 @@ namespace {
 // Headline metric of a task: accuracy for classification, mse for regression.
 constexpr const char* kMetricPriority[] = {"accuracy", "mse", "micro_f1", "auroc", "macro_f1", "mae"};
 
-ReportCell stat_cell(const std::vector<double>& values) {
-    ReportCell cell;
-    if (values.empty()) return text_cell("-", "");
-    cell.has_mean = true;
-    cell.n = static_cast<int>(values.size());
+Cell stat_cell(const std::vector<double>& values) {
+    if (values.empty()) return missing_cell();
+    Statistic stat;
+    stat.n = static_cast<int>(values.size());
     double sum = 0.0;
     for (double v : values) sum += v;
-    cell.mean = sum / cell.n;
+    stat.mean = sum / stat.n;
     double squares = 0.0;
-    for (double v : values) squares += (v - cell.mean) * (v - cell.mean);
-    cell.std = cell.n > 1 ? std::sqrt(squares / (cell.n - 1)) : 0.0;  // sample std, ddof = 1
+    for (double v : values) squares += (v - stat.mean) * (v - stat.mean);
+    stat.std = stat.n > 1 ? std::sqrt(squares / (stat.n - 1)) : 0.0;  // sample std, ddof = 1
+    Cell cell;
+    cell.stat = stat;
     return cell;
 }
 
-std::vector<ReportColumn> score_columns(const ScoreSet& scores, const std::string& first) {
-    std::vector<ReportColumn> columns = {{first, 0}, {"seeds", 0}};
+std::vector<Column> score_columns(const ScoreSet& scores, const std::string& first) {
+    std::vector<Column> columns = {{first}, {"seeds"}};
     for (const auto& task : scores.tasks) {
         const std::string& metric = scores.metric.at(task);
-        columns.push_back({task + " " + metric, metric_direction(metric)});
+        columns.push_back({task + " " + metric, "", metric_direction(metric)});
     }
     return columns;
 }
 
-std::vector<ReportCell> score_row(const ScoreSet& scores, const MethodScores& m) {
-    std::vector<ReportCell> row = {text_cell(m.method), text_cell(std::to_string(m.seeds.size()))};
+std::vector<Cell> score_row(const ScoreSet& scores, const MethodScores& m) {
+    const auto seeds = static_cast<std::int64_t>(m.seeds.size());
+    std::vector<Cell> row = {text_cell(m.method), value_cell(seeds, std::to_string(seeds))};
     for (const auto& task : scores.tasks) {
         const auto found = m.values.find(task);
         row.push_back(stat_cell(found == m.values.end() ? std::vector<double>{} : found->second));
@@ -48,16 +50,16 @@ std::vector<ReportCell> score_row(const ScoreSet& scores, const MethodScores& m)
 }
 
 // Marks the best mean of every score column, compared as printed (ties all marked).
-void mark_best(ReportTable& table) {
+void mark_best(Table& table) {
     for (std::size_t c = 0; c < table.columns.size(); ++c) {
         const int direction = table.columns[c].direction;
         if (direction == 0) continue;
-        const auto shown = [&](const ReportCell& cell) { return std::round(cell.mean * std::pow(10.0, table.digits)); };
+        const auto shown = [&](const Cell& cell) { return std::round(cell.stat->mean * std::pow(10.0, table.digits)); };
         double best = 0.0;
         bool any = false;
         for (const auto& row : table.rows)
-            if (row[c].has_mean && (!any || shown(row[c]) * direction > best * direction)) best = shown(row[c]), any = true;
-        for (auto& row : table.rows) row[c].best = row[c].has_mean && shown(row[c]) == best;
+            if (row[c].stat && (!any || shown(row[c]) * direction > best * direction)) best = shown(row[c]), any = true;
+        for (auto& row : table.rows) row[c].best = row[c].stat && shown(row[c]) == best;
     }
 }
 
@@ -140,8 +142,8 @@ MethodSplit split_methods(const ScoreSet& scores, const ReportOptions& options) 
     return split;
 }
 
-ReportTable main_table(const ScoreSet& scores, const std::vector<std::string>& methods, int digits) {
-    ReportTable table;
+Table main_table(const ScoreSet& scores, const std::vector<std::string>& methods, int digits) {
+    Table table;
     table.title = "Test results";
     table.digits = digits;
     table.columns = score_columns(scores, "method");
@@ -151,8 +153,8 @@ ReportTable main_table(const ScoreSet& scores, const std::vector<std::string>& m
     return table;
 }
 
-ReportTable ablation_table(const ScoreSet& scores, const MethodSplit& split, int digits) {
-    ReportTable table;
+Table ablation_table(const ScoreSet& scores, const MethodSplit& split, int digits) {
+    Table table;
     table.title = "Ablation";
     table.digits = digits;
     table.columns = score_columns(scores, "variant");
@@ -160,14 +162,11 @@ ReportTable ablation_table(const ScoreSet& scores, const MethodSplit& split, int
         table.notes.push_back(split.note);
         return table;
     }
-    const std::vector<ReportCell> reference = score_row(scores, *scores.find(split.ablation.front()));
+    const std::vector<Cell> reference = score_row(scores, *scores.find(split.ablation.front()));
     for (const auto& name : split.ablation) {
-        std::vector<ReportCell> row = score_row(scores, *scores.find(name));
+        std::vector<Cell> row = score_row(scores, *scores.find(name));
         for (std::size_t c = 2; name != split.ablation.front() && c < row.size(); ++c)
-            if (row[c].has_mean && reference[c].has_mean) {
-                row[c].has_delta = true;
-                row[c].delta = row[c].mean - reference[c].mean;
-            }
+            if (row[c].stat && reference[c].stat) row[c].stat->delta = row[c].stat->mean - reference[c].stat->mean;
         table.rows.push_back(std::move(row));
     }
     mark_best(table);

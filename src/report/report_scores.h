@@ -38,7 +38,7 @@ struct MethodSplit {
 };
 MethodSplit split_methods(const ScoreSet& scores, const ReportOptions& options);
 
-ReportTable main_table(const ScoreSet& scores, const std::vector<std::string>& methods, int digits);
-ReportTable ablation_table(const ScoreSet& scores, const MethodSplit& split, int digits);
+Table main_table(const ScoreSet& scores, const std::vector<std::string>& methods, int digits);
+Table ablation_table(const ScoreSet& scores, const MethodSplit& split, int digits);
 
 }  // namespace sm4

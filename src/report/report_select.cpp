@@ -1,7 +1,6 @@
 #include "report/report_select.h"
 
 #include <fmt/format.h>
-#include <toml++/toml.h>
 
 #include <algorithm>
 #include <map>
@@ -9,6 +8,7 @@
 
 #include "core/errors.h"
 #include "core/text.h"
+#include "io/stored_config.h"
 
 namespace sm4 {
 namespace {
@@ -95,20 +95,18 @@ std::vector<RunRecord> selected_runs(const ResultsDb& db, const ReportOptions& o
 std::filesystem::path run_trace_path(const ResultsDb& db, const RunRecord& run) {
     const auto checkpoints = db.checkpoints(run.id);
     if (!checkpoints.empty()) return std::filesystem::path(checkpoints.back().path).parent_path() / "trace.h5";
-    std::string runs_dir = "results/runs";
     try {
-        const toml::table config = toml::parse(run.config_toml);
-        runs_dir = config["output"]["runs_dir"].value_or(runs_dir);
-    } catch (const toml::parse_error&) {
-        // an unreadable stored config: fall back to the default folder
+        return run_folder(run) / "trace.h5";
+    } catch (const ConfigError&) {
+        // a stored config this sm4 no longer reads: the default folder
+        return std::filesystem::path(OutputConfig{}.runs_dir) / std::to_string(run.id) / "trace.h5";
     }
-    return std::filesystem::path(runs_dir) / std::to_string(run.id) / "trace.h5";
 }
 
 std::vector<ReportRun> select_report_runs(const ResultsDb& db, const ReportOptions& options,
                                           std::vector<std::string>& notes) {
     const int selections = !options.sweep.empty() + !options.experiment.empty() + !options.run_ids.empty();
-    if (selections > 1) throw UsageError("give at most one of --experiment, --sweep and --runs");
+    if (selections > 1) throw UsageError("a report selects runs by one of experiment, sweep or run ids, not several");
     const std::vector<RunRecord> runs = selected_runs(db, options);
     std::vector<ReportRun> out;
     std::map<std::string, std::vector<std::string>> left_out;  // status -> ids

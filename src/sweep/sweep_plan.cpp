@@ -6,10 +6,10 @@
 #include <map>
 #include <string_view>
 
+#include "core/config_hash.h"
 #include "core/config_schema.h"
 #include "core/errors.h"
 #include "core/text.h"
-#include "sweep/config_hash.h"
 #include "sweep/sweep_file.h"
 
 namespace sm4 {
@@ -141,9 +141,9 @@ Shard parse_shard(const std::string& text) {
     Shard shard;
     if (slash == std::string::npos || !parse_count(text.substr(0, slash), shard.index) ||
         !parse_count(text.substr(slash + 1), shard.count))
-        throw UsageError(fmt::format("--shard '{}': expected i/n, e.g. 0/4 for the first of 4 shards", text));
+        throw UsageError(fmt::format("shard '{}': expected i/n, e.g. 0/4 for the first of 4 shards", text));
     if (shard.count == 0 || shard.index >= shard.count)
-        throw UsageError(fmt::format("--shard '{}': the shard index must be below the shard count", text));
+        throw UsageError(fmt::format("shard '{}': the shard index must be below the shard count", text));
     return shard;
 }
 

@@ -5,7 +5,6 @@
 #include <map>
 
 #include "core/text.h"
-#include "core/text_table.h"
 
 namespace sm4 {
 namespace {
@@ -17,19 +16,19 @@ bool has_tasks(const std::vector<const SweepRun*>& runs) {
 }
 
 // The columns that say which run a row is: #, variant, task (when any is per task), each axis, seed.
-TextRow identity_header(const SweepPlan& plan, bool tasks) {
-    TextRow header{"#", "variant"};
-    if (tasks) header.push_back("task");
-    header.insert(header.end(), plan.axes.begin(), plan.axes.end());
-    header.push_back("seed");
-    return header;
+std::vector<Column> identity_columns(const SweepPlan& plan, bool tasks) {
+    std::vector<Column> columns{{"#", "index"}, {"variant"}};
+    if (tasks) columns.push_back({"task"});
+    for (const auto& axis : plan.axes) columns.push_back({axis, axis});
+    columns.push_back({"seed"});
+    return columns;
 }
 
-TextRow identity_row(const SweepPlan& plan, const SweepRun& run, bool tasks) {
-    TextRow row{std::to_string(run.index), run.variant};
-    if (tasks) row.push_back(run.task.empty() ? "-" : run.task);
-    for (std::size_t a = 0; a < plan.axes.size(); ++a) row.push_back(run.grid[a].substr(plan.axes[a].size() + 1));
-    row.push_back(std::to_string(run.seed));
+std::vector<Cell> identity_row(const SweepPlan& plan, const SweepRun& run, bool tasks) {
+    std::vector<Cell> row{value_cell(static_cast<std::int64_t>(run.index)), text_cell(run.variant)};
+    if (tasks) row.push_back(run.task.empty() ? missing_cell() : text_cell(run.task));
+    for (std::size_t a = 0; a < plan.axes.size(); ++a) row.push_back(text_cell(run.grid[a].substr(plan.axes[a].size() + 1)));
+    row.push_back(value_cell(run.seed));
     return row;
 }
 
@@ -55,21 +54,25 @@ std::string count_each(const std::vector<std::string>& statuses) {
 
 }  // namespace
 
-std::string format_dry_run(const SweepPlan& plan, const std::vector<const SweepRun*>& runs,
-                           const std::vector<PriorRun>& prior) {
-    const bool tasks = has_tasks(runs);
-    TextRow header = identity_header(plan, tasks);
-    header.insert(header.end(), {"config_hash", "state"});
-    std::vector<TextRow> rows;
-    std::vector<std::string> states;
+Table dry_run_table(const SweepPlan& plan, const std::vector<const SweepRun*>& runs, const std::vector<PriorRun>& prior) {
+    Table table;
+    table.columns = identity_columns(plan, has_tasks(runs));
+    table.columns.insert(table.columns.end(), {{"config_hash"}, {"state"}});
     for (std::size_t i = 0; i < runs.size(); ++i) {
-        rows.push_back(identity_row(plan, *runs[i], tasks));
-        rows.back().insert(rows.back().end(), {runs[i]->config_hash, prior_state(prior[i])});
-        states.push_back(prior[i].state == PriorState::Done ? "done" :
-                         prior[i].state == PriorState::Resume ? "to resume" : "to start");
+        auto row = identity_row(plan, *runs[i], has_tasks(runs));
+        row.push_back(text_cell(runs[i]->config_hash));
+        row.push_back(text_cell(prior_state(prior[i])));
+        table.add_row(std::move(row));
     }
-    return format_table(header, rows) +
-           fmt::format("sweep {}: {} of {} runs: {}\n", plan.name, runs.size(), plan.runs.size(), count_each(states));
+    return table;
+}
+
+std::string dry_run_summary(const SweepPlan& plan, const std::vector<const SweepRun*>& runs,
+                            const std::vector<PriorRun>& prior) {
+    std::vector<std::string> states;
+    for (const auto& p : prior)
+        states.push_back(p.state == PriorState::Done ? "done" : p.state == PriorState::Resume ? "to resume" : "to start");
+    return fmt::format("sweep {}: {} of {} runs: {}", plan.name, runs.size(), plan.runs.size(), count_each(states));
 }
 
 std::string describe_outcome(const SweepOutcome& o) {
@@ -82,22 +85,27 @@ std::string describe_outcome(const SweepOutcome& o) {
     return text;
 }
 
-std::string format_sweep_summary(const SweepPlan& plan, const std::vector<const SweepRun*>& runs,
-                                 const std::vector<SweepOutcome>& outcomes) {
-    const bool tasks = has_tasks(runs);
-    TextRow header = identity_header(plan, tasks);
-    header.insert(header.end(), {"run", "status", "seconds", "val score"});
-    std::vector<TextRow> rows;
-    std::vector<std::string> statuses;
+Table sweep_summary_table(const SweepPlan& plan, const std::vector<const SweepRun*>& runs,
+                          const std::vector<SweepOutcome>& outcomes) {
+    Table table;
+    table.columns = identity_columns(plan, has_tasks(runs));
+    table.columns.insert(table.columns.end(), {{"run", "run_id"}, {"status"}, {"seconds"}, {"val score", "val_score"}});
     for (std::size_t i = 0; i < runs.size(); ++i) {
         const SweepOutcome& o = outcomes[i];
-        rows.push_back(identity_row(plan, *runs[i], tasks));
-        rows.back().insert(rows.back().end(),
-                           {o.run_id > 0 ? std::to_string(o.run_id) : "-", o.status, o.status == "skipped" || o.status == "not run" ? "-" : fmt::format("{:.0f}", o.seconds),
-                            o.val_score ? fmt::format("{:.4f}", *o.val_score) : "-"});
-        statuses.push_back(o.status);
+        auto row = identity_row(plan, *runs[i], has_tasks(runs));
+        row.push_back(o.run_id > 0 ? value_cell(o.run_id) : missing_cell());
+        row.push_back(text_cell(o.status));
+        row.push_back(o.status == "skipped" || o.status == "not run" ? missing_cell() : number_cell(o.seconds, 0));
+        row.push_back(o.val_score ? number_cell(*o.val_score, 4) : missing_cell());
+        table.add_row(std::move(row));
     }
-    return format_table(header, rows) + fmt::format("sweep {}: {}\n", plan.name, count_each(statuses));
+    return table;
+}
+
+std::string sweep_summary_line(const SweepPlan& plan, const std::vector<SweepOutcome>& outcomes) {
+    std::vector<std::string> statuses;
+    for (const auto& o : outcomes) statuses.push_back(o.status);
+    return fmt::format("sweep {}: {}", plan.name, count_each(statuses));
 }
 
 }  // namespace sm4

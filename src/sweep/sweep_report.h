@@ -1,5 +1,5 @@
-// What `sm4 sweep` prints: the run list of --dry-run, one line per run as it starts and ends,
-// and the summary table at the end.
+// What `sm4 sweep` shows: the run list of --dry-run, one line per run as it starts and ends,
+// and the summary table at the end, as tables (core/table.h) and short texts.
 #pragma once
 
 #include <cstdint>
@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "core/table.h"
 #include "sweep/sweep_plan.h"
 #include "sweep/sweep_state.h"
 
@@ -22,15 +23,19 @@ struct SweepOutcome {
 };
 
 // "#, variant, [task], <axes>, seed, config_hash, state" with state "done (run 3)",
-// "resume run 4" or "new", then a count of each.
-std::string format_dry_run(const SweepPlan& plan, const std::vector<const SweepRun*>& runs,
-                           const std::vector<PriorRun>& prior);
+// "resume run 4" or "new".
+Table dry_run_table(const SweepPlan& plan, const std::vector<const SweepRun*>& runs, const std::vector<PriorRun>& prior);
+// "sweep NAME: 4 of 8 runs: 2 done, 2 to start".
+std::string dry_run_summary(const SweepPlan& plan, const std::vector<const SweepRun*>& runs,
+                            const std::vector<PriorRun>& prior);
 
 // "done in 41 s, run 7, val score 0.9312", "failed after 3 s: <message>", ...
 std::string describe_outcome(const SweepOutcome& outcome);
 
-// "#, variant, [task], <axes>, seed, run, status, seconds, val score", then a count of each status.
-std::string format_sweep_summary(const SweepPlan& plan, const std::vector<const SweepRun*>& runs,
-                                 const std::vector<SweepOutcome>& outcomes);
+// "#, variant, [task], <axes>, seed, run, status, seconds, val score".
+Table sweep_summary_table(const SweepPlan& plan, const std::vector<const SweepRun*>& runs,
+                          const std::vector<SweepOutcome>& outcomes);
+// "sweep NAME: 3 completed, 1 failed".
+std::string sweep_summary_line(const SweepPlan& plan, const std::vector<SweepOutcome>& outcomes);
 
 }  // namespace sm4

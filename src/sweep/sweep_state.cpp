@@ -6,9 +6,9 @@
 #include <string>
 #include <vector>
 
-#include "core/config_loader.h"
 #include "core/errors.h"
 #include "io/results_db.h"
+#include "io/stored_config.h"
 
 namespace sm4 {
 namespace {
@@ -39,10 +39,7 @@ std::vector<HashedRun> runs_with_hash(const ResultsDb& db, const std::string& co
 // written at every epoch's end and on Ctrl-C.
 bool has_checkpoint_file(const ResultsDb& db, std::int64_t run_id) {
     const auto run = db.find_run(run_id);
-    ResolvedConfig stored = default_config();
-    apply_toml(stored, run->config_toml, fmt::format("run {} config", run_id));
-    return std::filesystem::exists(std::filesystem::path(stored.values.output.runs_dir) / std::to_string(run_id) /
-                                   "checkpoint.pt");
+    return run && std::filesystem::exists(run_folder(*run) / "checkpoint.pt");
 }
 
 }  // namespace

@@ -13,7 +13,7 @@
 #include "core/errors.h"
 #include "core/interrupt.h"
 #include "core/progress.h"
-#include "core/text_table.h"
+#include "core/table.h"
 #include "model/multitask_model.h"
 #include "train/batch_sampler.h"
 #include "train/evaluate.h"
@@ -60,7 +60,7 @@ void train_probe_model(MultitaskModel& model, const Config& config, const std::v
     std::vector<std::int64_t> sizes;
     for (const auto& t : tasks) sizes.push_back(t.train.size());
     BatchSampler sampler(sizes, config.train.batch_size, static_cast<std::uint64_t>(config.train.seed),
-                         config.train.sampling == "proportional");
+                         config.train.sampling);
     torch::optim::AdamW optimizer(model->parameters(),
                                   torch::optim::AdamWOptions(config.train.lr).weight_decay(config.train.weight_decay));
     TrainConfig schedule = config.train;
@@ -113,7 +113,7 @@ std::vector<double> group_losses(const std::vector<TaskEvaluation>& evaluations,
 double AllocationProbe::total_seconds() const { return std::accumulate(seconds.begin(), seconds.end(), 0.0); }
 
 bool allocation_probe_applies(const Config& config) {
-    return config.aea.enabled && config.model.backbone == "sm4" && config.model.group_experts.empty();
+    return config.aea.enabled && config.model.backbone == Backbone::Sm4 && config.model.group_experts.empty();
 }
 
 AllocationProbe probe_expert_allocation(const Config& config, const std::vector<TaskData>& tasks,
@@ -140,8 +140,8 @@ AllocationProbe probe_expert_allocation(const Config& config, const std::vector<
         train_probe_model(model, config, tasks, device, probe.steps,
                           fmt::format("aea probe {}/{} ({} experts per group)", c + 1, probe.candidates.size(),
                                       probe.candidates[c]));
-        const auto train = group_losses(evaluate(model, subsets, "train", config.eval.batch_size, device), layout, tasks);
-        const auto val = group_losses(evaluate(model, tasks, "val", config.eval.batch_size, device), layout, tasks);
+        const auto train = group_losses(evaluate(model, subsets, Split::Train, config.eval.batch_size, device), layout, tasks);
+        const auto val = group_losses(evaluate(model, tasks, Split::Val, config.eval.batch_size, device), layout, tasks);
         for (std::size_t g = 0; g < layout.size(); ++g) probe.scores[g].push_back({probe.candidates[c], train[g], val[g]});
         probe.seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
     }
@@ -149,14 +149,15 @@ AllocationProbe probe_expert_allocation(const Config& config, const std::vector<
     return probe;
 }
 
-std::string format_allocation_probe(const AllocationProbe& probe) {
-    std::vector<TextRow> rows;
+Table allocation_probe_table(const AllocationProbe& probe) {
+    Table table;
+    table.columns = {{"group"}, {"experts"}, {"train loss"}, {"val loss"}, {"gap"}, {"chosen"}};
     for (std::size_t g = 0; g < probe.groups.size(); ++g)
         for (const auto& s : probe.scores[g])
-            rows.push_back({probe.groups[g], std::to_string(s.candidate), fmt::format("{:.4f}", s.train_loss),
-                            fmt::format("{:.4f}", s.val_loss), fmt::format("{:.4f}", s.gap()),
-                            s.candidate == probe.chosen[g] ? "*" : ""});
-    return format_table({"group", "experts", "train loss", "val loss", "gap", "chosen"}, rows);
+            table.add_row({text_cell(probe.groups[g]), value_cell(s.candidate), number_cell(s.train_loss, 4),
+                           number_cell(s.val_loss, 4), number_cell(s.gap(), 4),
+                           value_cell(s.candidate == probe.chosen[g], s.candidate == probe.chosen[g] ? "*" : "")});
+    return table;
 }
 
 std::vector<AllocationRecord> allocation_records(std::int64_t run_id, const AllocationProbe& probe) {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/config.h"
+#include "core/table.h"
 #include "io/results_db.h"
 #include "train/allocation_rule.h"
 #include "train/task_data.h"
@@ -37,8 +38,8 @@ bool allocation_probe_applies(const Config& config);
 AllocationProbe probe_expert_allocation(const Config& config, const std::vector<TaskData>& tasks,
                                         const at::Device& device, std::int64_t steps_per_epoch);
 
-// A table: group, candidate, train loss, val loss, gap, chosen (*).
-std::string format_allocation_probe(const AllocationProbe& probe);
+// group, experts, train loss, val loss, gap, chosen (*): one row per (group, candidate).
+Table allocation_probe_table(const AllocationProbe& probe);
 std::vector<AllocationRecord> allocation_records(std::int64_t run_id, const AllocationProbe& probe);
 
 }  // namespace sm4

@@ -35,14 +35,14 @@ std::int64_t choose_expert_count(const std::vector<ProbeScore>& unsorted, const 
     const auto scores = by_count(unsorted);
     const double best = best_val(scores);
     if (std::isnan(best)) return scores.front().candidate;  // every probe diverged: the smallest count
-    if (config.rule == "lowest_val") {
+    if (config.rule == AeaRule::LowestVal) {
         for (const auto& s : scores)
             if (s.val_loss == best) return s.candidate;
     }
     const ProbeScore* choice = nullptr;
     for (const auto& s : scores) {
         if (!within_tolerance(s, best, config.tolerance)) continue;
-        if (config.rule == "within_tolerance") return s.candidate;
+        if (config.rule == AeaRule::WithinTolerance) return s.candidate;
         if (!choice || s.gap() < choice->gap()) choice = &s;  // lowest_gap
     }
     return choice ? choice->candidate : scores.front().candidate;

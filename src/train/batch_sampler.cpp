@@ -8,8 +8,8 @@
 
 namespace sm4 {
 
-BatchSampler::BatchSampler(std::vector<std::int64_t> sizes, std::int64_t batch_size, std::uint64_t seed, bool proportional)
-    : sizes_(std::move(sizes)), batch_size_(batch_size), seed_(seed), proportional_(proportional),
+BatchSampler::BatchSampler(std::vector<std::int64_t> sizes, std::int64_t batch_size, std::uint64_t seed, Sampling sampling)
+    : sizes_(std::move(sizes)), batch_size_(batch_size), seed_(seed), proportional_(sampling == Sampling::Proportional),
       permutations_(sizes_.size(), {-1, at::Tensor()}) {}
 
 std::vector<std::size_t> BatchSampler::tasks_for_step(std::int64_t global_step) const {

@@ -9,13 +9,15 @@
 #include <map>
 #include <vector>
 
+#include "core/config.h"
+
 namespace sm4 {
 
 class BatchSampler {
 public:
-    // sizes: train examples per task. proportional: one task per step, drawn in proportion to
-    // its size; otherwise every task every step (round robin, HighMMT's scheme).
-    BatchSampler(std::vector<std::int64_t> sizes, std::int64_t batch_size, std::uint64_t seed, bool proportional);
+    // sizes: train examples per task. Proportional: one task per step, drawn in proportion to its
+    // size; round robin: every task every step (HighMMT's scheme).
+    BatchSampler(std::vector<std::int64_t> sizes, std::int64_t batch_size, std::uint64_t seed, Sampling sampling);
 
     std::vector<std::size_t> tasks_for_step(std::int64_t global_step) const;
     // Indices of batch number `counter` of `task`, [min(batch_size, size)] int64.

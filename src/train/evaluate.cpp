@@ -4,6 +4,8 @@
 #include <fmt/format.h>
 #include <torch/csrc/autograd/grad_mode.h>
 
+#include <algorithm>
+
 #include "train/losses.h"
 
 namespace sm4 {
@@ -17,7 +19,7 @@ std::vector<T> to_vector(const at::Tensor& t) {
 
 }  // namespace
 
-std::vector<TaskEvaluation> evaluate(MultitaskModel& model, const std::vector<TaskData>& tasks, const std::string& split,
+std::vector<TaskEvaluation> evaluate(MultitaskModel& model, const std::vector<TaskData>& tasks, Split split,
                                      std::int64_t batch_size, const at::Device& device) {
     const torch::NoGradGuard no_grad;
     const bool was_training = model->is_training();
@@ -59,23 +61,23 @@ double weighted_score(const std::vector<TaskEvaluation>& evaluations, const std:
     return score;
 }
 
-std::string format_evaluation(const std::vector<TaskEvaluation>& evaluations, const std::string& split) {
-    std::string out = fmt::format("{:<16} {:<15} {:>9}", "task (" + split + ")", "type", "loss");
+Table evaluation_table(const std::vector<TaskEvaluation>& evaluations) {
     std::vector<std::string> names;
     for (const auto& e : evaluations)
         for (const auto& m : e.metrics)
             if (std::find(names.begin(), names.end(), m.name) == names.end()) names.push_back(m.name);
-    for (const auto& n : names) out += fmt::format(" {:>9}", n);
-    out += "\n";
+    Table table;
+    table.columns = {{"task"}, {"type"}, {"loss"}};
+    for (const auto& n : names) table.columns.push_back({n});
     for (const auto& e : evaluations) {
-        out += fmt::format("{:<16} {:<15} {:>9.4f}", e.task, to_string(e.type), e.loss);
+        std::vector<Cell> row{text_cell(e.task), text_cell(to_string(e.type)), number_cell(e.loss, 4)};
         for (const auto& n : names) {
-            auto it = std::find_if(e.metrics.begin(), e.metrics.end(), [&](const Metric& m) { return m.name == n; });
-            out += it == e.metrics.end() ? fmt::format(" {:>9}", "-") : fmt::format(" {:>9.4f}", it->value);
+            const auto it = std::find_if(e.metrics.begin(), e.metrics.end(), [&](const Metric& m) { return m.name == n; });
+            row.push_back(it == e.metrics.end() ? missing_cell() : number_cell(it->value, 4));
         }
-        out += "\n";
+        table.add_row(std::move(row));
     }
-    return out;
+    return table;
 }
 
 }  // namespace sm4

@@ -161,10 +161,10 @@ private:
 
 std::shared_ptr<LossWeightingImpl> make_loss_weighting(const TrainConfig& c, std::size_t tasks,
                                                        std::vector<at::Tensor> shared) {
-    if (c.loss_weighting == "uncertainty") return std::make_shared<UncertaintyWeighting>(tasks);
-    if (c.loss_weighting == "dwa") return std::make_shared<DwaWeighting>(tasks, c.dwa_temperature);
-    if (c.loss_weighting == "gradnorm") return std::make_shared<GradNormWeighting>(tasks, std::move(shared), c.gradnorm_alpha);
-    if (c.loss_weighting == "equal" || c.task_weights.empty()) return std::make_shared<FixedWeighting>(std::vector<double>(tasks, 1.0));
+    if (c.loss_weighting == LossWeighting::Uncertainty) return std::make_shared<UncertaintyWeighting>(tasks);
+    if (c.loss_weighting == LossWeighting::Dwa) return std::make_shared<DwaWeighting>(tasks, c.dwa_temperature);
+    if (c.loss_weighting == LossWeighting::GradNorm) return std::make_shared<GradNormWeighting>(tasks, std::move(shared), c.gradnorm_alpha);
+    if (c.loss_weighting == LossWeighting::Equal || c.task_weights.empty()) return std::make_shared<FixedWeighting>(std::vector<double>(tasks, 1.0));
     return std::make_shared<FixedWeighting>(c.task_weights);
 }
 

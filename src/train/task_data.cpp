@@ -34,11 +34,15 @@ SplitTensors to_tensors(SplitArrays& split, TaskType type) {
 
 }  // namespace
 
-const SplitTensors& TaskData::split(const std::string& name) const {
-    if (name == "train") return train;
-    if (name == "val") return val;
-    if (name == "test") return test;
-    throw UsageError(fmt::format("unknown split '{}': expected train, val or test", name));
+const SplitTensors& TaskData::split(Split which) const { return split_member(*this, which); }
+
+TaskSpec task_spec_of(const TaskDataset& d) {
+    TaskSpec spec{d.task, d.task_type, d.num_outputs, {}};
+    for (std::size_t j = 0; j < d.modalities.size(); ++j) {
+        const auto& shape = d.train.modalities[j].shape;
+        spec.modalities.push_back({d.modalities[j].name, d.modalities[j].kind, {shape.begin() + 1, shape.end()}});
+    }
+    return spec;
 }
 
 std::filesystem::path task_file(const Config& config, const std::string& task) {

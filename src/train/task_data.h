@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/config.h"
+#include "io/task_dataset.h"
 #include "model/task_spec.h"
 
 namespace sm4 {
@@ -22,8 +23,11 @@ struct TaskData {
     TaskSpec spec;
     std::filesystem::path file;
     SplitTensors train, val, test;
-    const SplitTensors& split(const std::string& name) const;
+    const SplitTensors& split(Split which) const;
 };
+
+// The model's view of a dataset: its name, type, outputs and each modality's example shape.
+TaskSpec task_spec_of(const TaskDataset& dataset);
 
 // <data.root>/<task>.h5 for every task of data.tasks. A missing file is an IoError that says
 // how to make it (`sm4 preprocess <task>`).

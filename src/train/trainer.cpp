@@ -1,25 +1,26 @@
 #include "train/trainer.h"
 
 #include <ATen/ATen.h>
-#include <ATen/Parallel.h>
 #include <fmt/format.h>
-#include <fmt/ranges.h>
-#include <torch/cuda.h>
 #include <torch/nn/utils/clip_grad.h>
 #include <torch/optim/adamw.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <fstream>
 
 #include "core/errors.h"
+#include "core/events.h"
 #include "core/interrupt.h"
-#include "core/progress.h"
 #include "core/random.h"
+#include "core/text.h"
 #include "io/results_db.h"
 #include "io/run_summary.h"
+#include "io/stored_config.h"
 #include "platform/build_info.h"
+#include "platform/device.h"
 #include "platform/threads.h"
 #include "train/allocation_probe.h"
 #include "train/batch_sampler.h"
@@ -34,6 +35,8 @@
 namespace sm4 {
 namespace {
 
+using Clock = std::chrono::steady_clock;
+
 std::string host_name() {
     char name[256] = {};
     gethostname(name, sizeof name - 1);
@@ -44,14 +47,31 @@ std::vector<double> task_weights(const Config& c) {
     return c.train.task_weights.empty() ? std::vector<double>(c.data.tasks.size(), 1.0) : c.train.task_weights;
 }
 
-std::vector<MetricRecord> evaluation_records(std::int64_t run, std::int64_t step, std::int64_t epoch,
-                                             const std::string& split, const std::vector<TaskEvaluation>& evals) {
+std::vector<MetricRecord> evaluation_records(std::int64_t run, std::int64_t step, std::int64_t epoch, Split split,
+                                             const std::vector<TaskEvaluation>& evals) {
     std::vector<MetricRecord> rows;
     for (const auto& e : evals) {
-        rows.push_back({run, step, epoch, split, e.task, "loss", e.loss, "train"});
-        for (const auto& m : e.metrics) rows.push_back({run, step, epoch, split, e.task, m.name, m.value, "train"});
+        rows.push_back({run, step, epoch, to_string(split), e.task, "loss", e.loss, "train"});
+        for (const auto& m : e.metrics)
+            rows.push_back({run, step, epoch, to_string(split), e.task, m.name, m.value, "train"});
     }
     return rows;
+}
+
+// The values of a config that neither a default nor the experiment's files set ("key=value"),
+// for the start line.
+std::vector<std::string> overrides_in_effect(const ResolvedConfig& config, const std::string& experiment) {
+    const std::vector<std::string> files = split(experiment, ' ');
+    std::vector<std::string> out;
+    for (const auto& field : config_fields()) {
+        const std::string& source = config.sources.at(field.key);
+        if (source == "default") continue;
+        const bool from_file = std::any_of(files.begin(), files.end(), [&](const std::string& file) {
+            return !file.empty() && source.rfind(file + ":", 0) == 0;
+        });
+        if (!from_file) out.push_back(field.key + "=" + format_config_value(field.get(config.values)));
+    }
+    return out;
 }
 
 // Everything the loop touches, so the loop body reads as the algorithm.
@@ -59,6 +79,7 @@ struct Session {
     Config config;
     std::string config_toml;
     at::Device device{at::kCPU};
+    ThreadSettings threads;
     std::vector<TaskData> tasks;
     std::vector<double> weights;
     MultitaskModel model{nullptr};
@@ -77,15 +98,36 @@ struct Session {
     TrainingState state;
     std::int64_t steps_per_epoch = 0;
     double probe_seconds = 0.0;                 // AEA's probe, before the run
+    Clock::time_point start = Clock::now();
+    std::int64_t steps_done_here = 0;
 
     std::filesystem::path checkpoint_path() const { return run_dir / "checkpoint.pt"; }
     std::filesystem::path best_path() const { return run_dir / "best.pt"; }
+    std::int64_t total_steps() const { return steps_per_epoch * config.train.epochs; }
 };
+
+// What every run needs before its model: threads, device and data, once.
+void prepare_runtime(Session& s, const Config& config) {
+    s.threads = configure_cpu_runtime(config.train.threads);
+    s.device = compute_device(config.train.device);
+    s.tasks = load_tasks(config);
+}
+
+BatchSampler make_sampler(const Config& config, const std::vector<TaskData>& tasks) {
+    std::vector<std::int64_t> sizes;
+    for (const auto& t : tasks) sizes.push_back(t.train.size());
+    return BatchSampler(sizes, config.train.batch_size, static_cast<std::uint64_t>(config.train.seed),
+                        config.train.sampling);
+}
+
+std::int64_t steps_per_epoch(const Config& config, const BatchSampler& sampler) {
+    return config.train.steps_per_epoch > 0 ? config.train.steps_per_epoch : sampler.default_steps_per_epoch();
+}
 
 // ALP paces modality groups: SM4's expert groups, or else each modality slot.
 void choose_pace_groups(Session& s) {
     const auto& slots = s.model->slot_names();
-    if (s.config.model.backbone == "sm4") {
+    if (s.config.model.backbone == Backbone::Sm4) {
         s.pace_groups = s.model->expert_groups().names;
         s.group_of_slot = s.model->expert_groups().group_of_slot;
     } else {
@@ -100,11 +142,9 @@ void choose_pace_groups(Session& s) {
             s.task_groups[t].push_back(static_cast<std::size_t>(s.group_of_slot[slot]));
 }
 
+// The model, its optimiser, loss weighting and pace, on the prepared runtime.
 void build(Session& s) {
-    configure_cpu_runtime(s.config.train.threads);
     at::manual_seed(static_cast<std::uint64_t>(s.config.train.seed));
-    s.device = training_device(s.config.train.device);
-    if (s.tasks.empty()) s.tasks = load_tasks(s.config);
     s.weights = task_weights(s.config);
     std::vector<TaskSpec> specs;
     for (const auto& t : s.tasks) specs.push_back(t.spec);
@@ -137,7 +177,7 @@ void build(Session& s) {
 // Pace groups first (lr scaled by their multiplier when ALP applies to the learning rate), then
 // the rest of the model and the loss weighting at the plain rate.
 void set_learning_rates(Session& s, double lr) {
-    const bool scale = s.config.pace.enabled && s.config.pace.apply != "loss";
+    const bool scale = s.config.pace.enabled && s.config.pace.apply != PaceApply::Loss;
     auto& groups = s.optimizer->param_groups();
     for (std::size_t i = 0; i < groups.size(); ++i) {
         const double m = scale && i < s.multipliers.size() ? s.multipliers[i] : 1.0;
@@ -147,7 +187,7 @@ void set_learning_rates(Session& s, double lr) {
 
 // A task's pace: the mean multiplier of its modalities' groups (1 unless ALP scales losses).
 double task_pace(const Session& s, std::size_t task) {
-    if (!s.config.pace.enabled || s.config.pace.apply == "lr") return 1.0;
+    if (!s.config.pace.enabled || s.config.pace.apply == PaceApply::Lr) return 1.0;
     double sum = 0.0;
     for (auto g : s.task_groups[task]) sum += s.multipliers[g];
     return sum / static_cast<double>(s.task_groups[task].size());
@@ -230,10 +270,24 @@ at::Tensor pcgrad_backward(Session& s, const std::vector<at::Tensor>& losses, co
     return total;
 }
 
+void report_step(const Session& s, double total_loss, const std::vector<double>& task_losses) {
+    StepEvent event;
+    event.run_id = s.run_id;
+    event.step = s.state.global_step;
+    event.total_steps = s.total_steps();
+    event.epoch = s.state.epoch + 1;
+    event.epochs = s.config.train.epochs;
+    event.loss = total_loss;
+    for (std::size_t t = 0; t < s.tasks.size(); ++t)
+        if (!std::isnan(task_losses[t])) event.task_losses.emplace_back(s.tasks[t].spec.name, task_losses[t]);
+    event.seconds = std::chrono::duration<double>(Clock::now() - s.start).count();
+    event.steps_done_here = s.steps_done_here;
+    events().step(event);
+}
+
 // One optimisation step over the batches of the step's tasks.
-void train_step(Session& s, BatchSampler& sampler, RunTrace& trace) {
-    const std::int64_t total_steps = s.steps_per_epoch * s.config.train.epochs;
-    const double lr = learning_rate(s.config.train, s.state.global_step, total_steps, s.state.epoch);
+void train_step(Session& s, BatchSampler& sampler) {
+    const double lr = learning_rate(s.config.train, s.state.global_step, s.total_steps(), s.state.epoch);
     set_learning_rates(s, lr);
     s.optimizer->zero_grad();
     std::vector<at::Tensor> losses(s.tasks.size()), aux(s.tasks.size());
@@ -256,28 +310,26 @@ void train_step(Session& s, BatchSampler& sampler, RunTrace& trace) {
     s.weighting->record(task_losses);
     ++s.state.global_step;
     ++s.state.step_in_epoch;
-    trace.record_step(task_losses, total.item<double>(), lr, s.weighting->weights(), s.multipliers);
+    ++s.steps_done_here;
+    const double total_loss = total.item<double>();
+    s.trace->record_step(task_losses, total_loss, lr, s.weighting->weights(), s.multipliers);
     if (s.state.global_step % s.config.train.log_every == 0) log_window(s);
+    report_step(s, total_loss, task_losses);
 }
 
 void run_epoch(Session& s, BatchSampler& sampler) {
-    Progress progress(fmt::format("epoch {}/{}", s.state.epoch + 1, s.config.train.epochs),
-                      s.steps_per_epoch - s.state.step_in_epoch, "steps");
     while (s.state.step_in_epoch < s.steps_per_epoch) {
         if (interrupt_requested()) stop_interrupted(s);
-        train_step(s, sampler, *s.trace);
-        progress.set_suffix(fmt::format("loss {:.4f}", s.trace->last_total_loss()));
-        progress.advance();
+        train_step(s, sampler);
     }
-    progress.finish();
     log_window(s);  // the epoch's last partial window
     s.weighting->end_epoch();
 
-    const auto val = evaluate(s.model, s.tasks, "val", s.config.eval.batch_size, s.device);
+    const auto val = evaluate(s.model, s.tasks, Split::Val, s.config.eval.batch_size, s.device);
     const double score = weighted_score(val, s.weights);
     ++s.state.epoch;
     s.state.step_in_epoch = 0;
-    auto rows = evaluation_records(s.run_id, s.state.global_step, s.state.epoch, "val", val);
+    auto rows = evaluation_records(s.run_id, s.state.global_step, s.state.epoch, Split::Val, val);
     rows.push_back({s.run_id, s.state.global_step, s.state.epoch, "val", "all", "score", score, "train"});
     s.db->add_metrics(rows);
     const bool best = score > s.state.best_score;
@@ -287,42 +339,28 @@ void run_epoch(Session& s, BatchSampler& sampler) {
     }
     s.trace->flush();  // before the checkpoint: a resume never leaves a gap in the trace
     save_epoch_checkpoint(s, score, best);
-    std::string summary;
-    for (const auto& e : val) summary += fmt::format("  {} {:.4f}", e.task, e.selection);
-    std::fprintf(stderr, "epoch %lld/%lld: val score %.4f%s%s\n", static_cast<long long>(s.state.epoch),
-                 static_cast<long long>(s.config.train.epochs), score, summary.c_str(), best ? "  (best)" : "");
-}
-
-std::int64_t steps_per_epoch(const Config& config, const BatchSampler& sampler) {
-    return config.train.steps_per_epoch > 0 ? config.train.steps_per_epoch : sampler.default_steps_per_epoch();
-}
-
-BatchSampler make_sampler(const Config& config, const std::vector<TaskData>& tasks) {
-    std::vector<std::int64_t> sizes;
-    for (const auto& t : tasks) sizes.push_back(t.train.size());
-    return BatchSampler(sizes, config.train.batch_size, static_cast<std::uint64_t>(config.train.seed),
-                        config.train.sampling == "proportional");
+    EpochEvent event{s.run_id, s.state.epoch, s.config.train.epochs, score, {}, best};
+    for (const auto& e : val) event.task_scores.emplace_back(e.task, e.selection);
+    events().epoch(event);
 }
 
 // AEA: probes the expert counts and writes the choice into the run's config as
 // model.group_experts (source "aea"), so the stored config rebuilds the same model on resume.
 std::optional<AllocationProbe> allocate_experts(Session& s, ResolvedConfig& resolved) {
     if (!allocation_probe_applies(resolved.values)) return std::nullopt;
-    configure_cpu_runtime(resolved.values.train.threads);
-    s.device = training_device(resolved.values.train.device);
-    s.tasks = load_tasks(resolved.values);
     AllocationProbe probe = probe_expert_allocation(resolved.values, s.tasks, s.device,
                                                     steps_per_epoch(resolved.values, make_sampler(resolved.values, s.tasks)));
-    apply_override(resolved, fmt::format("model.group_experts=[{}]", fmt::join(probe.chosen, ", ")));
-    resolved.sources["model.group_experts"] = "aea";
-    fmt::print("adaptive expert allocation ({} steps per candidate, {:.0f} s):\n{}", probe.steps,
-               probe.total_seconds(), format_allocation_probe(probe));
-    std::fflush(stdout);
+    set_config_value(resolved, "model.group_experts", probe.chosen, "aea");
+    events().table({"aea-probe",
+                    fmt::format("adaptive expert allocation ({} steps per candidate, {:.0f} s):", probe.steps,
+                                probe.total_seconds()),
+                    allocation_probe_table(probe), ""});
     return probe;
 }
 
 void start_new_run(Session& s, const TrainRequest& request) {
     ResolvedConfig resolved = request.config;
+    prepare_runtime(s, resolved.values);
     const auto probe = allocate_experts(s, resolved);
     s.config = resolved.values;
     s.config_toml = to_toml(resolved, false);
@@ -344,14 +382,16 @@ void start_new_run(Session& s, const TrainRequest& request) {
 
 void resume_run(Session& s, std::int64_t run_id, const std::string& database) {
     require_existing_database(database);
-    ResultsDb db(database);
-    const auto run = db.find_run(run_id);
+    std::optional<RunRecord> run;
+    {
+        const ResultsDb db(database);
+        run = db.find_run(run_id);
+    }
     if (!run) throw UsageError(fmt::format("run {} not found in {}", run_id, database));
     if (run->status == kRunCompleted) throw UsageError(fmt::format("run {} is already completed", run_id));
-    ResolvedConfig stored = default_config();
-    apply_toml(stored, run->config_toml, fmt::format("run {} config", run_id));
-    s.config = stored.values;
+    s.config = stored_config(*run).values;
     s.config_toml = run->config_toml;
+    prepare_runtime(s, s.config);
     build(s);
     s.run_id = run_id;
     s.run_dir = std::filesystem::path(s.config.output.runs_dir) / std::to_string(run_id);
@@ -365,21 +405,24 @@ void resume_run(Session& s, std::int64_t run_id, const std::string& database) {
     s.db->set_status(run_id, kRunRunning);
 }
 
-}  // namespace
-
-at::Device training_device(const std::string& name) {
-    if (name == "cuda") {
-        if (!torch::cuda::is_available())
-            throw ConfigError("train.device = \"cuda\" but no CUDA device is usable (this build: " +
-                              std::string(build_info().cuda_compiled ? "with CUDA" : "CPU-only LibTorch") + ")");
-        return at::Device(at::kCUDA);
-    }
-    return at::Device(at::kCPU);
+void report_start(const Session& s, const TrainRequest& request) {
+    RunStartedEvent event;
+    event.run_id = s.run_id;
+    event.name = s.config.output.run_name;
+    event.run_dir = s.run_dir;
+    event.database = s.config.output.database;
+    event.device = s.device.str();
+    event.threads = s.threads.blas > 0 ? s.threads.blas : s.threads.intra_op;
+    if (!request.resume_run) event.overrides = overrides_in_effect(request.config, request.experiment);
+    event.resumed = request.resume_run.has_value();
+    event.step = s.state.global_step;
+    event.total_steps = s.total_steps();
+    events().run_started(event);
 }
 
+}  // namespace
 
 TrainResult train_model(const TrainRequest& request) {
-    const auto start = std::chrono::steady_clock::now();
     Session s;
     if (request.resume_run) resume_run(s, *request.resume_run, request.config.values.output.database);
     else start_new_run(s, request);
@@ -390,14 +433,15 @@ TrainResult train_model(const TrainRequest& request) {
     for (const auto& t : s.tasks) task_names.push_back(t.spec.name);
     s.trace = std::make_unique<RunTrace>(s.run_dir / "trace.h5", s.model, task_names, s.pace_groups, *s.db, s.run_id,
                                          request.resume_run ? std::optional<std::int64_t>(s.state.global_step) : std::nullopt);
+    report_start(s, request);
 
     TrainResult result;
     try {
         s.model->train();
         while (s.state.epoch < s.config.train.epochs) run_epoch(s, sampler);
         load_checkpoint(s.best_path(), s.model, nullptr, nullptr, nullptr, s.device);
-        result.test = evaluate(s.model, s.tasks, "test", s.config.eval.batch_size, s.device);
-        s.db->add_metrics(evaluation_records(s.run_id, s.state.global_step, s.state.best_epoch, "test", result.test));
+        result.test = evaluate(s.model, s.tasks, Split::Test, s.config.eval.batch_size, s.device);
+        s.db->add_metrics(evaluation_records(s.run_id, s.state.global_step, s.state.best_epoch, Split::Test, result.test));
         s.db->set_status(s.run_id, kRunCompleted);
     } catch (const InterruptedError&) {
         throw;
@@ -411,7 +455,7 @@ TrainResult train_model(const TrainRequest& request) {
     result.run_dir = s.run_dir;
     result.best_epoch = s.state.best_epoch;
     result.probe_seconds = s.probe_seconds;
-    result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    result.seconds = std::chrono::duration<double>(Clock::now() - s.start).count();
     return result;
 }
 

@@ -1,6 +1,8 @@
 // `sm4 train`: the multitask training loop with model selection on the validation split,
 // a checkpoint every epoch, the run recorded in the results database and its routing dynamics
 // in results/runs/<id>/trace.h5; and resuming a stopped run exactly where its checkpoint is.
+// It reports as it goes to the process's observer (core/events.h): the run's start, every step,
+// every epoch, AEA's probe table.
 #pragma once
 
 #include <cstdint>
@@ -17,7 +19,7 @@ namespace sm4 {
 struct TrainRequest {
     ResolvedConfig config;
     std::string experiment;                 // the config files, as the user gave them
-    std::optional<std::int64_t> resume_run; // continue this run from its last checkpoint
+    std::optional<std::int64_t> resume_run; // continue this run (of config.output.database) from its checkpoint
     std::string sweep, variant, config_hash; // recorded in the run's row (set by `sm4 sweep`)
 };
 
@@ -33,8 +35,5 @@ struct TrainResult {
 // Throws TrainingError (NaN loss: the run is marked failed), InterruptedError (Ctrl-C: a
 // checkpoint is written and the run marked interrupted), or the errors of loading.
 TrainResult train_model(const TrainRequest& request);
-
-// The device a config asks for; ConfigError when it is cuda and none is usable.
-at::Device training_device(const std::string& name);
 
 }  // namespace sm4

@@ -5,12 +5,13 @@
 #include <cmath>
 
 #include "bench/bench_report.h"
+#include "../support/run_command.h"
 
 using namespace sm4;
 
 TEST_CASE("bench: a tiny grid reports every case with positive times and consistent ratios", "[bench]") {
     BenchRequest request;
-    request.grid = "tiny";
+    request.grid = LayerGrid::Tiny;
     request.repeats = 1;
     request.warmup = 0;
     request.matmul_n = 64;
@@ -30,7 +31,7 @@ TEST_CASE("bench: a tiny grid reports every case with positive times and consist
     }
     CHECK(report.layers[2].shape.groups == 2);
 
-    const std::string json = bench_json(report);
+    const std::string json = bench_json(report).dump();
     for (const char* key : {"\"machine\"", "\"cpu\"", "\"blas_threads\"", "\"matmul\"", "\"gflops\"", "\"layers\"",
                             "\"moe_ms\"", "\"dense_ms\"", "\"ratio\"", "\"routing_share\"", "\"dense_share_of_ceiling\"",
                             "\"load\"", "\"e2e\""})
@@ -63,10 +64,11 @@ TEST_CASE("bench: end-to-end training throughput for every backbone, synthetic d
 }
 
 TEST_CASE("bench: an unknown grid or device is a usage error", "[bench]") {
-    BenchRequest request;
-    request.grid = "huge";
-    CHECK_THROWS_WITH(run_bench(request), Catch::Contains("--grid"));
-    request.grid = "tiny";
-    request.device = "tpu";
-    CHECK_THROWS_WITH(run_bench(request), Catch::Contains("--device"));
+    // The words are parsed once, where the user typed them: the error names the flag.
+    const auto grid = test::run_sm4("bench --grid huge");
+    CHECK(grid.exit_code == 2);
+    CHECK_THAT(grid.err, Catch::Contains("--grid"));
+    const auto device = test::run_sm4("bench --grid tiny --device tpu");
+    CHECK(device.exit_code == 2);
+    CHECK_THAT(device.err, Catch::Contains("--device"));
 }

@@ -6,6 +6,7 @@
 #include "core/config_loader.h"
 #include "core/config_schema.h"
 #include "core/errors.h"
+#include "core/table.h"
 #include "../support/temp_dir.h"
 
 using namespace sm4;
@@ -140,5 +141,37 @@ TEST_CASE("config: the README documents every key", "[config]") {
     for (const auto& f : config_fields()) {
         INFO(f.key);
         CHECK_THAT(text.str(), Contains("`" + f.key + "`"));
+    }
+    // The table between the markers is exactly what `sm4 config --keys --markdown` prints
+    // (scripts/update-readme.sh writes it).
+    const std::string begin = "<!-- config-keys:begin -->\n", end = "<!-- config-keys:end -->\n";
+    const auto a = text.str().find(begin), b = text.str().find(end);
+    REQUIRE(a != std::string::npos);
+    REQUIRE(b != std::string::npos);
+    CHECK(text.str().substr(a + begin.size(), b - a - begin.size()) == print_table(config_keys_table(), TableFormat::Markdown));
+}
+
+TEST_CASE("config: every key has one row with its default, type and check; choices are enums", "[config]") {
+    const ConfigField* backbone = find_config_field("model.backbone");
+    REQUIRE(backbone);
+    CHECK(backbone->type == ConfigType::Choice);
+    CHECK(backbone->choices == std::vector<std::string>{"dense", "smoe", "sm4"});
+    CHECK(std::get<std::string>(backbone->default_value) == "smoe");
+    CHECK(load_config({}, {"model.backbone=sm4"}).values.model.backbone == Backbone::Sm4);
+    // An unknown word is refused where it is read, with the words there are and the closest.
+    CHECK_THAT(error_of([&] { load_config({}, {"model.backbone=sm5"}); }),
+               Contains("--set: key 'model.backbone' expects one of \"dense\", \"smoe\", \"sm4\", found \"sm5\" "
+                        "(did you mean 'sm4'?)"));
+    TempDir dir;
+    const auto path = write_file(dir, "bad.toml", "[train]\nschedule = \"cosin\"\n");
+    CHECK_THAT(error_of([&] { load_config({path}, {}); }),
+               Contains(path.string() + ":2: key 'train.schedule' expects one of \"cosine\", \"step\", \"constant\", "
+                                        "found \"cosin\" (did you mean 'cosine'?)"));
+    // The defaults of the rows are the structs' defaults.
+    const Config defaults;
+    for (const auto& f : config_fields()) {
+        INFO(f.key);
+        CHECK(f.default_value == f.get(defaults));
+        CHECK(!f.description.empty());
     }
 }

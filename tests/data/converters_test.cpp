@@ -19,14 +19,14 @@ Config config_with(const std::vector<std::string>& overrides = {}) { return load
 
 std::vector<std::int64_t> class_counts(const TaskDataset& d) {
     std::vector<std::int64_t> counts(static_cast<std::size_t>(d.num_outputs));
-    for (const auto& split : split_names())
+    for (const Split split : kSplits)
         for (auto label : d.split(split).class_labels) ++counts[static_cast<std::size_t>(label)];
     return counts;
 }
 
 std::pair<float, float> value_range(const TaskDataset& d, std::size_t modality) {
     float lo = INFINITY, hi = -INFINITY;
-    for (const auto& split : split_names())
+    for (const Split split : kSplits)
         for (float v : d.split(split).modalities[modality].values) {
             lo = std::min(lo, v);
             hi = std::max(hi, v);

@@ -57,17 +57,17 @@ TaskDataset convert_and_check(const std::string& dataset, const std::filesystem:
     preprocess_dataset(dataset, source, dir / "out.h5", fresh_config());
     TaskDataset d = read_task_dataset(dir / "out.h5");
     const NpzArchive npz(fixture("expected_" + expected + ".npz"));
-    for (const auto& split : split_names()) {
+    for (const Split split : kSplits) {
         const SplitArrays& s = d.split(split);
         for (std::size_t j = 0; j < d.modalities.size(); ++j) {
-            const NumpyArray want = npz.read(split + "_" + d.modalities[j].name);
+            const NumpyArray want = npz.read(to_string(split) + "_" + d.modalities[j].name);
             CHECK(s.modalities[j].shape == want.shape);
             check_values(s.modalities[j].values, want, d.modalities[j].name == loose_modality ? tolerance : 0.0f);
         }
         if (has_class_labels(d.task_type)) {
-            CHECK(s.class_labels == npz.read(split + "_labels").to_int64());
+            CHECK(s.class_labels == npz.read(to_string(split) + "_labels").to_int64());
         } else {
-            const NumpyArray want = npz.read(split + "_labels");
+            const NumpyArray want = npz.read(to_string(split) + "_labels");
             CHECK(s.targets.shape == want.shape);
             check_values(s.targets.values, want);
         }
@@ -279,9 +279,9 @@ TEST_CASE("preprocess.affect.per_example_znorm: each example standardised over i
     preprocess_dataset("mosei", fixture("mosei.pkl"), dir / "out.h5", config);
     const TaskDataset d = read_task_dataset(dir / "out.h5");
     const NpzArchive npz(fixture("expected_mosei_znorm.npz"));
-    for (const auto& split : split_names())
+    for (const Split split : kSplits)
         for (std::size_t j = 0; j < d.modalities.size(); ++j) {
-            const NumpyArray want = npz.read(split + "_" + d.modalities[j].name);
+            const NumpyArray want = npz.read(to_string(split) + "_" + d.modalities[j].name);
             CHECK(d.split(split).modalities[j].shape == want.shape);
             check_values(d.split(split).modalities[j].values, want, 1e-6f);  // float64 sums, float32 storage
         }

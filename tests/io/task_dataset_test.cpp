@@ -71,7 +71,7 @@ TEST_CASE("dataset file: what is written is read back exactly", "[io]") {
     CHECK(read.modalities[1].standardized);
     CHECK(read.modalities[1].mean == std::vector<float>{1, 2, 3});
     CHECK(read.modalities[0].std == std::vector<float>{0.25f});
-    for (const auto& split : split_names()) {
+    for (const Split split : kSplits) {
         for (std::size_t j = 0; j < 2; ++j) {
             CHECK(read.split(split).modalities[j].shape == original.split(split).modalities[j].shape);
             CHECK(read.split(split).modalities[j].values == original.split(split).modalities[j].values);

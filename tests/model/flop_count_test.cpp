@@ -116,7 +116,7 @@ TEST_CASE("flops: model parameters match the model for mixtures of heads, Fourie
         ModelConfig c = small(backbone);
         c.layers = 3;
         c.moe_every = 2;
-        c.position = "fourier";
+        c.position = Position::Fourier;
         c.attention_experts = backbone == "dense" ? 0 : 8;
         c.shared_experts = backbone == "sm4" ? 1 : 0;
         c.num_experts = 8;

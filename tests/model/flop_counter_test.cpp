@@ -9,7 +9,7 @@
 #include "model/flop_count.h"
 #include "model/flop_counter.h"
 #include "model/flop_measure.h"
-#include "sweep/config_hash.h"
+#include "core/config_hash.h"
 #include "flop_fixture.h"
 #include "../support/run_command.h"
 #include "../train/training_fixture.h"
@@ -69,7 +69,7 @@ TEST_CASE("flop counter: measured equals analytic, row by row, when nothing is d
         for (const bool heads : {false, true}) {
             ModelConfig c = small(backbone);
             c.attention_experts = heads ? 4 : 0;
-            c.position = heads ? "fourier" : "learned";  // Fourier projections run once per batch
+            c.position = heads ? Position::Fourier : Position::Learned;  // Fourier projections run once per batch
             c.group_experts = backbone == "sm4" ? std::vector<std::int64_t>{1, 2, 1, 3} : std::vector<std::int64_t>{};
             INFO(backbone << (heads ? " with head experts" : ""));
             for (const auto& r : measured_rows(c)) {

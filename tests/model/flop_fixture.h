@@ -20,7 +20,7 @@ inline TaskSpec image_and_sequence_task() {
 // d_model 8, 2 heads, hidden 16, 4 experts (top-2), no capacity limit, images cut 2 x 2.
 inline ModelConfig tiny_model(const std::string& backbone, std::int64_t layers) {
     ModelConfig c;
-    c.backbone = backbone;
+    c.backbone = parse_choice<Backbone>("backbone", backbone);
     c.d_model = 8;
     c.heads = 2;
     c.ffn_hidden = 16;

@@ -1,16 +1,10 @@
 // The CPU fast paths against their plain references: the fused router against the op-by-op one,
-// the vectorisable float functions against libm, the block threads and the caching allocator.
+// the vectorisable float functions against libm, the dispatch kernels against index_select.
 #include <ATen/ATen.h>
 #include <catch.hpp>
 #include <torch/autograd.h>
 #include <torch/optim/sgd.h>
 
-#include <sched.h>
-
-#include <atomic>
-#include <condition_variable>
-#include <mutex>
-#include <thread>
 #include <cmath>
 #include <limits>
 #include <memory>
@@ -24,9 +18,6 @@
 #include "model/gating_kernels.h"
 #include "model/moe_feed_forward.h"
 #include "model/routing.h"
-#include "platform/block_threads.h"
-#include "platform/cpu_allocator.h"
-#include "platform/quiet_threads.h"
 
 using namespace sm4;
 
@@ -159,43 +150,6 @@ TEST_CASE("kernels: the vectorisable exp, log1p and erf agree with libm", "[mode
     CHECK(fast::log1p_unit(1e-9f) == Approx(1e-9).epsilon(1e-3));  // small arguments keep their precision
 }
 
-TEST_CASE("kernels: run_blocks runs every block once and rethrows the first failure", "[platform][kernels]") {
-    std::vector<std::int64_t> blocks;
-    for (std::int64_t b = 0; b < 64; ++b) blocks.push_back(63 - b);
-    std::vector<std::atomic<int>> runs(64);
-    const int threads_before = block_threads();
-    run_blocks(blocks, [&](std::int64_t b) {
-        const at::Tensor a = at::randn({32, 32});
-        at::mm(a, a);  // a product inside a block, as the experts do
-        ++runs[static_cast<std::size_t>(b)];
-    });
-    for (const auto& r : runs) CHECK(r.load() == 1);
-    CHECK_THROWS_WITH(run_blocks(blocks, [](std::int64_t b) {
-                          if (b == 7) throw std::runtime_error("block 7 failed");
-                      }),
-                      "block 7 failed");
-    CHECK(block_threads() == threads_before);  // OpenBLAS's thread count is given back
-}
-
-TEST_CASE("kernels: the caching CPU allocator hands a freed block back out, with the contents a tensor expects",
-          "[platform][kernels]") {
-    install_caching_cpu_allocator();
-    const CpuAllocatorStats start = cpu_allocator_stats();
-    REQUIRE(start.installed);
-    REQUIRE(start.limit_bytes > (64 << 20));
-    const void* first = nullptr;
-    {
-        const at::Tensor a = at::empty({1024, 1024});  // 4 MiB: cached when freed
-        first = a.data_ptr();
-    }
-    const at::Tensor b = at::full({1024, 1024}, 2.5f);
-    CHECK(b.data_ptr() == first);
-    CHECK(cpu_allocator_stats().hits > start.hits);
-    CHECK(b.sum().item<double>() == Approx(2.5 * 1024 * 1024));
-    const at::Tensor small = at::ones({10});  // small blocks go to the system allocator
-    CHECK(small.sum().item<double>() == 10.0);
-}
-
 TEST_CASE("kernels: a training step of the noisy MoE frees its whole graph once its outputs are dropped",
           "[model][kernels]") {
     // A custom autograd function that keeps its own output in saved_data holds its own node: the
@@ -218,43 +172,6 @@ TEST_CASE("kernels: a training step of the noisy MoE frees its whole graph once 
     moe->aux_loss = at::Tensor();
     moe->z_loss = at::Tensor();
     CHECK(alive(nodes) == 0);
-}
-
-TEST_CASE("kernels: a region's quieting makes the other threads SCHED_IDLE and gives their policy back",
-          "[platform][kernels]") {
-    if (!can_quiet_other_threads()) {
-        WARN("not checked: this process may not restore a SCHED_IDLE thread (not root, RLIMIT_NICE < 20)");
-        return;
-    }
-    std::mutex mutex;
-    std::condition_variable changed;
-    pid_t bystander = 0, member = 0;
-    bool stop = false;
-    const auto park = [&](pid_t& tid) {
-        std::unique_lock<std::mutex> lock(mutex);
-        tid = current_tid();
-        changed.notify_all();
-        changed.wait(lock, [&] { return stop; });
-    };
-    std::thread a([&] { park(bystander); }), b([&] { park(member); });
-    {
-        std::unique_lock<std::mutex> lock(mutex);
-        changed.wait(lock, [&] { return bystander != 0 && member != 0; });
-    }
-    {
-        const QuietOtherThreads quiet({member});
-        CHECK(sched_getscheduler(bystander) == SCHED_IDLE);
-        CHECK(sched_getscheduler(member) == SCHED_OTHER);        // the region's own threads keep the cores
-        CHECK(sched_getscheduler(current_tid()) == SCHED_OTHER);  // and so does the caller
-    }
-    CHECK(sched_getscheduler(bystander) == SCHED_OTHER);
-    {
-        std::lock_guard<std::mutex> lock(mutex);
-        stop = true;
-    }
-    changed.notify_all();
-    a.join();
-    b.join();
 }
 
 TEST_CASE("kernels: the counting sort by expert is the stable sort on expert - priority / 2", "[model][kernels]") {

@@ -29,7 +29,7 @@ TEST_CASE("sm4 groups: one per modality slot or per kind, sizes split evenly or 
     CHECK(by_slot.experts == std::vector<std::int64_t>{3, 3, 2});
     CHECK(by_slot.group_of_slot == std::vector<std::int64_t>{0, 1, 2});
 
-    c.group_by = "kind";
+    c.group_by = GroupBy::Kind;
     c.shared_experts = 2;
     ExpertGroups by_kind = make_expert_groups(three_slots(), c);
     CHECK(by_kind.names == std::vector<std::string>{"image", "audio"});
@@ -41,7 +41,7 @@ TEST_CASE("sm4 groups: one per modality slot or per kind, sizes split evenly or 
     c.group_experts = {1, 2, 3};
     CHECK_THROWS_WITH(make_expert_groups(three_slots(), c), Contains("model.group_experts has 3 sizes for the 2 expert groups"));
     c.group_experts = {};
-    c.group_by = "modality";
+    c.group_by = GroupBy::Modality;
     c.num_experts = 2;
     CHECK_THROWS_WITH(make_expert_groups(three_slots(), c), Contains("model.num_experts (2) is smaller than the 3 expert groups"));
 }

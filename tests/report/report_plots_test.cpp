@@ -53,9 +53,9 @@ TEST_CASE("report: --out writes the tables and SVG plots: one polyline per modal
     const auto notes = write_report(report, out, PlotFormat::Svg);
     CHECK(notes == std::vector<std::string>{"no plots for run 2: no trace at " + runs_dir + "/2/trace.h5"});
     for (const char* table : {"main", "ablation", "flops"})
-        for (ReportFormat format : {ReportFormat::Markdown, ReportFormat::Csv, ReportFormat::Latex})
-            CHECK(std::filesystem::exists(out / (std::string(table) + "." + report_format_extension(format))));
-    CHECK(slurp(out / "main.md") == format_report_table(report.main, ReportFormat::Markdown));
+        for (TableFormat format : {TableFormat::Markdown, TableFormat::Csv, TableFormat::Latex})
+            CHECK(std::filesystem::exists(out / (std::string(table) + "." + table_format_extension(format))));
+    CHECK(slurp(out / "main.md") == print_table(report.main, TableFormat::Markdown));
 
     const std::string entropy = slurp(out / "plots" / "sm4-run1-entropy.svg");
     CHECK(count(entropy, "<polyline") == 3);

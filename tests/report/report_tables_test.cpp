@@ -23,7 +23,7 @@ TEST_CASE("report: the main table is mean ± sample std over seeds, best per col
     add_two_variants(db);
     add_fake_run(db, {"tables", "sm4", "tables/sm4", 2, {{"wine", {{"accuracy", 0.1}}}}, kRunFailed});
     const Report report = build_report(db, {});
-    CHECK(format_report_table(report.main, ReportFormat::Markdown) ==
+    CHECK(print_table(report.main, TableFormat::Markdown) ==
           "### Test results\n\n"
           "| method | seeds | wine accuracy ↑ | push mse ↓ |\n"
           "|---|---:|---:|---:|\n"
@@ -38,11 +38,11 @@ TEST_CASE("report: the same records as CSV (mean, std, best columns) and LaTeX (
     ResultsDb db(dir / "sm4.db");
     add_two_variants(db);
     const Report report = build_report(db, {});
-    CHECK(format_report_table(report.main, ReportFormat::Csv) ==
+    CHECK(print_table(report.main, TableFormat::Csv) ==
           "method,seeds,wine accuracy,wine accuracy std,wine accuracy best,push mse,push mse std,push mse best\n"
           "sm4,2,0.92,0.0282843,1,0.6,0.141421,0\n"
           "dense,2,0.83,0.0424264,0,0.42,0.0282843,1\n");
-    CHECK(format_report_table(report.main, ReportFormat::Latex) ==
+    CHECK(print_table(report.main, TableFormat::Latex) ==
           "% " + kNote + ".\n"
           "\\begin{table}[t]\n\\centering\n\\caption{Test results}\n\\begin{tabular}{lrrr}\n\\toprule\n"
           "method & seeds & wine accuracy $\\uparrow$ & push mse $\\downarrow$ \\\\\n\\midrule\n"
@@ -59,7 +59,7 @@ TEST_CASE("report: the ablation table holds the reference and its -no- variants 
         add_fake_run(db, {"tables", "sm4-no-alp", "x", seed, {{"wine", {{"accuracy", 0.88 + 0.02 * seed}}},
                                                               {"push", {{"mse", 0.65 + 0.1 * seed}}}}});
     const Report report = build_report(db, {});
-    CHECK(format_report_table(report.ablation, ReportFormat::Markdown) ==
+    CHECK(print_table(report.ablation, TableFormat::Markdown) ==
           "### Ablation\n\n"
           "| variant | seeds | wine accuracy ↑ | push mse ↓ |\n"
           "|---|---:|---:|---:|\n"
@@ -67,7 +67,7 @@ TEST_CASE("report: the ablation table holds the reference and its -no- variants 
           "| sm4-no-alp | 2 | 0.890 ± 0.014 (-0.030) | 0.700 ± 0.071 (+0.100) |\n"
           "\n" + kNote + "; in brackets: the difference from 'sm4'.\n");
     CHECK(report.main.rows.size() == 2);  // sm4 and dense: the ablation variant is left to its own table
-    CHECK_THAT(format_report_table(report.ablation, ReportFormat::Csv),
+    CHECK_THAT(print_table(report.ablation, TableFormat::Csv),
                Contains("sm4-no-alp,2,0.89,0.0141421,-0.03,0,0.7,0.0707107,0.1,0\n"));
 
     ReportOptions options;
@@ -76,7 +76,7 @@ TEST_CASE("report: the ablation table holds the reference and its -no- variants 
     options.main_methods = {"dense", "sm4"};
     const Report chosen = build_report(db, options);
     CHECK(chosen.main.rows.at(0).at(0).text == "dense");
-    CHECK(chosen.ablation.rows.at(1).at(2).delta == Approx(0.89 - 0.83));
+    CHECK(chosen.ablation.rows.at(1).at(2).stat->delta == Approx(0.89 - 0.83));
     options.ablation_methods = {"sm4-no-apl"};
     CHECK_THROWS_WITH(build_report(db, options), "--ablation: method 'sm4-no-apl' is not among the selected runs "
                                                  "(did you mean 'sm4-no-alp'?); methods: sm4, dense, sm4-no-alp");
@@ -87,7 +87,7 @@ TEST_CASE("report: without the reference method the ablation table says how to c
     ResultsDb db(dir / "sm4.db");
     add_fake_run(db, {"", "", "minibench", 0, {{"wine", {{"accuracy", 0.9}}}}});  // a plain `sm4 train` run
     const Report report = build_report(db, {});
-    CHECK(format_report_table(report.main, ReportFormat::Markdown) ==
+    CHECK(print_table(report.main, TableFormat::Markdown) ==
           "### Test results\n\n| method | seeds | wine accuracy ↑ |\n|---|---:|---:|\n| minibench | 1 | **0.900** |\n\n" +
           kNote + ".\n");
     CHECK(report.ablation.rows.empty());
@@ -105,7 +105,7 @@ TEST_CASE("report: the FLOPs table sums a task's components and compares with th
                               {"dense", "", "", "total", 2500, 0, 0, std::nullopt},
                               {"dense", "wine", "", "feed_forward", 2000, 2000, 2000, std::nullopt}});
     const Report report = build_report(db, {});
-    CHECK(format_report_table(report.flops, ReportFormat::Markdown) ==
+    CHECK(print_table(report.flops, TableFormat::Markdown) ==
           "### Parameters and FLOPs\n\n"
           "| method | task | params | active params | FLOPs/sample | dense FLOPs/sample | FLOPs reduction % |\n"
           "|---|---|---:|---:|---:|---:|---:|\n"
@@ -114,7 +114,7 @@ TEST_CASE("report: the FLOPs table sums a task's components and compares with th
           "params: the whole model; active params and FLOPs: per sample of the task (a multiply-add = 2 FLOPs); "
           "reduction: 1 - FLOPs / the dense counterpart's FLOPs of the same width.\n"
           "no FLOPs counted yet for dense (`sm4 flops --run 3`); run the command to fill them.\n");
-    CHECK_THAT(format_report_table(report.flops, ReportFormat::Csv), Contains("sm4,wine,1000,400,800,2000,60.0000\n"));
+    CHECK_THAT(print_table(report.flops, TableFormat::Csv), Contains("sm4,wine,1000,400,800,2000,60.0000\n"));
 }
 
 TEST_CASE("report: runs are selected by sweep or by ids, and unknown ones are named", "[report]") {
@@ -134,7 +134,7 @@ TEST_CASE("report: runs are selected by sweep or by ids, and unknown ones are na
     REQUIRE(picked.main.rows.size() == 2);
     CHECK(picked.main.rows[0][0].text == "sm4");
     CHECK(picked.main.rows[0][1].text == "1");
-    CHECK(picked.main.rows[0][2].mean == Approx(0.94));
+    CHECK(picked.main.rows[0][2].stat->mean == Approx(0.94));
 
     ReportOptions by_experiment;
     by_experiment.experiment = "other";

@@ -20,7 +20,7 @@ TEST_CASE("sweep: experiments/minibench-ablation.toml runs SM4, its ablations an
         const Config& c = r.config.values;
         const bool sm4_like = r.variant.rfind("sm4", 0) == 0;
         // Each ablation differs from SM4 in exactly its switch.
-        CHECK(c.model.backbone == (r.variant == "sm4-no-disentangle" ? "smoe"
+        CHECK(to_string(c.model.backbone) == (r.variant == "sm4-no-disentangle" ? "smoe"
                                    : sm4_like                         ? "sm4"
                                    : r.variant == "smoe"              ? "smoe"
                                                                       : "dense"));

@@ -97,7 +97,7 @@ TEST_CASE("sweep: variants x grid points x seeds x tasks, in the documented orde
     for (std::size_t i = 0; i < plan.runs.size(); ++i) CHECK(plan.runs[i].index == i);
 
     const Config& full = plan.runs[6].config.values;  // full, sm4, lr 0.002, seed 0
-    CHECK(full.model.backbone == "sm4");
+    CHECK(to_string(full.model.backbone) == "sm4");
     CHECK(full.train.lr == 0.002);
     CHECK(full.train.seed == 0);
     CHECK(full.model.num_experts == 8);

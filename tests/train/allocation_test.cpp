@@ -20,7 +20,7 @@ namespace {
 
 AeaConfig rule(const std::string& name, double tolerance = 0.05, std::int64_t budget = 0) {
     AeaConfig c;
-    c.rule = name;
+    c.rule = parse_choice<AeaRule>("aea.rule", name);
     c.tolerance = tolerance;
     c.budget = budget;
     return c;

@@ -29,7 +29,7 @@ TEST_CASE("loss weighting: DWA weights from the last two epochs' loss ratios", "
     CHECK(w[1] == Approx(2 * b / (a + b)));
 
     TrainConfig config;
-    config.loss_weighting = "dwa";
+    config.loss_weighting = LossWeighting::Dwa;
     auto dwa = make_loss_weighting(config, 2, {});
     dwa->record({1.0, 2.0});
     dwa->record({1.0, std::nan("")});  // task 1 not drawn: its mean stays 2

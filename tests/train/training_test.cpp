@@ -2,11 +2,13 @@
 // determinism, divergence.
 #include <catch.hpp>
 
+#include <cmath>
 #include <map>
 
 #include "core/errors.h"
+#include "core/events.h"
 #include "io/results_db.h"
-#include "train/eval_job.h"
+#include "app/eval_job.h"
 #include "train/trainer.h"
 #include "../support/h5py.h"
 #include "../support/run_command.h"
@@ -77,7 +79,7 @@ TEST_CASE("eval: scoring a run's best checkpoint reproduces its stored test metr
     const MetricMap evaluated = metric_map(db, result.run_id, "test", "eval");
     CHECK(stored.size() == evaluated.size());
     CHECK(stored == evaluated);
-    CHECK_THAT(evaluation_json(again), Contains("\"wine\": {\"type\": \"classification\""));
+    CHECK_THAT(evaluation_json(again).dump(), Contains("\"wine\": {\"type\": \"classification\""));
 }
 
 TEST_CASE("train: the same seed gives identical metrics; another seed does not", "[train]") {
@@ -129,4 +131,46 @@ TEST_CASE("train: a loss that becomes NaN marks the run failed and names the tas
     REQUIRE(runs.size() == 1);
     CHECK(runs[0].status == "failed");
     CHECK_THAT(runs[0].message, Contains("wine"));
+}
+
+namespace {
+
+// What a training run told its observer.
+struct RecordingObserver : Observer {
+    std::vector<RunStartedEvent> starts;
+    std::vector<StepEvent> steps;
+    std::vector<EpochEvent> epochs;
+    void run_started(const RunStartedEvent& e) override { starts.push_back(e); }
+    void step(const StepEvent& e) override { steps.push_back(e); }
+    void epoch(const EpochEvent& e) override { epochs.push_back(e); }
+};
+
+}  // namespace
+
+TEST_CASE("train: the run reports its start, every step and every epoch as events", "[train]") {
+    SmallExperiment experiment;
+    RecordingObserver seen;
+    TrainResult result;
+    {
+        const ObserverScope scope(seen);
+        result = train_model(experiment.request({"train.epochs=2", "train.steps_per_epoch=10", "model.top_k=1"}));
+    }
+    REQUIRE(seen.starts.size() == 1);
+    CHECK(seen.starts[0].run_id == result.run_id);
+    CHECK(seen.starts[0].run_dir == result.run_dir);
+    CHECK(seen.starts[0].database == experiment.database());
+    CHECK(seen.starts[0].total_steps == 20);
+    // Every key set by --set, once: the fixture's 12 (two of them set again here) and model.top_k.
+    CHECK(seen.starts[0].overrides.size() == experiment.overrides().size() + 1);
+    REQUIRE(seen.steps.size() == 20);
+    for (std::size_t i = 0; i < seen.steps.size(); ++i) {
+        CHECK(seen.steps[i].step == static_cast<std::int64_t>(i) + 1);
+        CHECK(seen.steps[i].epoch == (i < 10 ? 1 : 2));
+        CHECK(seen.steps[i].task_losses.size() == 2);
+        CHECK(std::isfinite(seen.steps[i].loss));
+    }
+    REQUIRE(seen.epochs.size() == 2);
+    CHECK(seen.epochs[0].best);
+    CHECK(seen.epochs[1].best == (result.best_epoch == 2));
+    CHECK(seen.epochs[1].task_scores.size() == 2);
 }

@@ -10,7 +10,9 @@
 #include <vector>
 
 #include "core/config_loader.h"
-#include "io/results_db.h"
+#include "core/flops_rows.h"
+#include "core/json.h"
+#include "core/table.h"
 
 namespace sm4 {
 
@@ -34,12 +36,16 @@ FlopsReport account_config(const ResolvedConfig& config, bool measure = true);
 // replaces the run's rows. IoError when the database does not exist, UsageError when the run does not.
 FlopsReport account_run(const std::filesystem::path& database, std::int64_t run, bool measure = true);
 
-// One table per task (modality x component: params, active params, FLOPs per sample, dense
-// FLOPs, reduction %, measured), then the whole-model summary.
+// One table per task: modality x component with params, active params, FLOPs per sample, the
+// dense counterpart's FLOPs, reduction % and measured FLOPs, ending with the task's total row.
+Table flops_task_table(const FlopsReport& report, const std::string& task);
+
+// The tables of every task, then the whole-model summary and where the rows went.
 std::string format_flops(const FlopsReport& report);
 
-// {"run": .., "config_hash": .., "batch": .., "tasks": {task: {"params", "active_params",
-// "flops", "dense_flops", "reduction_percent", "measured_flops"}}, "total": {..}, "rows": [..]}
-std::string flops_json(const FlopsReport& report);
+// {"run", "config_hash", "database", "batch", "tasks": {task: {"params", "active_params", "flops",
+// "dense_flops", "reduction_percent", "measured_flops", "dense_measured_flops"}}, "total": {..},
+// "rows": [..]}
+Json flops_json(const FlopsReport& report);
 
 }  // namespace sm4

@@ -1,4 +1,4 @@
-#include "sweep/config_hash.h"
+#include "core/config_hash.h"
 
 #include <fmt/format.h>
 

@@ -10,12 +10,9 @@
 #include <vector>
 
 #include "core/config.h"
+#include "report/report.h"
 
 namespace sm4 {
-
-// The experiment file for a name ("minibench" -> experiments/minibench.toml), looked up in the
-// working folder and then in the source tree sm4 was built from. UsageError when absent.
-std::filesystem::path experiment_file(const std::string& name);
 
 // Preprocesses every task of data.tasks whose file is missing and whose converter has a bundled
 // source; returns the tasks it made. DataError listing every missing file that needs the user's
@@ -42,7 +39,16 @@ struct ReproducePlan {
 
 ReproducePlan plan_reproduce(const ReproduceRequest& request);
 
-// Runs the plan: data, sweep, flops, report (printed, and written under plan.folder/report).
-void run_reproduce(const ReproduceRequest& request);
+struct ReproduceResult {
+    ReproducePlan plan;
+    std::filesystem::path database;   // the sweep's results database
+    std::filesystem::path report_folder;  // plan.folder/report: tables and plots
+    Report report;
+    std::vector<std::string> notes;   // plots skipped and why
+};
+
+// Runs the plan: data, sweep, flops, report (written under plan.folder/report and returned).
+// Progress goes to the process's observer; the sweep's errors (a failed run, Ctrl-C) propagate.
+ReproduceResult run_reproduce(const ReproduceRequest& request);
 
 }  // namespace sm4

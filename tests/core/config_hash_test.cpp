@@ -2,7 +2,7 @@
 // results changes it, and where results go does not.
 #include <catch.hpp>
 
-#include "sweep/config_hash.h"
+#include "core/config_hash.h"
 
 using namespace sm4;
 

@@ -1,23 +1,20 @@
-#include "train/reproduce.h"
+#include "app/reproduce.h"
 
 #include <fmt/format.h>
-#include <toml++/toml.h>
 
 #include <algorithm>
 #include <thread>
 
+#include "app/experiment_file.h"
+#include "app/flops_job.h"
+#include "app/sweep_runner.h"
 #include "core/errors.h"
+#include "core/events.h"
 #include "core/text.h"
 #include "data/preprocess.h"
 #include "io/results_db.h"
-#include "report/report.h"
-#include "sweep/sweep_runner.h"
-#include "train/flops_job.h"
+#include "io/stored_config.h"
 #include "train/task_data.h"
-
-#ifndef SM4_SOURCE_DIR
-#define SM4_SOURCE_DIR "."
-#endif
 
 namespace sm4 {
 namespace {
@@ -30,13 +27,7 @@ const std::vector<std::string> kQuickBudget = {"train.epochs=1", "train.steps_pe
 bool is_bundled(const std::string& experiment) { return experiment == "minibench"; }
 
 // The tasks a run trained, from its stored config.
-std::string run_tasks(const RunRecord& run) {
-    const toml::table config = toml::parse(run.config_toml);
-    std::string tasks;
-    if (const auto* list = config.at_path("data.tasks").as_array())
-        for (const auto& task : *list) tasks += task.value_or(std::string()) + ",";
-    return tasks;
-}
+std::string run_tasks(const RunRecord& run) { return join(stored_config(run).values.data.tasks, ","); }
 
 // FLOPs of each method: its first completed run of the sweep (seeds do not change the model's
 // shape, apart from AEA's choice), and one per task for per-task variants.
@@ -56,17 +47,6 @@ void account_methods(const std::filesystem::path& database, const std::string& s
 
 }  // namespace
 
-std::filesystem::path experiment_file(const std::string& name) {
-    const std::filesystem::path direct(name);
-    if (direct.extension() == ".toml" && std::filesystem::exists(direct)) return direct;
-    for (const std::filesystem::path& root : {std::filesystem::path("."), std::filesystem::path(SM4_SOURCE_DIR)}) {
-        const auto candidate = root / "experiments" / (name + ".toml");
-        if (std::filesystem::exists(candidate)) return candidate;
-    }
-    throw UsageError(fmt::format("experiment '{}' not found (looked for experiments/{}.toml here and in {})", name,
-                                 name, SM4_SOURCE_DIR));
-}
-
 std::vector<std::string> prepare_missing_datasets(const Config& config) {
     std::vector<std::string> missing;
     for (const auto& task : config.data.tasks) {
@@ -83,7 +63,7 @@ std::vector<std::string> prepare_missing_datasets(const Config& config) {
     for (const auto& task : config.data.tasks) {
         const auto path = task_file(config, task);
         if (std::filesystem::exists(path)) continue;
-        std::fprintf(stderr, "reproduce: preparing %s -> %s\n", task.c_str(), path.string().c_str());
+        notify(fmt::format("reproduce: preparing {} -> {}", task, path.string()));
         preprocess_dataset(task, "", path, config);
         made.push_back(task);
     }
@@ -114,8 +94,10 @@ ReproducePlan plan_reproduce(const ReproduceRequest& request) {
     return plan;
 }
 
-void run_reproduce(const ReproduceRequest& request) {
-    const ReproducePlan plan = plan_reproduce(request);
+ReproduceResult run_reproduce(const ReproduceRequest& request) {
+    ReproduceResult result;
+    result.plan = plan_reproduce(request);
+    const ReproducePlan& plan = result.plan;
     SweepRequest sweep;
     sweep.file = plan.sweep_file;
     sweep.bases = plan.bases;
@@ -124,21 +106,18 @@ void run_reproduce(const ReproduceRequest& request) {
     sweep.jobs = plan.jobs;
     const SweepPlan runs = make_sweep_plan(sweep.file, sweep.overrides, sweep.bases, sweep.seeds);
     prepare_missing_datasets(runs.runs.front().config.values);
-    fmt::print("reproduce {}: {} runs of {} ({} at once), results in {}\n", plan.name, runs.runs.size(),
-               sweep.file.string(), plan.jobs, plan.folder.string());
-    std::fflush(stdout);
+    headline(fmt::format("reproduce {}: {} runs of {} ({} at once), results in {}", plan.name, runs.runs.size(),
+                       sweep.file.string(), plan.jobs, plan.folder.string()));
     run_sweep(sweep);
 
-    const std::filesystem::path database = runs.runs.front().config.values.output.database;
-    account_methods(database, runs.name);
+    result.database = runs.runs.front().config.values.output.database;
+    account_methods(result.database, runs.name);
     ReportOptions options;
     options.sweep = runs.name;
-    const Report report = build_report(ResultsDb(database), options);
-    fmt::print("\n{}", format_report(report, ReportFormat::Markdown));
-    const auto folder = plan.folder / "report";
-    for (const auto& note : write_report(report, folder, PlotFormat::Png)) fmt::print(stderr, "note: {}\n", note);
-    fmt::print("\nreproduce {}: tables (markdown, CSV, LaTeX) and plots in {}; every run: sm4 runs list --db {}\n",
-               plan.name, folder.string(), database.string());
+    result.report = build_report(ResultsDb(result.database), options);
+    result.report_folder = plan.folder / "report";
+    result.notes = write_report(result.report, result.report_folder, PlotFormat::Png);
+    return result;
 }
 
 }  // namespace sm4

@@ -1,18 +1,19 @@
-#include "train/flops_job.h"
+#include "app/flops_job.h"
 
 #include <ATen/ATen.h>
 #include <fmt/format.h>
 
 #include <algorithm>
 
+#include "core/config_hash.h"
 #include "core/errors.h"
 #include "io/run_summary.h"
+#include "io/stored_config.h"
 #include "io/task_dataset.h"
 #include "model/flop_count.h"
 #include "model/flop_measure.h"
 #include "model/multitask_model.h"
 #include "platform/threads.h"
-#include "sweep/config_hash.h"
 #include "train/checkpoint.h"
 #include "train/task_data.h"
 
@@ -31,15 +32,15 @@ std::vector<TaskSpec> header_specs(const Config& config) {
 }
 
 // The split a task is measured on: eval.split, or the first non-empty of val, train.
-const SplitTensors& measured_split(const TaskData& task, const std::string& preferred) {
-    for (const std::string& name : {preferred, std::string("val"), std::string("train")})
-        if (task.split(name).size() > 0) return task.split(name);
+const SplitTensors& measured_split(const TaskData& task, Split preferred) {
+    for (const Split which : {preferred, Split::Val, Split::Train})
+        if (task.split(which).size() > 0) return task.split(which);
     throw DataError(fmt::format("{}: task '{}' has no examples to measure", task.file.string(), task.spec.name));
 }
 
 // Measures every task's forward on `batch` examples and fills the model's measured columns,
 // then its total row with the mean over tasks.
-void measure_model(MultitaskModel& model, const std::vector<TaskData>& tasks, const std::string& split,
+void measure_model(MultitaskModel& model, const std::vector<TaskData>& tasks, Split split,
                    std::int64_t batch, const std::string& label, std::vector<FlopsRecord>& rows) {
     double mean = 0;
     for (std::size_t t = 0; t < tasks.size(); ++t) {
@@ -47,7 +48,7 @@ void measure_model(MultitaskModel& model, const std::vector<TaskData>& tasks, co
         const at::Tensor rows_taken = at::arange(std::min(batch, s.size()), at::kLong);
         const auto inputs = select_rows(s, rows_taken).first;
         attach_measured(rows, label, tasks[t].spec.name, measure_task_flops(model, t, inputs));
-        mean += task_totals(rows, label, tasks[t].spec.name).measured / static_cast<double>(tasks.size());
+        mean += flops_totals(rows, label, tasks[t].spec.name).measured / static_cast<double>(tasks.size());
     }
     for (auto& r : rows)
         if (r.model == label && r.component == kTotal) r.measured_flops = mean;
@@ -114,9 +115,8 @@ FlopsReport account_run(const std::filesystem::path& database, std::int64_t run,
         record = db.find_run(run);
     }
     if (!record) throw UsageError(fmt::format("run {} not found in {}", run, database.string()));
-    ResolvedConfig config = default_config();
-    apply_toml(config, record->config_toml, fmt::format("run {} config", run));
-    const auto folder = std::filesystem::path(config.values.output.runs_dir) / std::to_string(run);
+    const ResolvedConfig config = stored_config(*record);
+    const auto folder = run_folder(*record);
     std::filesystem::path checkpoint;
     for (const char* name : {"best.pt", "checkpoint.pt"})
         if (checkpoint.empty() && std::filesystem::exists(folder / name)) checkpoint = folder / name;

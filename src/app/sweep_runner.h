@@ -1,6 +1,7 @@
 // `sm4 sweep`: runs an experiment's [sweep] (see sweep_plan.h), skipping the runs a results
 // database already holds as completed and resuming the ones that stopped, one at a time in this
-// process or N at a time in child processes.
+// process or N at a time in child processes. Each run's start and end, the dry run's list and the
+// final summary go to the process's observer (core/events.h).
 #pragma once
 
 #include <cstddef>
@@ -25,7 +26,7 @@ struct SweepRequest {
     bool dry_run = false;                // list the runs and what is done, run nothing
 };
 
-// Prints on stdout one line per run as it starts and ends and a summary table at the end.
+// Reports one event per run as it starts and ends and a summary table at the end.
 // Throws InterruptedError after Ctrl-C (running runs checkpoint and stop, no new one starts; the
 // same command resumes them) and TrainingError when any run failed (the others still ran).
 void run_sweep(const SweepRequest& request);

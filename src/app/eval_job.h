@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "core/config.h"
+#include "core/json.h"
 #include "train/evaluate.h"
 
 namespace sm4 {
@@ -15,15 +17,15 @@ namespace sm4 {
 struct EvalRequest {
     std::optional<std::int64_t> run;      // a run in the database: its best checkpoint
     std::filesystem::path checkpoint;     // or a checkpoint file (its stored config is used)
-    std::string split = "test";
-    std::string database = "results/sm4.db";
-    std::int64_t threads = 0;
+    Split split = Split::Test;
+    std::string database = kDefaultDatabase;
+    std::int64_t threads = 0;             // 0: the stored config's train.threads
 };
 
 struct EvalResult {
     std::optional<std::int64_t> run;
     std::filesystem::path checkpoint;
-    std::string split;
+    Split split = Split::Test;
     std::int64_t epoch = 0;
     std::vector<TaskEvaluation> evaluations;
 };
@@ -31,7 +33,8 @@ struct EvalResult {
 // Metrics are written to the database (source "eval") when the checkpoint belongs to a run.
 EvalResult evaluate_checkpoint(const EvalRequest& request);
 
-// {"run": 3, "split": "test", "checkpoint": "...", "tasks": {"wine": {"loss": ..., ...}}}
-std::string evaluation_json(const EvalResult& result);
+// {"run": 3, "checkpoint": "...", "split": "test", "epoch": 2, "tasks": {"wine": {"type": ...,
+// "loss": ..., "accuracy": ...}}}
+Json evaluation_json(const EvalResult& result);
 
 }  // namespace sm4

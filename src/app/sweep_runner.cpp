@@ -1,4 +1,4 @@
-#include "sweep/sweep_runner.h"
+#include "app/sweep_runner.h"
 
 #include <fmt/format.h>
 #include <signal.h>
@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "core/errors.h"
+#include "core/events.h"
 #include "core/interrupt.h"
 #include "core/text.h"
 #include "io/results_db.h"
@@ -49,14 +50,20 @@ TrainRequest train_request(const SweepPlan& plan, const SweepRun& run, const Pri
     return request;
 }
 
-void print_line(const Sweep& sweep, std::size_t position, const std::string& text) {
-    fmt::print("[{}/{}] {}: {}\n", position + 1, sweep.runs.size(), sweep.runs[position]->label(), text);
-    std::fflush(stdout);
+void report_run(const Sweep& sweep, SweepRunEvent::Kind kind, std::size_t position, const std::string& text,
+                const std::filesystem::path& log = {}) {
+    events().sweep_run({kind, position, sweep.runs.size(), sweep.runs[position]->label(), text, log});
 }
 
-void print_start(const Sweep& sweep, const Job& job) {
-    print_line(sweep, job.position,
-               job.prior.state == PriorState::Resume ? fmt::format("resuming run {}", job.prior.run_id) : "started");
+void report_start(const Sweep& sweep, const Job& job, const std::filesystem::path& log = {}) {
+    if (job.prior.state == PriorState::Resume)
+        report_run(sweep, SweepRunEvent::Kind::Resumed, job.position, fmt::format("resuming run {}", job.prior.run_id), log);
+    else
+        report_run(sweep, SweepRunEvent::Kind::Started, job.position, "started", log);
+}
+
+void report_end(const Sweep& sweep, std::size_t position) {
+    report_run(sweep, SweepRunEvent::Kind::Ended, position, describe_outcome(sweep.outcomes[position]));
 }
 
 // How a run ended, from its exit code (0, 130 interrupted, other: failed) and what the database
@@ -81,7 +88,7 @@ SweepOutcome outcome_of(const SweepRun& run, int exit_code, double seconds, cons
 }
 
 void run_in_process(Sweep& sweep, const Job& job) {
-    print_start(sweep, job);
+    report_start(sweep, job);
     const auto start = Clock::now();
     int exit_code = 0;
     std::string error;
@@ -95,7 +102,7 @@ void run_in_process(Sweep& sweep, const Job& job) {
         error = e.what();
     }
     sweep.outcomes[job.position] = outcome_of(*job.run, exit_code, seconds_since(start), error);
-    print_line(sweep, job.position, describe_outcome(sweep.outcomes[job.position]));
+    report_end(sweep, job.position);
 }
 
 void run_one_at_a_time(Sweep& sweep, const std::vector<Job>& jobs) {
@@ -148,7 +155,7 @@ void run_in_children(Sweep& sweep, const SweepRequest& request, const std::vecto
         }
         if (!interrupt_requested() && next < jobs.size() && running.size() < static_cast<std::size_t>(request.jobs)) {
             const Job& job = jobs[next++];
-            print_start(sweep, job);
+            report_start(sweep, job, child_log(*job.run));
             const pid_t pid = start_child(kOwnExecutable, child_arguments(request, job), child_log(*job.run));
             running[pid] = {&job, Clock::now()};
             continue;
@@ -163,7 +170,7 @@ void run_in_children(Sweep& sweep, const SweepRequest& request, const std::vecto
         const Job& job = *child->second.job;
         const std::string error = ended->exit_code == 0 ? "" : child_error(*job.run);
         sweep.outcomes[job.position] = outcome_of(*job.run, ended->exit_code, seconds_since(child->second.start), error);
-        print_line(sweep, job.position, describe_outcome(sweep.outcomes[job.position]));
+        report_end(sweep, job.position);
         running.erase(child);
     }
 }
@@ -192,13 +199,14 @@ void throw_unless_all_done(const Sweep& sweep) {
 }  // namespace
 
 void run_sweep(const SweepRequest& request) {
-    if (request.jobs < 1) throw UsageError(fmt::format("--jobs {}: expected at least 1", request.jobs));
+    if (request.jobs < 1) throw UsageError(fmt::format("a sweep runs at least 1 training at once, not {}", request.jobs));
     Sweep sweep{make_sweep_plan(request.file, request.overrides, request.bases, request.seeds), {}, {}, {}};
     sweep.runs = shard_runs(sweep.plan, request.shard);
     for (const SweepRun* run : sweep.runs)
         sweep.prior.push_back(find_prior_run(run->config.values.output.database, run->config_hash));
     if (request.dry_run) {
-        fmt::print("{}", format_dry_run(sweep.plan, sweep.runs, sweep.prior));
+        events().table({"sweep-dry-run", "", dry_run_table(sweep.plan, sweep.runs, sweep.prior),
+                        dry_run_summary(sweep.plan, sweep.runs, sweep.prior)});
         return;
     }
     sweep.outcomes.resize(sweep.runs.size());
@@ -207,7 +215,7 @@ void run_sweep(const SweepRequest& request) {
         if (sweep.prior[i].state == PriorState::Done) {
             sweep.outcomes[i] = outcome_of(*sweep.runs[i], 0, 0.0, "");
             sweep.outcomes[i].status = "skipped";
-            print_line(sweep, i, describe_outcome(sweep.outcomes[i]));
+            report_run(sweep, SweepRunEvent::Kind::Skipped, i, describe_outcome(sweep.outcomes[i]));
         } else {
             jobs.push_back({i, sweep.runs[i], sweep.prior[i]});
         }
@@ -218,8 +226,8 @@ void run_sweep(const SweepRequest& request) {
         prepare_databases(jobs);
         run_in_children(sweep, request, jobs);
     }
-    fmt::print("\n{}", format_sweep_summary(sweep.plan, sweep.runs, sweep.outcomes));
-    std::fflush(stdout);
+    events().table({"sweep-summary", "", sweep_summary_table(sweep.plan, sweep.runs, sweep.outcomes),
+                    sweep_summary_line(sweep.plan, sweep.outcomes)});
     throw_unless_all_done(sweep);
 }
 

@@ -1,0 +1,22 @@
+#include "platform/device.h"
+
+#include <torch/cuda.h>
+
+#include <string>
+
+#include "core/errors.h"
+#include "platform/build_info.h"
+
+namespace sm4 {
+
+at::Device compute_device(ComputeDevice device) {
+    if (device == ComputeDevice::Cuda) {
+        if (!torch::cuda::is_available())
+            throw ConfigError("train.device = \"cuda\" but no CUDA device is usable (this build: " +
+                              std::string(build_info().cuda_compiled ? "with CUDA" : "CPU-only LibTorch") + ")");
+        return at::Device(at::kCUDA);
+    }
+    return at::Device(at::kCPU);
+}
+
+}  // namespace sm4
