@@ -77,11 +77,11 @@ SweepOutcome outcome_of(const SweepRun& run, int exit_code, double seconds, cons
         outcome.val_score = recorded->val_score;
     }
     if (exit_code == 0 && recorded && recorded->status == kRunCompleted) {
-        outcome.status = "completed";
+        outcome.status = SweepStatus::Completed;
     } else if (exit_code == 130 || (recorded && recorded->status == kRunInterrupted)) {
-        outcome.status = "interrupted";
+        outcome.status = SweepStatus::Interrupted;
     } else {
-        outcome.status = "failed";
+        outcome.status = SweepStatus::Failed;
         outcome.message = !error.empty() ? error : fmt::format("exit status {}", exit_code);
     }
     return outcome;
@@ -184,9 +184,10 @@ void prepare_databases(const std::vector<Job>& jobs) {
 void throw_unless_all_done(const Sweep& sweep) {
     std::vector<std::string> failed, stopped;
     for (std::size_t i = 0; i < sweep.runs.size(); ++i) {
-        const std::string& status = sweep.outcomes[i].status;
-        if (status == "failed") failed.push_back(std::to_string(sweep.runs[i]->index));
-        if (status == "interrupted" || status == "not run") stopped.push_back(std::to_string(sweep.runs[i]->index));
+        const SweepStatus status = sweep.outcomes[i].status;
+        if (status == SweepStatus::Failed) failed.push_back(std::to_string(sweep.runs[i]->index));
+        if (status == SweepStatus::Interrupted || status == SweepStatus::NotRun)
+            stopped.push_back(std::to_string(sweep.runs[i]->index));
     }
     if (interrupt_requested() || !stopped.empty())
         throw InterruptedError(fmt::format("sweep {} interrupted with {} of its runs unfinished; the same command "
@@ -214,7 +215,7 @@ void run_sweep(const SweepRequest& request) {
     for (std::size_t i = 0; i < sweep.runs.size(); ++i) {
         if (sweep.prior[i].state == PriorState::Done) {
             sweep.outcomes[i] = outcome_of(*sweep.runs[i], 0, 0.0, "");
-            sweep.outcomes[i].status = "skipped";
+            sweep.outcomes[i].status = SweepStatus::Skipped;
             report_run(sweep, SweepRunEvent::Kind::Skipped, i, describe_outcome(sweep.outcomes[i]));
         } else {
             jobs.push_back({i, sweep.runs[i], sweep.prior[i]});

@@ -77,9 +77,9 @@ std::string dry_run_summary(const SweepPlan& plan, const std::vector<const Sweep
 
 std::string describe_outcome(const SweepOutcome& o) {
     std::string text;
-    if (o.status == "skipped") text = fmt::format("skipped, completed earlier as run {}", o.run_id);
-    else if (o.status == "completed") text = fmt::format("done in {:.0f} s, run {}", o.seconds, o.run_id);
-    else text = fmt::format("{} after {:.0f} s", o.status, o.seconds) + (o.run_id > 0 ? fmt::format(", run {}", o.run_id) : "");
+    if (o.status == SweepStatus::Skipped) text = fmt::format("skipped, completed earlier as run {}", o.run_id);
+    else if (o.status == SweepStatus::Completed) text = fmt::format("done in {:.0f} s, run {}", o.seconds, o.run_id);
+    else text = fmt::format("{} after {:.0f} s", to_string(o.status), o.seconds) + (o.run_id > 0 ? fmt::format(", run {}", o.run_id) : "");
     if (o.val_score) text += fmt::format(", val score {:.4f}", *o.val_score);
     if (!o.message.empty()) text += ": " + o.message;
     return text;
@@ -94,8 +94,9 @@ Table sweep_summary_table(const SweepPlan& plan, const std::vector<const SweepRu
         const SweepOutcome& o = outcomes[i];
         auto row = identity_row(plan, *runs[i], has_tasks(runs));
         row.push_back(o.run_id > 0 ? value_cell(o.run_id) : missing_cell());
-        row.push_back(text_cell(o.status));
-        row.push_back(o.status == "skipped" || o.status == "not run" ? missing_cell() : number_cell(o.seconds, 0));
+        row.push_back(text_cell(to_string(o.status)));
+        const bool ran = o.status != SweepStatus::Skipped && o.status != SweepStatus::NotRun;
+        row.push_back(ran ? number_cell(o.seconds, 0) : missing_cell());
         row.push_back(o.val_score ? number_cell(*o.val_score, 4) : missing_cell());
         table.add_row(std::move(row));
     }
@@ -104,7 +105,7 @@ Table sweep_summary_table(const SweepPlan& plan, const std::vector<const SweepRu
 
 std::string sweep_summary_line(const SweepPlan& plan, const std::vector<SweepOutcome>& outcomes) {
     std::vector<std::string> statuses;
-    for (const auto& o : outcomes) statuses.push_back(o.status);
+    for (const auto& o : outcomes) statuses.push_back(to_string(o.status));
     return fmt::format("sweep {}: {}", plan.name, count_each(statuses));
 }
 

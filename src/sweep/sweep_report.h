@@ -13,9 +13,14 @@
 
 namespace sm4 {
 
+// How a sweep's run came out: skipped means completed by an earlier sweep.
+enum class SweepStatus { NotRun, Completed, Skipped, Failed, Interrupted };
+template <> struct ChoiceNames<SweepStatus> {
+    static constexpr std::array<std::string_view, 5> names{"not run", "completed", "skipped", "failed", "interrupted"};
+};
+
 struct SweepOutcome {
-    // completed, skipped (completed by an earlier sweep), failed, interrupted, or not run
-    std::string status = "not run";
+    SweepStatus status = SweepStatus::NotRun;
     std::int64_t run_id = 0;
     double seconds = 0.0;
     std::optional<double> val_score;  // best validation score
