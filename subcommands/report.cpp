@@ -42,6 +42,10 @@ void add_report_command(CLI::App& app) {
     command->add_option("--ablation", options->report.ablation_methods,
                         "Methods of the ablation table besides the reference (default: <reference>-no-*)")
         ->delimiter(',');
+    command->add_option("--flops-reference", options->report.flops_references,
+                        "Methods the FLOPs table gives each method's reduction against, e.g. --flops-reference highmmt")
+        ->delimiter(',')
+        ->capture_default_str();
     command->add_option("--digits", options->report.digits, "Decimals of means and stds")->capture_default_str();
     command->footer("Only completed runs count; a method is a sweep variant, or the run name for runs of `sm4 train`. "
                     "Rules: README, \"sm4 report\".");

@@ -20,21 +20,26 @@ using Integers = std::vector<std::int64_t>;
 using Numbers = std::vector<double>;
 
 // ---- the words of choice keys -------------------------------------------------------------
-enum class Backbone { Dense, Smoe, Sm4 };
+enum class Backbone { Dense, Smoe, Sm4, HighMmt };
 enum class Position { Learned, Fourier };
 enum class GroupBy { Modality, Kind };
-enum class Sampling { RoundRobin, Proportional };
+enum class Sampling { RoundRobin, Proportional, HighMmt };
 enum class LossWeighting { Fixed, Equal, Uncertainty, Dwa, GradNorm };
 enum class Schedule { Cosine, Step, Constant };
 enum class ComputeDevice { Cpu, Cuda };
 enum class PaceApply { Lr, Loss, Both };
 enum class AeaRule { WithinTolerance, LowestVal, LowestGap };
+enum class Optimizer { AdamW, Adam };
+enum class Select { Pooled, Weighted, Sum };
+enum class RegressionScore { Mse, Rmse };
+enum class MatchFlops { None, Sm4, Smoe };
+enum class SingleModality { Flatten, Mean, Refuse };
 
-template <> struct ChoiceNames<Backbone> { static constexpr std::array<std::string_view, 3> names{"dense", "smoe", "sm4"}; };
+template <> struct ChoiceNames<Backbone> { static constexpr std::array<std::string_view, 4> names{"dense", "smoe", "sm4", "highmmt"}; };
 template <> struct ChoiceNames<Position> { static constexpr std::array<std::string_view, 2> names{"learned", "fourier"}; };
 template <> struct ChoiceNames<GroupBy> { static constexpr std::array<std::string_view, 2> names{"modality", "kind"}; };
 template <> struct ChoiceNames<Sampling> {
-    static constexpr std::array<std::string_view, 2> names{"round_robin", "proportional"};
+    static constexpr std::array<std::string_view, 3> names{"round_robin", "proportional", "highmmt"};
 };
 template <> struct ChoiceNames<LossWeighting> {
     static constexpr std::array<std::string_view, 5> names{"fixed", "equal", "uncertainty", "dwa", "gradnorm"};
@@ -44,6 +49,13 @@ template <> struct ChoiceNames<ComputeDevice> { static constexpr std::array<std:
 template <> struct ChoiceNames<PaceApply> { static constexpr std::array<std::string_view, 3> names{"lr", "loss", "both"}; };
 template <> struct ChoiceNames<AeaRule> {
     static constexpr std::array<std::string_view, 3> names{"within_tolerance", "lowest_val", "lowest_gap"};
+};
+template <> struct ChoiceNames<Optimizer> { static constexpr std::array<std::string_view, 2> names{"adamw", "adam"}; };
+template <> struct ChoiceNames<Select> { static constexpr std::array<std::string_view, 3> names{"pooled", "weighted", "sum"}; };
+template <> struct ChoiceNames<RegressionScore> { static constexpr std::array<std::string_view, 2> names{"mse", "rmse"}; };
+template <> struct ChoiceNames<MatchFlops> { static constexpr std::array<std::string_view, 3> names{"none", "sm4", "smoe"}; };
+template <> struct ChoiceNames<SingleModality> {
+    static constexpr std::array<std::string_view, 3> names{"flatten", "mean", "refuse"};
 };
 
 // ---- the keys: X(type, name, default, check, description) ----------------------------------
@@ -83,12 +95,18 @@ template <> struct ChoiceNames<AeaRule> {
 
 #define SM4_MODEL_KEYS(X)                                                                                      \
     X(Backbone, backbone, Backbone::Smoe, any(),                                                               \
-      "dense (HighMMT-like transformer), smoe (vanilla sparse MoE, one shared router per layer) or sm4 (one "    \
-      "router and expert group per modality)")                                                                  \
+      "dense (pre-norm transformer), smoe (vanilla sparse MoE, one shared router per layer), sm4 (one router "  \
+      "and expert group per modality) or highmmt (HighMMT's perceiver network, docs/highmmt.md)")               \
     X(std::int64_t, d_model, 64, in_range(8, 4096), "Token width")                                             \
     X(std::int64_t, layers, 2, in_range(1, 64), "Transformer blocks shared by all tasks")                      \
     X(std::int64_t, heads, 4, in_range(1, 64), "Attention heads (must divide d_model)")                        \
-    X(std::int64_t, ffn_hidden, 128, in_range(4, 65536), "Hidden width of the dense feed-forward and of each expert") \
+    X(std::int64_t, ffn_hidden, 128, in_range(4, 65536), "Hidden width of the dense feed-forward")            \
+    X(std::int64_t, expert_hidden, 0, in_range(0, 65536),                                                      \
+      "Hidden width of each expert; 0 = ffn_hidden (ffn_hidden / top_k makes top-k experts cost one dense "     \
+      "feed-forward)")                                                                                          \
+    X(MatchFlops, match_flops, MatchFlops::None, any(),                                                        \
+      "dense backbone: size ffn_hidden (with plain attention) so FLOPs per sample equal this config's with "    \
+      "backbone sm4 or smoe; the run records the chosen ffn_hidden")                                            \
     X(double, dropout, 0.1, in_range(0, 0.9), "Dropout after attention and feed-forward")                      \
     X(std::int64_t, patch_size, 0, in_range(0, 1024),                                                          \
       "Side of the square patches images are cut into (capped at the image side); 0 = from image_grid")         \
@@ -115,16 +133,41 @@ template <> struct ChoiceNames<AeaRule> {
       "Weight of the router z-loss (mean squared log-sum-exp of router logits)")                                \
     X(std::int64_t, attention_experts, 0, in_range(0, 256),                                                    \
       "Mixture of attention heads: head experts per attention layer; 0 = ordinary attention")                   \
-    X(std::int64_t, attention_top_k, 2, in_range(1, 256), "Attention-head experts each token uses")
+    X(std::int64_t, attention_top_k, 2, in_range(1, 256), "Attention-head experts each token uses")            \
+    X(std::int64_t, latents, 20, in_range(1, 4096), "highmmt: latent vectors of the shared latent array")      \
+    X(std::int64_t, latent_dim, 64, in_range(1, 4096), "highmmt: width of each latent")                        \
+    X(std::int64_t, cross_heads, 1, in_range(1, 64), "highmmt: heads of the latents' attention to a modality's tokens") \
+    X(std::int64_t, cross_head_dim, 64, in_range(1, 1024), "highmmt: width of each of those heads")            \
+    X(std::int64_t, latent_heads, 8, in_range(1, 64), "highmmt: heads of the latent self-attention")           \
+    X(std::int64_t, latent_head_dim, 64, in_range(1, 1024), "highmmt: width of each latent self-attention head") \
+    X(std::int64_t, pair_heads, 4, in_range(1, 64), "highmmt: heads of the cross-modal (pair) attention")      \
+    X(std::int64_t, pair_head_dim, 64, in_range(1, 1024), "highmmt: width of each pair-attention head")        \
+    X(std::int64_t, ff_mult, 4, in_range(1, 64),                                                               \
+      "highmmt: GEGLU feed-forward hidden = latent_dim * ff_mult (its first layer is twice as wide)")           \
+    X(std::int64_t, unimodal_depth, 1, in_range(1, 64), "highmmt: layers of the unimodal stage")               \
+    X(std::int64_t, cross_depth, 2, in_range(0, 64), "highmmt: layers of the cross-modal stage (0 = none)")    \
+    X(double, max_freq, 1.0, in_range(1e-6, 1e6),                                                              \
+      "highmmt: Fourier max frequency (bands spaced 2^linspace(1, log2(max_freq / 2), bands), as HighMMT)")     \
+    X(Strings, token_rules, Strings{}, any(),                                                                  \
+      "highmmt: per-modality token rules \"task/modality: rule [bands=K] [max_freq=F] [code=NAME]\", rule one "  \
+      "of pixels, steps, elements, one, flatten, patches=P (docs/highmmt.md)")                                  \
+    X(std::int64_t, modality_codes, 0, in_range(0, 4096),                                                      \
+      "highmmt: length of the one-hot modality code; 0 = the number of distinct codes")                         \
+    X(std::int64_t, max_tokens, 65536, in_range(1, 1 << 24),                                                   \
+      "highmmt: most tokens one modality of one example may give (the memory rule)")                            \
+    X(SingleModality, single_modality, SingleModality::Flatten, any(),                                         \
+      "highmmt: head input of a one-modality task (no pair): flatten its latents (HighMMT), mean, or refuse")
 
 #define SM4_TRAIN_KEYS(X)                                                                                      \
     X(std::int64_t, epochs, 5, in_range(1, 100000), "Epochs")                                                  \
     X(std::int64_t, steps_per_epoch, 0, in_range(0, 1e9),                                                      \
       "Steps per epoch; 0 = batches in the largest task's train split")                                         \
     X(std::int64_t, batch_size, 64, in_range(1, 65536), "Examples per task per batch")                         \
+    X(Integers, task_batch_sizes, Integers{}, any(), "Batch size of each task, in data.tasks order; empty = batch_size") \
     X(Sampling, sampling, Sampling::RoundRobin, any(),                                                         \
-      "round_robin: one batch of every task per step (HighMMT); proportional: one task per step, drawn in "     \
-      "proportion to its size")                                                                                 \
+      "round_robin: one batch of every task per step, smaller tasks cycled; proportional: one task per step, "  \
+      "drawn in proportion to its size; highmmt: step s takes batch s of every task that has one, longest "     \
+      "first (HighMMT's loop)")                                                                                 \
     X(Numbers, task_weights, Numbers{}, any(), "Loss weight of each task, in data.tasks order; empty = all 1") \
     X(LossWeighting, loss_weighting, LossWeighting::Fixed, any(),                                              \
       "How task losses combine: fixed (train.task_weights, HighMMT), equal, uncertainty (Kendall et al.), dwa " \
@@ -134,8 +177,16 @@ template <> struct ChoiceNames<AeaRule> {
     X(bool, pcgrad, false, any(),                                                                              \
       "PCGrad (Yu et al.): project each task's gradient off those of tasks it conflicts with; needs "           \
       "loss_weighting fixed or equal")                                                                          \
-    X(double, lr, 2e-3, in_range(0, 10), "Peak learning rate (AdamW)")                                         \
-    X(double, weight_decay, 1e-2, in_range(0, 10), "AdamW weight decay")                                       \
+    X(Optimizer, optimizer, Optimizer::AdamW, any(), "adamw (decoupled weight decay) or adam (L2 decay, HighMMT)") \
+    X(double, lr, 2e-3, in_range(0, 10), "Peak learning rate")                                                 \
+    X(double, weight_decay, 1e-2, in_range(0, 10), "Weight decay of the optimizer")                            \
+    X(Select, select, Select::Pooled, any(),                                                                   \
+      "Best-epoch rule: pooled (each task's validation metric weighted by its share of validation examples), "  \
+      "weighted (by train.select_weights) or sum")                                                              \
+    X(Numbers, select_weights, Numbers{}, any(),                                                               \
+      "weighted selection: weight of each task's metric, data.tasks order; empty = train.task_weights")         \
+    X(RegressionScore, select_regression, RegressionScore::Mse, any(),                                         \
+      "Regression metric in the selection score, negated: mse, or rmse (HighMMT's medium group)")               \
     X(Schedule, schedule, Schedule::Cosine, any(), "Learning-rate schedule after warm-up")                     \
     X(double, warmup_fraction, 0.05, in_range(0, 0.9), "Share of all steps with a linear warm-up")             \
     X(std::int64_t, step_every_epochs, 2, in_range(1, 100000), "step schedule: epochs between learning-rate drops") \
@@ -194,6 +245,8 @@ struct PreprocessConfig {
     AffectConfig affect;
 };
 struct ModelConfig { SM4_MODEL_KEYS(SM4_CONFIG_MEMBER) };
+// Each expert's hidden width: model.expert_hidden, or ffn_hidden when that is 0.
+inline std::int64_t expert_hidden_width(const ModelConfig& m) { return m.expert_hidden > 0 ? m.expert_hidden : m.ffn_hidden; }
 struct TrainConfig { SM4_TRAIN_KEYS(SM4_CONFIG_MEMBER) };
 // SM4's adaptive learning pace (README, "Adaptive learning pace").
 struct PaceConfig { SM4_PACE_KEYS(SM4_CONFIG_MEMBER) };

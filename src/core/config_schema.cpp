@@ -172,6 +172,19 @@ void validate_config(const Config& c) {
     if (!c.train.task_weights.empty() && c.train.task_weights.size() != c.data.tasks.size())
         throw ConfigError(fmt::format("train.task_weights has {} weights for the {} tasks of data.tasks",
                                       c.train.task_weights.size(), c.data.tasks.size()));
+    if (!c.train.task_batch_sizes.empty() && c.train.task_batch_sizes.size() != c.data.tasks.size())
+        throw ConfigError(fmt::format("train.task_batch_sizes has {} sizes for the {} tasks of data.tasks",
+                                      c.train.task_batch_sizes.size(), c.data.tasks.size()));
+    for (auto b : c.train.task_batch_sizes)
+        if (b < 1) throw ConfigError(fmt::format("train.task_batch_sizes: every batch size must be at least 1, found {}", b));
+    if (!c.train.select_weights.empty() && c.train.select_weights.size() != c.data.tasks.size())
+        throw ConfigError(fmt::format("train.select_weights has {} weights for the {} tasks of data.tasks",
+                                      c.train.select_weights.size(), c.data.tasks.size()));
+    for (double w : c.train.select_weights)
+        if (!std::isfinite(w)) throw ConfigError(fmt::format("train.select_weights: every weight must be a finite number, found {}", w));
+    if (m.match_flops != MatchFlops::None && m.backbone != Backbone::Dense)
+        throw ConfigError(fmt::format("model.match_flops = \"{}\" sizes a dense model, but model.backbone is \"{}\"",
+                                      to_string(m.match_flops), to_string(m.backbone)));
     if (c.train.pcgrad && c.train.loss_weighting != LossWeighting::Fixed && c.train.loss_weighting != LossWeighting::Equal)
         throw ConfigError(fmt::format("train.pcgrad needs train.loss_weighting \"fixed\" or \"equal\", not \"{}\" "
                                       "(its weights are learned from the summed loss)",

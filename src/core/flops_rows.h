@@ -17,6 +17,7 @@ inline constexpr const char* kFeedForward = "feed_forward";
 inline constexpr const char* kExperts = "experts";
 inline constexpr const char* kRouter = "router";
 inline constexpr const char* kHead = "head";
+inline constexpr const char* kCrossModal = "cross_modal";  // highmmt: the pair stage's projections and feed-forwards
 inline constexpr const char* kTotal = "total";
 
 // Rows with task "" and component "total" hold whole-model counts.
@@ -24,7 +25,7 @@ struct FlopsRecord {
     std::string model;         // "configured", or the label of a model it is compared with ("dense")
     std::string task;
     std::string modality;      // a modality of the task, or "" for parts that see every modality
-    std::string component;     // tokenizer, attention, feed_forward, experts, router, head, total
+    std::string component;     // tokenizer, attention, feed_forward, experts, router, cross_modal, head, total
     std::int64_t params = 0;   // parameters of this part
     double active_params = 0;  // parameters one sample uses (expected value for routed experts)
     double flops = 0;          // per sample; a multiply-add counts as 2

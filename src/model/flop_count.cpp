@@ -1,9 +1,15 @@
 #include "model/flop_count.h"
 
 #include <algorithm>
+#include <cmath>
 #include <deque>
 
+#include <fmt/format.h>
+
+#include "core/errors.h"
+
 #include "model/expert_groups.h"
+#include "model/highmmt_flops.h"
 
 namespace sm4 {
 namespace {
@@ -11,8 +17,9 @@ namespace {
 using Int = std::int64_t;
 
 struct Dims {
-    Int d, h, hd;  // width, expert/ffn hidden, head width
-    Int expert_params() const { return 2 * d * h + h + d; }  // w1, b1, w2, b2 of one expert
+    Int d, h, hd, eh;  // width, dense feed-forward hidden, head width, expert hidden
+    Int ffn_params() const { return 2 * d * h + h + d; }       // w1, b1, w2, b2 of the dense feed-forward
+    Int expert_params() const { return 2 * d * eh + eh + d; }  // the same of one expert
 };
 
 // What one sample of a task contributes to one row, added up over layers.
@@ -101,7 +108,7 @@ Int router_params(const ModelConfig& c, Int width) { return c.d_model * width * 
 
 // One task's rows for one model.
 TaskRows task_rows(const ModelConfig& c, const TaskSpec& task, Int first_slot, const Routing& r, Int batch) {
-    const Dims dim{c.d_model, c.ffn_hidden, c.d_model / c.heads};
+    const Dims dim{c.d_model, c.ffn_hidden, c.d_model / c.heads, expert_hidden_width(c)};
     const Int d = dim.d;
     TaskRows rows;
     std::vector<Int> tokens;
@@ -158,7 +165,7 @@ TaskRows task_rows(const ModelConfig& c, const TaskSpec& task, Int first_slot, c
             const Int k = std::min(c.top_k, width);
             Part& experts = rows.at(kExperts, modality_key(j));
             Part& router = rows.at(kRouter, modality_key(j));
-            experts.flops += kept * static_cast<double>(tokens[j] * k) * 4.0 * d * dim.h;
+            experts.flops += kept * static_cast<double>(tokens[j] * k) * 4.0 * d * dim.eh;
             router.flops += 2.0 * tokens[j] * d * width;
             if (!r.grouped && j > 0) continue;  // one shared row: parameters counted once
             experts.params += width * dim.expert_params();
@@ -174,7 +181,7 @@ TaskRows task_rows(const ModelConfig& c, const TaskSpec& task, Int first_slot, c
 
 // Every parameter of the model once.
 Int model_params(const ModelConfig& c, const std::vector<TaskSpec>& tasks, const Routing& r) {
-    const Dims dim{c.d_model, c.ffn_hidden, c.d_model / c.heads};
+    const Dims dim{c.d_model, c.ffn_hidden, c.d_model / c.heads, expert_hidden_width(c)};
     const Int d = dim.d;
     Int total = 2 * d;  // final norm
     for (const auto& task : tasks) {
@@ -190,7 +197,7 @@ Int model_params(const ModelConfig& c, const std::vector<TaskSpec>& tasks, const
             for (auto width : r.heads.experts) total += router_params(c, width);
         }
         if (!sparse_block(c, layer)) {
-            total += dim.expert_params();
+            total += dim.ffn_params();
             continue;
         }
         total += r.ffn.total() * dim.expert_params();
@@ -219,12 +226,35 @@ ModelConfig dense_counterpart(const ModelConfig& config) {
     return dense;
 }
 
+ModelConfig flops_matched_dense(const ModelConfig& config, const std::vector<TaskSpec>& tasks) {
+    if (config.match_flops == MatchFlops::None) return config;
+    ModelConfig reference = config;
+    reference.backbone = config.match_flops == MatchFlops::Sm4 ? Backbone::Sm4 : Backbone::Smoe;
+    reference.match_flops = MatchFlops::None;
+    reference.group_experts.clear();
+    const double target = analytic_flops(reference, tasks, 1, "reference").back().flops;
+    ModelConfig dense = dense_counterpart(reference);
+    auto cost = [&](Int hidden) {
+        dense.ffn_hidden = hidden;
+        return analytic_flops(dense, tasks, 1, "dense").back().flops;
+    };
+    const double at_small = cost(4), at_large = cost(1028);
+    const double per_unit = (at_large - at_small) / 1024.0;
+    const double solved = 4.0 + (target - at_small) / per_unit;
+    if (solved < 4.0)
+        throw ConfigError(fmt::format("model.match_flops: the dense model's attention alone costs {:.3g} FLOPs per sample, "
+                                      "more than {}'s {:.3g}", at_small, to_string(config.match_flops), target));
+    dense.ffn_hidden = std::max<Int>(4, static_cast<Int>(std::llround(solved)));
+    return dense;
+}
+
 double capacity_kept_share(const ModelConfig& config) {
     return config.capacity_factor <= 0 ? 1.0 : std::min(1.0, config.capacity_factor);
 }
 
 std::vector<FlopsRecord> analytic_flops(const ModelConfig& config, const std::vector<TaskSpec>& tasks,
                                         std::int64_t batch, const std::string& label) {
+    if (config.backbone == Backbone::HighMmt) return highmmt_analytic_flops(config, tasks, label);
     const Routing routing = routing_of(config, tasks);
     std::vector<FlopsRecord> out;
     FlopsRecord total{label, "", "", kTotal, model_params(config, tasks, routing), 0.0, 0.0, std::nullopt};

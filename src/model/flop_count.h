@@ -21,6 +21,13 @@ std::int64_t tokens_of(const ModalitySpec& modality, const ModelConfig& config);
 // (attention_experts 0); same width, hidden size and depth.
 ModelConfig dense_counterpart(const ModelConfig& config);
 
+// model.match_flops: the dense model (plain attention) whose mean FLOPs per sample over `tasks`
+// equal those of `config` with backbone match_flops (sm4 or smoe, its attention experts and
+// expert widths as configured, groups split evenly): returns it with ffn_hidden solved (FLOPs
+// are linear in ffn_hidden) and match_flops none. ConfigError naming model.match_flops when no
+// hidden size >= 4 gets there (the dense model's attention alone costs more).
+ModelConfig flops_matched_dense(const ModelConfig& config, const std::vector<TaskSpec>& tasks);
+
 // Share of routed assignments an expert's capacity keeps under balanced routing:
 // min(1, capacity_factor), 1 when capacity_factor <= 0 (no limit).
 double capacity_kept_share(const ModelConfig& config);

@@ -46,7 +46,20 @@ private:
     std::vector<Owner> owners_;
 };
 
+void label_highmmt(HighMmtNetworkImpl& net, Labels& labels) {
+    for (std::size_t i = 0; i < net.unimodal->size(); ++i) {
+        const auto layer = net.unimodal->ptr<PerceiverLayerImpl>(i);
+        labels.add({kAttention, {}}, layer->cross->parameters());
+        labels.add({kAttention, {}}, layer->self->parameters());
+        labels.add({kFeedForward, {}}, layer->ff->parameters());
+        labels.add({kFeedForward, {}}, layer->self_ff->parameters());
+    }
+    for (std::size_t i = 0; i < net.pairs->size(); ++i) labels.add({kCrossModal, {}}, net.pairs[i]->parameters());
+    for (auto& head : net.heads) labels.add({kHead, {}}, head->parameters());
+}
+
 void label_model(MultitaskModelImpl& model, Labels& labels) {
+    if (model.highmmt) return label_highmmt(*model.highmmt, labels);
     for (std::size_t s = 0; s < model.tokenizers.size(); ++s)
         labels.add({kTokenizer, {static_cast<std::int64_t>(s)}}, model.tokenizers[s]->parameters());
     for (std::size_t i = 0; i < model.blocks->size(); ++i) {

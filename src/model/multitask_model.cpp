@@ -16,7 +16,7 @@ BlockImpl::BlockImpl(const ModelConfig& c, bool sparse_ffn, std::int64_t slots, 
     } else {
         attention = register_module("attention", MultiHeadAttention(c.d_model, c.heads));
     }
-    const MoeSettings settings{c.d_model, c.ffn_hidden, c.num_experts, c.top_k, c.capacity_factor, c.noisy_gating};
+    const MoeSettings settings{c.d_model, expert_hidden_width(c), c.num_experts, c.top_k, c.capacity_factor, c.noisy_gating};
     if (sparse_ffn && groups) {
         sm4_moe = register_module("sm4_moe", Sm4Moe(settings, *groups, slots));
     } else if (sparse_ffn) {
@@ -53,6 +53,18 @@ at::Tensor BlockImpl::aux_loss(double balance_weight, double z_weight) const {
 
 MultitaskModelImpl::MultitaskModelImpl(const ModelConfig& config, std::vector<TaskSpec> tasks)
     : config_(config), tasks_(std::move(tasks)) {
+    blocks = register_module("blocks", torch::nn::ModuleList());
+    if (config.backbone == Backbone::HighMmt) {
+        for (const auto& task : tasks_) {
+            task_slots_.emplace_back();
+            for (const auto& m : task.modalities) {
+                task_slots_.back().push_back(static_cast<std::int64_t>(slot_names_.size()));
+                slot_names_.push_back(task.name + "/" + m.name);
+            }
+        }
+        highmmt = register_module("highmmt", HighMmtNetwork(config, tasks_));
+        return;
+    }
     const TokenizerSettings settings{config.d_model, config.patch_size, config.image_grid,
                                      config.position == Position::Fourier, config.fourier_bands};
     for (const auto& task : tasks_) {
@@ -69,7 +81,6 @@ MultitaskModelImpl::MultitaskModelImpl(const ModelConfig& config, std::vector<Ta
     if (config.attention_experts > 0)
         head_groups_ = config.backbone == Backbone::Sm4 ? split_evenly(groups_, config.attention_experts, "model.attention_experts")
                                                 : single_group(slots, config.attention_experts);
-    blocks = register_module("blocks", torch::nn::ModuleList());
     for (std::int64_t i = 0; i < config.layers; ++i) {
         const bool sparse = config.backbone != Backbone::Dense && (i + 1) % config.moe_every == 0;
         blocks->push_back(Block(config, sparse, slots, config.backbone == Backbone::Sm4 ? &groups_ : nullptr, head_groups_));
@@ -81,6 +92,7 @@ MultitaskModelImpl::MultitaskModelImpl(const ModelConfig& config, std::vector<Ta
 }
 
 TaskOutput MultitaskModelImpl::forward(std::size_t task, const std::vector<at::Tensor>& inputs) {
+    if (highmmt) return {highmmt->forward(task, inputs), at::zeros({}, inputs.at(0).options().dtype(at::kFloat))};
     std::vector<at::Tensor> tokens;
     std::vector<at::Tensor> slot_ids;
     for (std::size_t j = 0; j < inputs.size(); ++j) {
@@ -124,7 +136,16 @@ std::vector<RoutingAccumulator*> MultitaskModelImpl::routing_statistics() {
     return stats;
 }
 
+std::vector<at::Tensor> MultitaskModelImpl::last_shared_layer_parameters() const {
+    if (highmmt) {
+        const auto& stack = highmmt->pairs->size() > 0 ? highmmt->pairs : highmmt->unimodal;
+        return stack->ptr(stack->size() - 1)->parameters();
+    }
+    return blocks->ptr(blocks->size() - 1)->parameters();
+}
+
 std::int64_t MultitaskModelImpl::experts_per_layer() const {
+    if (highmmt) return 0;
     const std::int64_t ffn = config_.backbone == Backbone::Dense ? 0 : config_.backbone == Backbone::Sm4 ? groups_.total() : config_.num_experts;
     return std::max(ffn, config_.attention_experts);
 }

@@ -1,6 +1,7 @@
 // The multimodal multitask transformer: per-(task, modality) tokenizers, a stack of pre-norm
 // blocks shared by every task (attention, then a dense feed-forward or a sparse MoE every
-// moe_every blocks), and one head per task on the mean of that task's tokens.
+// moe_every blocks), and one head per task on the mean of that task's tokens. With backbone
+// "highmmt" the model is HighMMT's perceiver network instead (model/highmmt_network.h).
 #pragma once
 
 #include <torch/nn/module.h>
@@ -15,6 +16,7 @@
 #include "core/config.h"
 #include "model/attention.h"
 #include "model/expert_groups.h"
+#include "model/highmmt_network.h"
 #include "model/moe_feed_forward.h"
 #include "model/sm4_moe.h"
 #include "model/task_spec.h"
@@ -60,7 +62,9 @@ public:
     // Layers with routing, named "block<i>.ffn" / "block<i>.attention", and their statistics.
     std::vector<std::string> routing_layer_names() const;
     std::vector<RoutingAccumulator*> routing_statistics();
-    std::int64_t experts_per_layer() const;  // width of the load rows (max over routing layers)
+    std::int64_t experts_per_layer() const;
+    // The last layer every task shares (GradNorm measures gradient norms there).
+    std::vector<at::Tensor> last_shared_layer_parameters() const;  // width of the load rows (max over routing layers)
     const ExpertGroups& expert_groups() const { return groups_; }  // sm4 backbone only
     // The parameters a modality group owns (its slots' tokenizers and, with the sm4 backbone,
     // its routers and experts in every layer), one list per group, then everything else.
@@ -71,6 +75,7 @@ public:
     torch::nn::ModuleList blocks{nullptr};
     torch::nn::LayerNorm final_norm{nullptr};
     std::vector<torch::nn::Linear> heads;       // one per task
+    HighMmtNetwork highmmt{nullptr};            // backbone "highmmt": the whole network (no blocks)
 
 private:
     ModelConfig config_;

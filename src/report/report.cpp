@@ -20,7 +20,7 @@ Report build_report(const ResultsDb& db, const ReportOptions& options) {
     report.ablation = ablation_table(scores, split, options.digits);
     std::vector<std::string> methods;
     for (const auto& m : scores.methods) methods.push_back(m.method);
-    report.flops = flops_table(db, report.runs, methods, scores.tasks);
+    report.flops = flops_table(db, report.runs, methods, scores.tasks, options.flops_references);
     return report;
 }
 

@@ -24,6 +24,8 @@ struct ReportOptions {
     std::vector<std::string> main_methods;   // empty: every method not only in the ablation table
     std::vector<std::string> ablation_methods;  // empty: methods named "<reference>-no-*"
     int digits = 3;                          // decimals of means and stds
+    // Methods the FLOPs table states each method's reduction against (those present in the runs).
+    std::vector<std::string> flops_references{"highmmt", "dense-matched"};
 };
 
 // A selected completed run: its method (runs.variant, or runs.name for a run without a variant)

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <map>
 #include <optional>
 
 #include "core/text.h"
@@ -31,42 +32,74 @@ Cell reduction_cell(double flops, double reference) {
 
 }  // namespace
 
+namespace {
+
+// Each method's FLOPs rows, run by run (runs without any left out).
+using MethodRows = std::map<std::string, std::vector<std::vector<FlopsRecord>>>;
+MethodRows rows_by_method(const ResultsDb& db, const std::vector<ReportRun>& runs) {
+    MethodRows out;
+    for (const auto& r : runs) {
+        auto rows = db.flops(r.run.id);
+        if (!rows.empty()) out[r.method].push_back(std::move(rows));
+    }
+    return out;
+}
+
+// A task's cost in the first of a method's runs that has the task (a per-task method has one
+// run per task).
+std::optional<TaskCost> method_cost(const MethodRows& rows, const std::string& method, const std::string& model,
+                                    const std::string& task) {
+    const auto it = rows.find(method);
+    if (it == rows.end()) return std::nullopt;
+    for (const auto& run_rows : it->second)
+        if (auto cost = task_cost(run_rows, model, task)) return cost;
+    return std::nullopt;
+}
+
+}  // namespace
+
 Table flops_table(const ResultsDb& db, const std::vector<ReportRun>& runs, const std::vector<std::string>& methods,
-                  const std::vector<std::string>& tasks) {
+                  const std::vector<std::string>& tasks, const std::vector<std::string>& references) {
+    const auto by_method = rows_by_method(db, runs);
+    std::vector<std::string> present;  // references with FLOPs rows
+    for (const auto& ref : references)
+        if (by_method.count(ref)) present.push_back(ref);
     Table table;
     table.title = "Parameters and FLOPs";
-    table.columns = {{"method"}, {"task"}, {"params"}, {"active params"}, {"FLOPs/sample", "flops"},
-                     {"dense FLOPs/sample", "dense_flops"}, {"FLOPs reduction %", "reduction_percent"}};
+    table.columns = {{"method"}, {"task"}, {"params"}, {"active params"}, {"FLOPs/sample", "flops"}};
+    for (const auto& ref : present) table.columns.push_back({fmt::format("reduction vs {} %", ref), "reduction_vs_" + ref});
+    table.columns.push_back({"same-width dense FLOPs", "dense_flops"});
+    table.columns.push_back({"reduction vs same-width dense %", "reduction_percent"});
     std::vector<std::string> missing;
     for (const auto& method : methods) {
-        std::vector<std::pair<std::int64_t, std::vector<FlopsRecord>>> method_rows;
-        std::int64_t first_run = 0;
-        for (const auto& r : runs) {
-            if (r.method != method) continue;
-            if (!first_run) first_run = r.run.id;
-            auto rows = db.flops(r.run.id);
-            if (!rows.empty()) method_rows.emplace_back(r.run.id, std::move(rows));
-        }
-        if (method_rows.empty()) {
-            missing.push_back(fmt::format("{} (`sm4 flops --run {}`)", method, first_run));
+        const auto it = by_method.find(method);
+        if (it == by_method.end()) {
+            for (const auto& r : runs)
+                if (r.method == method) {
+                    missing.push_back(fmt::format("{} (`sm4 flops --run {}`)", method, r.run.id));
+                    break;
+                }
             continue;
         }
         for (const auto& task : tasks) {
-            for (const auto& [run_id, rows] : method_rows) {
-                const auto cost = task_cost(rows, "configured", task);
-                if (!cost) continue;
-                const auto dense = task_cost(rows, "dense", task);
-                table.add_row({text_cell(method), text_cell(task),
-                               cost->params ? count_cell(static_cast<double>(*cost->params)) : missing_cell(),
-                               count_cell(cost->totals.active_params), count_cell(cost->totals.flops),
-                               dense ? count_cell(dense->totals.flops) : missing_cell(),
-                               dense ? reduction_cell(cost->totals.flops, dense->totals.flops) : missing_cell()});
-                break;
+            const auto cost = method_cost(by_method, method, "configured", task);
+            if (!cost) continue;
+            std::vector<Cell> row{text_cell(method), text_cell(task),
+                                  cost->params ? count_cell(static_cast<double>(*cost->params)) : missing_cell(),
+                                  count_cell(cost->totals.active_params), count_cell(cost->totals.flops)};
+            for (const auto& ref : present) {
+                const auto other = method_cost(by_method, ref, "configured", task);
+                row.push_back(other ? reduction_cell(cost->totals.flops, other->totals.flops) : missing_cell());
             }
+            const auto dense = method_cost(by_method, method, "dense", task);
+            row.push_back(dense ? count_cell(dense->totals.flops) : missing_cell());
+            row.push_back(dense ? reduction_cell(cost->totals.flops, dense->totals.flops) : missing_cell());
+            table.add_row(std::move(row));
         }
     }
     table.notes.push_back("params: the whole model; active params and FLOPs: per sample of the task (a multiply-add = 2 "
-                          "FLOPs); reduction: 1 - FLOPs / the dense counterpart's FLOPs of the same width.");
+                          "FLOPs); reduction vs M: 1 - FLOPs / M's FLOPs on the task (--flops-reference picks M); "
+                          "same-width dense: the method's own config with a dense feed-forward and plain attention.");
     if (!missing.empty())
         table.notes.push_back("no FLOPs counted yet for " + join(missing, ", ") + "; run the command to fill them.");
     return table;

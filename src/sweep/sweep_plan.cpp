@@ -34,13 +34,23 @@ void apply(ResolvedConfig& config, const std::string& key, const SweepValue& val
     apply_toml_value(config, key, value.toml, value.where);
 }
 
-// A per_task variant's run of task t: only that task, and only its loss weight when weights are set.
+// Keeps entry t of a per-task list that has one entry per task.
+template <class List>
+void keep_entry(List& list, std::size_t tasks, std::size_t t, ResolvedConfig& config, const std::string& key,
+                const std::string& source) {
+    if (list.size() != tasks) return;
+    list = {list[t]};
+    config.sources[key] = source;
+}
+
+// A per_task variant's run of task t: only that task, and only its entry of every per-task list
+// (loss weights, batch sizes, selection weights) that is set.
 ResolvedConfig only_task(ResolvedConfig config, std::size_t t, const std::string& source) {
     auto& c = config.values;
-    if (c.train.task_weights.size() == c.data.tasks.size()) {
-        c.train.task_weights = {c.train.task_weights[t]};
-        config.sources["train.task_weights"] = source;
-    }
+    const std::size_t tasks = c.data.tasks.size();
+    keep_entry(c.train.task_weights, tasks, t, config, "train.task_weights", source);
+    keep_entry(c.train.task_batch_sizes, tasks, t, config, "train.task_batch_sizes", source);
+    keep_entry(c.train.select_weights, tasks, t, config, "train.select_weights", source);
     c.data.tasks = {c.data.tasks[t]};
     config.sources["data.tasks"] = source;
     return config;

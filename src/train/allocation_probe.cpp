@@ -59,7 +59,7 @@ void train_probe_model(MultitaskModel& model, const Config& config, const std::v
                        const at::Device& device, std::int64_t steps, const std::string& label) {
     std::vector<std::int64_t> sizes;
     for (const auto& t : tasks) sizes.push_back(t.train.size());
-    BatchSampler sampler(sizes, config.train.batch_size, static_cast<std::uint64_t>(config.train.seed),
+    BatchSampler sampler(sizes, task_batch_sizes(config.train, sizes.size()), static_cast<std::uint64_t>(config.train.seed),
                          config.train.sampling);
     torch::optim::AdamW optimizer(model->parameters(),
                                   torch::optim::AdamWOptions(config.train.lr).weight_decay(config.train.weight_decay));

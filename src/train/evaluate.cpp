@@ -5,6 +5,7 @@
 #include <torch/csrc/autograd/grad_mode.h>
 
 #include <algorithm>
+#include <cmath>
 
 #include "train/losses.h"
 
@@ -28,7 +29,7 @@ std::vector<TaskEvaluation> evaluate(MultitaskModel& model, const std::vector<Ta
     for (std::size_t t = 0; t < tasks.size(); ++t) {
         const SplitTensors& data = tasks[t].split(split);
         const TaskSpec& spec = tasks[t].spec;
-        TaskEvaluation e{spec.name, spec.type, 0.0, {}, 0.0};
+        TaskEvaluation e{spec.name, spec.type, 0.0, {}, 0.0, data.size()};
         std::vector<at::Tensor> outputs;
         double loss_sum = 0.0;
         for (std::int64_t start = 0; start < data.size(); start += batch_size) {
@@ -54,10 +55,20 @@ std::vector<TaskEvaluation> evaluate(MultitaskModel& model, const std::vector<Ta
     return results;
 }
 
-double weighted_score(const std::vector<TaskEvaluation>& evaluations, const std::vector<double>& weights) {
+double selection_score(const std::vector<TaskEvaluation>& evaluations, const TrainConfig& train) {
+    double examples = 0.0;
+    for (const auto& e : evaluations) examples += static_cast<double>(e.examples);
+    const auto& weights = train.select_weights.empty() ? train.task_weights : train.select_weights;
     double score = 0.0;
-    for (std::size_t t = 0; t < evaluations.size(); ++t)
-        score += (weights.empty() ? 1.0 : weights[t]) * evaluations[t].selection;
+    for (std::size_t t = 0; t < evaluations.size(); ++t) {
+        const TaskEvaluation& e = evaluations[t];
+        double metric = e.selection;
+        if (e.type == TaskType::Regression && train.select_regression == RegressionScore::Rmse) metric = -std::sqrt(-metric);
+        double weight = 1.0;
+        if (train.select == Select::Pooled) weight = examples > 0 ? static_cast<double>(e.examples) / examples : 0.0;
+        else if (train.select == Select::Weighted && !weights.empty()) weight = weights[t];
+        score += weight * metric;
+    }
     return score;
 }
 

@@ -3,6 +3,7 @@
 #include <ATen/ATen.h>
 #include <fmt/format.h>
 #include <torch/nn/utils/clip_grad.h>
+#include <torch/optim/adam.h>
 #include <torch/optim/adamw.h>
 #include <unistd.h>
 
@@ -19,6 +20,7 @@
 #include "io/results_db.h"
 #include "io/run_summary.h"
 #include "io/stored_config.h"
+#include "model/flop_count.h"
 #include "platform/build_info.h"
 #include "platform/device.h"
 #include "platform/threads.h"
@@ -83,7 +85,7 @@ struct Session {
     std::vector<TaskData> tasks;
     std::vector<double> weights;
     MultitaskModel model{nullptr};
-    std::unique_ptr<torch::optim::AdamW> optimizer;
+    std::unique_ptr<torch::optim::Optimizer> optimizer;
     std::shared_ptr<LossWeightingImpl> weighting;
     PaceController pace{nullptr};
     std::shared_ptr<torch::nn::Module> extras;  // weighting + pace, saved in checkpoints
@@ -116,8 +118,8 @@ void prepare_runtime(Session& s, const Config& config) {
 BatchSampler make_sampler(const Config& config, const std::vector<TaskData>& tasks) {
     std::vector<std::int64_t> sizes;
     for (const auto& t : tasks) sizes.push_back(t.train.size());
-    return BatchSampler(sizes, config.train.batch_size, static_cast<std::uint64_t>(config.train.seed),
-                        config.train.sampling);
+    return BatchSampler(sizes, task_batch_sizes(config.train, tasks.size()), static_cast<std::uint64_t>(config.train.seed),
+                        config.train.sampling, config.train.steps_per_epoch);
 }
 
 std::int64_t steps_per_epoch(const Config& config, const BatchSampler& sampler) {
@@ -150,8 +152,7 @@ void build(Session& s) {
     for (const auto& t : s.tasks) specs.push_back(t.spec);
     s.model = MultitaskModel(s.config.model, specs);
     s.model->to(s.device);
-    s.weighting = make_loss_weighting(s.config.train, s.tasks.size(),
-                                      s.model->blocks[s.model->blocks->size() - 1]->parameters());
+    s.weighting = make_loss_weighting(s.config.train, s.tasks.size(), s.model->last_shared_layer_parameters());
     s.weighting->to(s.device);
     choose_pace_groups(s);
     s.pace = PaceController(s.pace_groups.size(), s.config.pace);
@@ -163,13 +164,18 @@ void build(Session& s) {
     // Param groups: one per pace group (its learning rate scaled by ALP), the rest of the
     // model, then the loss weighting's own parameters (no weight decay).
     const auto by_group = s.model->parameters_by_group(s.group_of_slot, s.pace_groups.size());
-    auto options = [&](double decay) {
-        return std::make_unique<torch::optim::AdamWOptions>(torch::optim::AdamWOptions(s.config.train.lr).weight_decay(decay));
+    // adam: HighMMT's torch.optim.Adam (weight decay added to the gradient); adamw: decoupled.
+    const bool adam = s.config.train.optimizer == Optimizer::Adam;
+    const double lr = s.config.train.lr;
+    auto options = [&](double decay) -> std::unique_ptr<torch::optim::OptimizerOptions> {
+        if (adam) return std::make_unique<torch::optim::AdamOptions>(torch::optim::AdamOptions(lr).weight_decay(decay));
+        return std::make_unique<torch::optim::AdamWOptions>(torch::optim::AdamWOptions(lr).weight_decay(decay));
     };
     std::vector<torch::optim::OptimizerParamGroup> groups;
     for (const auto& parameters : by_group) groups.emplace_back(parameters, options(s.config.train.weight_decay));
     if (!s.weighting->parameters().empty()) groups.emplace_back(s.weighting->parameters(), options(0.0));
-    s.optimizer = std::make_unique<torch::optim::AdamW>(std::move(groups), torch::optim::AdamWOptions(s.config.train.lr));
+    if (adam) s.optimizer = std::make_unique<torch::optim::Adam>(std::move(groups), torch::optim::AdamOptions(lr));
+    else s.optimizer = std::make_unique<torch::optim::AdamW>(std::move(groups), torch::optim::AdamWOptions(lr));
     s.db = std::make_unique<ResultsDb>(s.config.output.database);
     s.state.batch_counters.assign(s.tasks.size(), 0);
 }
@@ -181,7 +187,7 @@ void set_learning_rates(Session& s, double lr) {
     auto& groups = s.optimizer->param_groups();
     for (std::size_t i = 0; i < groups.size(); ++i) {
         const double m = scale && i < s.multipliers.size() ? s.multipliers[i] : 1.0;
-        static_cast<torch::optim::AdamWOptions&>(groups[i].options()).lr(lr * m);
+        groups[i].options().set_lr(lr * m);
     }
 }
 
@@ -326,7 +332,7 @@ void run_epoch(Session& s, BatchSampler& sampler) {
     s.weighting->end_epoch();
 
     const auto val = evaluate(s.model, s.tasks, Split::Val, s.config.eval.batch_size, s.device);
-    const double score = weighted_score(val, s.weights);
+    const double score = selection_score(val, s.config.train);
     ++s.state.epoch;
     s.state.step_in_epoch = 0;
     auto rows = evaluation_records(s.run_id, s.state.global_step, s.state.epoch, Split::Val, val);
@@ -358,9 +364,24 @@ std::optional<AllocationProbe> allocate_experts(Session& s, ResolvedConfig& reso
     return probe;
 }
 
+// model.match_flops: writes the solved dense model into the run's config (source "match_flops"),
+// so the stored config rebuilds it without solving again.
+void match_flops(Session& s, ResolvedConfig& resolved) {
+    if (resolved.values.model.match_flops == MatchFlops::None) return;
+    std::vector<TaskSpec> specs;
+    for (const auto& t : s.tasks) specs.push_back(t.spec);
+    const std::string target = to_string(resolved.values.model.match_flops);
+    const ModelConfig dense = flops_matched_dense(resolved.values.model, specs);
+    set_config_value(resolved, "model.ffn_hidden", dense.ffn_hidden, "match_flops");
+    set_config_value(resolved, "model.attention_experts", dense.attention_experts, "match_flops");
+    set_config_value(resolved, "model.match_flops", std::string("none"), "match_flops");
+    notify(fmt::format("model.match_flops: dense feed-forward hidden size {} matches the FLOPs of {}", dense.ffn_hidden, target));
+}
+
 void start_new_run(Session& s, const TrainRequest& request) {
     ResolvedConfig resolved = request.config;
     prepare_runtime(s, resolved.values);
+    match_flops(s, resolved);
     const auto probe = allocate_experts(s, resolved);
     s.config = resolved.values;
     s.config_toml = to_toml(resolved, false);

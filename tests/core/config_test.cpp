@@ -155,12 +155,12 @@ TEST_CASE("config: every key has one row with its default, type and check; choic
     const ConfigField* backbone = find_config_field("model.backbone");
     REQUIRE(backbone);
     CHECK(backbone->type == ConfigType::Choice);
-    CHECK(backbone->choices == std::vector<std::string>{"dense", "smoe", "sm4"});
+    CHECK(backbone->choices == std::vector<std::string>{"dense", "smoe", "sm4", "highmmt"});
     CHECK(std::get<std::string>(backbone->default_value) == "smoe");
     CHECK(load_config({}, {"model.backbone=sm4"}).values.model.backbone == Backbone::Sm4);
     // An unknown word is refused where it is read, with the words there are and the closest.
     CHECK_THAT(error_of([&] { load_config({}, {"model.backbone=sm5"}); }),
-               Contains("--set: key 'model.backbone' expects one of \"dense\", \"smoe\", \"sm4\", found \"sm5\" "
+               Contains("--set: key 'model.backbone' expects one of \"dense\", \"smoe\", \"sm4\", \"highmmt\", found \"sm5\" "
                         "(did you mean 'sm4'?)"));
     TempDir dir;
     const auto path = write_file(dir, "bad.toml", "[train]\nschedule = \"cosin\"\n");

@@ -26,16 +26,6 @@ std::vector<TaskSpec> two_tasks() {
 
 ModelConfig small(const std::string& backbone) { return test::tiny_model(backbone, 2); }  // nothing dropped
 
-std::vector<at::Tensor> batch_of(const TaskSpec& task, std::int64_t batch) {
-    std::vector<at::Tensor> inputs;
-    for (const auto& m : task.modalities) {
-        std::vector<std::int64_t> shape = {batch};
-        shape.insert(shape.end(), m.shape.begin(), m.shape.end());
-        inputs.push_back(at::randn(shape));
-    }
-    return inputs;
-}
-
 // Analytic rows of `c` with every task's measured FLOPs attached (batches of 5).
 std::vector<FlopsRecord> measured_rows(const ModelConfig& c) {
     at::manual_seed(0);
@@ -43,7 +33,7 @@ std::vector<FlopsRecord> measured_rows(const ModelConfig& c) {
     MultitaskModel model(c, tasks);
     auto rows = analytic_flops(c, tasks, 5, "configured");
     for (std::size_t t = 0; t < tasks.size(); ++t)
-        attach_measured(rows, "configured", tasks[t].name, measure_task_flops(model, t, batch_of(tasks[t], 5)));
+        attach_measured(rows, "configured", tasks[t].name, measure_task_flops(model, t, test::random_batch(tasks[t], 5)));
     return rows;
 }
 

@@ -3,6 +3,8 @@
 
 #include <catch.hpp>
 
+#include <ATen/ATen.h>
+
 #include <string>
 #include <vector>
 
@@ -30,6 +32,17 @@ inline ModelConfig tiny_model(const std::string& backbone, std::int64_t layers) 
     c.top_k = 2;
     c.capacity_factor = 0;
     return c;
+}
+
+// A batch of random inputs for every modality of `task`, [batch, ...shape] each.
+inline std::vector<at::Tensor> random_batch(const TaskSpec& task, std::int64_t batch) {
+    std::vector<at::Tensor> inputs;
+    for (const auto& m : task.modalities) {
+        std::vector<std::int64_t> shape = {batch};
+        shape.insert(shape.end(), m.shape.begin(), m.shape.end());
+        inputs.push_back(at::randn(shape));
+    }
+    return inputs;
 }
 
 inline const FlopsRecord& find_flops_row(const std::vector<FlopsRecord>& rows, const std::string& task,

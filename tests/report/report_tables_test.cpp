@@ -95,7 +95,7 @@ TEST_CASE("report: without the reference method the ablation table says how to c
                                                             "the selected runs (choose one with --reference)"});
 }
 
-TEST_CASE("report: the FLOPs table sums a task's components and compares with the dense counterpart", "[report]") {
+TEST_CASE("report: the FLOPs table sums a task's components and states reductions against reference methods and the dense counterpart", "[report]") {
     TempDir dir;
     ResultsDb db(dir / "sm4.db");
     add_two_variants(db);
@@ -104,17 +104,28 @@ TEST_CASE("report: the FLOPs table sums a task's components and compares with th
                               {"configured", "wine", "", "experts", 700, 300, 600, 610.0},
                               {"dense", "", "", "total", 2500, 0, 0, std::nullopt},
                               {"dense", "wine", "", "feed_forward", 2000, 2000, 2000, std::nullopt}});
-    const Report report = build_report(db, {});
+    db.replace_flops(3, "d", {{"configured", "", "", "total", 3000, 0, 0, std::nullopt},
+                              {"configured", "wine", "", "feed_forward", 3000, 3000, 1600, std::nullopt}});
+    ReportOptions options;
+    options.flops_references = {"highmmt", "dense"};  // highmmt has no runs here: no column
+    const Report report = build_report(db, options);
     CHECK(print_table(report.flops, TableFormat::Markdown) ==
           "### Parameters and FLOPs\n\n"
-          "| method | task | params | active params | FLOPs/sample | dense FLOPs/sample | FLOPs reduction % |\n"
-          "|---|---|---:|---:|---:|---:|---:|\n"
-          "| sm4 | wine | 1.00 k | 400 | 800 | 2.00 k | 60.0 |\n"
+          "| method | task | params | active params | FLOPs/sample | reduction vs dense % | same-width dense FLOPs | "
+          "reduction vs same-width dense % |\n"
+          "|---|---|---:|---:|---:|---:|---:|---:|\n"
+          "| sm4 | wine | 1.00 k | 400 | 800 | 50.0 | 2.00 k | 60.0 |\n"
+          "| dense | wine | 3.00 k | 3.00 k | 1.60 k | 0.0 | - | - |\n"
           "\n"
           "params: the whole model; active params and FLOPs: per sample of the task (a multiply-add = 2 FLOPs); "
-          "reduction: 1 - FLOPs / the dense counterpart's FLOPs of the same width.\n"
-          "no FLOPs counted yet for dense (`sm4 flops --run 3`); run the command to fill them.\n");
-    CHECK_THAT(print_table(report.flops, TableFormat::Csv), Contains("sm4,wine,1000,400,800,2000,60.0000\n"));
+          "reduction vs M: 1 - FLOPs / M's FLOPs on the task (--flops-reference picks M); same-width dense: the "
+          "method's own config with a dense feed-forward and plain attention.\n");
+    CHECK_THAT(print_table(report.flops, TableFormat::Csv), Contains("sm4,wine,1000,400,800,50.0000,2000,60.0000\n"));
+    ReportOptions no_references;
+    no_references.flops_references.clear();
+    db.replace_flops(3, "d", {});
+    CHECK_THAT(print_table(build_report(db, no_references).flops, TableFormat::Markdown),
+               Contains("no FLOPs counted yet for dense (`sm4 flops --run 3`)"));
 }
 
 TEST_CASE("report: runs are selected by sweep or by ids, and unknown ones are named", "[report]") {

@@ -13,7 +13,8 @@ TEST_CASE("sweep: experiments/minibench-ablation.toml runs SM4, its ablations an
     std::map<std::string, int> runs;
     for (const auto& r : plan.runs) ++runs[r.variant];
     CHECK(runs == std::map<std::string, int>{{"sm4", 3}, {"sm4-no-disentangle", 3}, {"sm4-no-aea", 3},
-                                             {"sm4-no-alp", 3}, {"dense", 3}, {"smoe", 3}, {"single-task", 12},
+                                             {"sm4-no-alp", 3}, {"dense", 3}, {"smoe", 3}, {"highmmt", 3},
+                                             {"dense-matched", 3}, {"single-task", 12},
                                              {"uncertainty", 3}, {"dwa", 3}, {"gradnorm", 3}, {"pcgrad", 3}});
     for (const auto& r : plan.runs) {
         INFO(r.label());
@@ -23,7 +24,11 @@ TEST_CASE("sweep: experiments/minibench-ablation.toml runs SM4, its ablations an
         CHECK(to_string(c.model.backbone) == (r.variant == "sm4-no-disentangle" ? "smoe"
                                    : sm4_like                         ? "sm4"
                                    : r.variant == "smoe"              ? "smoe"
+                                   : r.variant == "highmmt"           ? "highmmt"
                                                                       : "dense"));
+        CHECK(to_string(c.model.match_flops) == (r.variant == "dense-matched" ? "sm4" : "none"));
+        CHECK(to_string(c.train.optimizer) == (r.variant == "highmmt" ? "adam" : "adamw"));
+        CHECK(to_string(c.train.sampling) == (r.variant == "highmmt" ? "highmmt" : "round_robin"));
         CHECK(c.aea.enabled == (sm4_like && r.variant != "sm4-no-aea"));
         CHECK(c.pace.enabled == (sm4_like && r.variant != "sm4-no-alp"));
         CHECK(c.train.pcgrad == (r.variant == "pcgrad"));
@@ -49,7 +54,8 @@ TEST_CASE("sweep: experiments/methods.toml over a --base experiment gives minibe
         CHECK(r.config.values.train.lr == 5e-4);  // from the base
         // SM4 and its ablations keep small.toml's attention-head experts; the baselines drop them.
         const bool sm4_like = r.variant.rfind("sm4", 0) == 0;
-        CHECK(r.config.values.model.attention_experts == (sm4_like ? 16 : 0));
+        // (dense-matched keeps them: model.match_flops sizes it against them, then drops them.)
+        CHECK(r.config.values.model.attention_experts == (sm4_like || r.variant == "dense-matched" ? 16 : 0));
         if (r.task.empty() || r.task == "push") found.push_back(r.variant);
     }
     CHECK(found == expected);
