@@ -11,6 +11,8 @@ packages=(
   # libraries: LibTorch (CPU) with OpenBLAS, which makes its matrix products ~50x faster than
   # the reference BLAS it links by default
   libtorch-dev libopenblas0-pthread
+  # the headers of Gloo, which LibTorch's c10d (data-parallel training) includes
+  libgloo-dev
   libcli11-dev libtomlplusplus-dev libfmt-dev libsqlite3-dev libhdf5-dev zlib1g-dev catch2
   # images: ENRICO's JPEG screenshots and PNG wireframes in, `sm4 report`'s PNG plots out
   libjpeg-dev libpng-dev

@@ -1,16 +1,22 @@
 #include <fmt/core.h>
 
 #include <memory>
+#include <optional>
 
+#include "app/local_ranks.h"
 #include "bench/bench_report.h"
 #include "choice_option.h"
 #include "commands.h"
+#include "core/errors.h"
+#include "core/events.h"
+#include "core/launch_env.h"
 
 namespace sm4::cli {
 
 void add_bench_command(CLI::App& app) {
     auto request = std::make_shared<BenchRequest>();
     auto json = std::make_shared<bool>(false);
+    auto nproc = std::make_shared<int>(1);
     CLI::App* command = app.add_subcommand(
         "bench", "Time the MoE layer against a dense feed-forward of the same active FLOPs (and training end to end)");
     add_choice(*command, "--grid", request->grid, "Layer sizes: quick (a few minutes on 2 cores), full, targets, tiny");
@@ -25,9 +31,17 @@ void add_bench_command(CLI::App& app) {
         ->check(CLI::PositiveNumber)->capture_default_str();
     command->add_option("--e2e-batch", request->e2e_options.batch_size, "Examples per task per step (0: the experiment's)")
         ->check(CLI::NonNegativeNumber)->capture_default_str();
+    command->add_option("--nproc", *nproc, "With --e2e: time data-parallel training steps on N local ranks")
+        ->check(CLI::Range(1, 256));
     command->add_flag("--json", *json, "Print one JSON object instead of tables");
-    command->callback([request, json] {
+    command->callback([request, json, nproc] {
+        if (*nproc > 1 && !request->e2e) throw UsageError("--nproc times data-parallel training steps: add --e2e");
+        if (*nproc > 1 && !launch_env().distributed()) return run_local_ranks(*nproc, 60.0);
+        Observer silent;  // ranks other than 0 show nothing
+        std::optional<ObserverScope> quiet;
+        if (launch_env().rank > 0) quiet.emplace(silent);
         const BenchReport report = run_bench(*request);
+        if (report.rank > 0) return;
         fmt::print("{}", *json ? bench_json(report).dump() + "\n" : bench_tables(report));
     });
 }

@@ -5,6 +5,7 @@
 
 #include "commands.h"
 #include "core/errors.h"
+#include "core/launch_env.h"
 #include "app/experiment_file.h"
 #include "app/sweep_runner.h"
 
@@ -16,6 +17,7 @@ void add_sweep_command(CLI::App& app) {
         std::vector<std::string> bases;
         SweepRequest request;
         Shard shard;
+        bool shard_from_slurm = false;  // --shard auto
         std::int64_t run_one = -1;  // hidden: what a --jobs child runs
         std::string expect_hash;
         std::int64_t resume_run = 0;
@@ -40,13 +42,15 @@ void add_sweep_command(CLI::App& app) {
     command->add_option_function<std::string>(
         "--shard",
         [options](const std::string& text) {
+            options->shard_from_slurm = text == "auto";
+            if (options->shard_from_slurm) return;
             try {
                 options->shard = parse_shard(text);
             } catch (const UsageError& e) {
                 throw CLI::ValidationError("--" + std::string(e.what()));  // "--shard '2/2': ..."
             }
         },
-        "Run only shard i of n (runs whose index % n == i), e.g. 0/4");
+        "Run only shard i of n (runs whose index % n == i), e.g. 0/4; auto: a Slurm job array's task of its count");
     command->add_flag("--dry-run", options->request.dry_run, "List the runs and which are done; run nothing");
     command->add_option("--run-one", options->run_one)->group("");
     command->add_option("--expect-hash", options->expect_hash)->group("");
@@ -57,6 +61,10 @@ void add_sweep_command(CLI::App& app) {
         request.file = experiment_file(options->experiment);
         for (const auto& base : options->bases) request.bases.push_back(experiment_file(base));
         request.shard = options->shard;
+        if (options->shard_from_slurm) {
+            const ShardChoice slurm = slurm_array_shard();
+            request.shard = Shard{static_cast<std::size_t>(slurm.index), static_cast<std::size_t>(slurm.count)};
+        }
         if (options->run_one < 0) return run_sweep(request);
         run_sweep_child(request, static_cast<std::size_t>(options->run_one), options->expect_hash,
                         options->resume_run > 0 ? std::optional(options->resume_run) : std::nullopt);

@@ -1,15 +1,52 @@
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <memory>
+#include <optional>
 
+#include "app/local_ranks.h"
 #include "commands.h"
 #include "core/config.h"
+#include "core/events.h"
+#include "core/launch_env.h"
 #include "config_options.h"
 #include "core/errors.h"
 #include "core/text.h"
 #include "train/trainer.h"
 
 namespace sm4::cli {
+namespace {
+
+// Ranks other than 0 keep quiet: rank 0 shows the run; their warnings still show, marked.
+class OtherRankObserver : public Observer {
+public:
+    explicit OtherRankObserver(int rank) : rank_(rank) {}
+    void notice(const NoticeEvent& event) override {
+        if (event.level == NoticeEvent::Level::Warning) fmt::print(stderr, "[rank {}] {}\n", rank_, event.text);
+    }
+
+private:
+    int rank_;
+};
+
+void print_summary(const TrainResult& result) {
+    fmt::print("run {} completed in {:.0f} s; best epoch {}; {}\n", result.run_id, result.seconds,
+               result.best_epoch, result.run_dir.string());
+    if (result.probe_seconds > 0)
+        fmt::print("the AEA probe took {:.0f} s, {:.1f}% of the run\n", result.probe_seconds,
+                   100.0 * result.probe_seconds / result.seconds);
+    if (result.world_size > 1)
+        fmt::print("data-parallel: {} ranks on {}; all-reduce {:.1f} s ({:.1f}% of the run), {:.2f} MB per step per rank\n",
+                   result.world_size, result.backend, result.reduce_seconds,
+                   100.0 * result.reduce_seconds / std::max(result.seconds, 1e-9),
+                   result.steps > 0 ? static_cast<double>(result.reduced_bytes) / result.steps / 1e6 : 0.0);
+    if (result.agreement_checks > 0)
+        fmt::print("data-parallel: parameters and pace multipliers identical on every rank at each of {} epoch ends\n",
+                   result.agreement_checks);
+    fmt::print("test split\n{}", print_table(evaluation_table(result.test), TableFormat::Text));
+}
+
+}  // namespace
 
 void add_train_command(CLI::App& app) {
     struct Options {
@@ -17,6 +54,7 @@ void add_train_command(CLI::App& app) {
         std::int64_t resume = 0;
         std::string database = kDefaultDatabase;
         std::string device;
+        int nproc = 1;
     };
     auto options = std::make_shared<Options>();
     CLI::App* command = app.add_subcommand("train", "Train a multitask model from TOML configs; every run lands in the results database");
@@ -24,7 +62,21 @@ void add_train_command(CLI::App& app) {
     command->add_option("--resume", options->resume, "Continue run ID from its last checkpoint (uses its stored config)");
     command->add_option("--db", options->database, "Results database holding the run to resume")->capture_default_str();
     command->add_option("--device", options->device, "cpu or cuda (same as --set train.device=...)");
+    command->add_option("--nproc", options->nproc,
+                        "Train as N data-parallel ranks on this machine (for users without torchrun; README, Data-parallel training)")
+        ->check(CLI::Range(1, 256));
     command->callback([options] {
+        const LaunchEnv launch = launch_env();
+        if (options->nproc > 1 && !launch.distributed()) {
+            run_local_ranks(options->nproc, 60.0);  // each rank is this same command line
+            return;
+        }
+        if (options->nproc > 1 && launch.world_size != options->nproc)
+            throw UsageError(fmt::format("--nproc {} inside a group of {} ranks (WORLD_SIZE): let one launcher start the ranks",
+                                         options->nproc, launch.world_size));
+        OtherRankObserver quiet(launch.rank);
+        std::optional<ObserverScope> quiet_scope;
+        if (launch.rank > 0) quiet_scope.emplace(quiet);
         if (!options->device.empty()) options->config.overrides.push_back("train.device=" + options->device);
         TrainRequest request;
         if (options->resume > 0) {
@@ -37,12 +89,7 @@ void add_train_command(CLI::App& app) {
         if (options->config.dump_if_requested(request.config)) return;
         request.experiment = join(options->config.files, " ");
         const TrainResult result = train_model(request);
-        fmt::print("run {} completed in {:.0f} s; best epoch {}; {}\n", result.run_id, result.seconds,
-                   result.best_epoch, result.run_dir.string());
-        if (result.probe_seconds > 0)
-            fmt::print("the AEA probe took {:.0f} s, {:.1f}% of the run\n", result.probe_seconds,
-                       100.0 * result.probe_seconds / result.seconds);
-        fmt::print("test split\n{}", print_table(evaluation_table(result.test), TableFormat::Text));
+        if (result.rank == 0) print_summary(result);
     });
 }
 

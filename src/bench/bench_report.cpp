@@ -3,11 +3,14 @@
 #include <fmt/format.h>
 
 #include <fstream>
+#include <memory>
 #include <thread>
 
 #include "core/errors.h"
 #include "core/progress.h"
+#include "core/launch_env.h"
 #include "platform/build_info.h"
+#include "platform/process_group.h"
 #include "platform/threads.h"
 #include "platform/device.h"
 
@@ -28,23 +31,38 @@ std::string kind_label(const LayerCase& c) { return c.groups > 0 ? fmt::format("
 
 BenchReport run_bench(const BenchRequest& request) {
     const auto grid = layer_grid(request.grid);
-    const at::Device device = compute_device(request.device);
-    const ThreadSettings threads = configure_cpu_runtime(0);
+    // Under a launcher (`sm4 bench --e2e --nproc N`, torchrun, srun) this process is one rank:
+    // it times training steps whose gradients are all-reduced over the group, nothing else.
+    const LaunchEnv launch = launch_env();
+    if (launch.distributed() && !request.e2e)
+        throw UsageError("a data-parallel bench (--nproc, torchrun, srun) times training steps: add --e2e");
+    const at::Device device = compute_device(request.device, launch.local_rank);
+    const ThreadSettings threads = configure_cpu_runtime(threads_per_rank(0, launch));
+    std::unique_ptr<ProcessGroup> group;
+    E2eOptions e2e_options = request.e2e_options;
+    if (launch.distributed()) {
+        group = std::make_unique<ProcessGroup>(launch, device, ProcessGroupOptions{});
+        e2e_options.group = group.get();
+    }
     BenchReport report;
     const BuildInfo build = build_info();
     report.machine = {cpu_model(), to_string(request.device), build.torch_version, build.blas, threads.policy,
                       static_cast<std::int64_t>(std::thread::hardware_concurrency()), threads.intra_op, threads.blas,
                       threads.allocator_cache_bytes < 0 ? -1 : threads.allocator_cache_bytes >> 20};
+    report.world_size = launch.world_size;
+    report.rank = launch.rank;
     const auto e2e_count = request.e2e ? request.e2e_options.configs.size() * request.e2e_options.backbones.size() : 0;
-    Progress progress("bench", static_cast<std::int64_t>(1 + grid.size() + e2e_count), "cases");
-    report.ceiling = measure_matmul(request.matmul_n, device, std::max(1, request.repeats / 2));
+    const std::size_t layer_cases = group ? 0 : grid.size();
+    Progress progress("bench", static_cast<std::int64_t>(1 + layer_cases + e2e_count), "cases");
+    if (!group) report.ceiling = measure_matmul(request.matmul_n, device, std::max(1, request.repeats / 2));
     progress.advance();
-    for (const auto& shape : grid) {
+    for (const auto& shape : group ? std::vector<LayerCase>{} : grid) {
         report.layers.push_back(measure_layer(shape, device, request.warmup, request.repeats));
         progress.set_suffix(fmt::format("last ratio {:.2f}", report.layers.back().ratio));
         progress.advance();
     }
-    if (request.e2e) report.e2e = measure_training(request.e2e_options, device, [&] { progress.advance(); });
+    if (request.e2e) report.e2e = measure_training(e2e_options, device, [&] { progress.advance(); });
+    if (group) group->barrier();
     progress.finish();
     return report;
 }
@@ -91,11 +109,17 @@ Table e2e_table(const BenchReport& r) {
     Table table;
     table.title = "End-to-end training (one batch per task per step)";
     table.columns = {{"config"},      {"backbone"},     {"data"},      {"tasks"}, {"batch", "batch_size"},
-                     {"step ms", "step_ms"}, {"samples/s", "samples_per_s"}, {"params", "parameters"}, {"load"}};
-    for (const auto& e : r.e2e)
+                     {"ranks", "world_size"}, {"step ms", "step_ms"}, {"samples/s", "samples_per_s"},
+                     {"reduce ms", "reduce_ms"}, {"reduce", "reduce_share"}, {"MB/step", "reduce_mb"},
+                     {"params", "parameters"}, {"load"}};
+    for (const auto& e : r.e2e) {
+        const double share = e.step_ms > 0 ? e.reduce_ms / e.step_ms : 0.0;
         table.add_row({text_cell(e.config), text_cell(e.backbone), text_cell(e.data), value_cell(e.tasks),
-                       value_cell(e.batch_size), number_cell(e.step_ms, 1), number_cell(e.samples_per_s, 0),
+                       value_cell(e.batch_size), value_cell(e.world_size), number_cell(e.step_ms, 1),
+                       number_cell(e.samples_per_s, 0), number_cell(e.reduce_ms, 2),
+                       value_cell(share, fmt::format("{:.1f}%", 100.0 * share)), number_cell(e.reduce_mb, 2),
                        value_cell(e.parameters), text_cell(e.load)});
+    }
     return table;
 }
 
@@ -120,9 +144,12 @@ std::string bench_tables(const BenchReport& r) {
                                   m.thread_policy);
     out += m.allocator_cache_mb < 0 ? std::string("CPU allocator: LibTorch's own\n")
                                     : fmt::format("CPU allocator: caching, up to {} MiB kept\n", m.allocator_cache_mb);
-    out += fmt::format("matmul ceiling: {}x{} fp32 product {:.1f} ms, {:.1f} GFLOP/s (load {})\n\n", r.ceiling.n, r.ceiling.n,
-                       r.ceiling.ms, r.ceiling.gflops, r.ceiling.load);
-    out += print_table(layer_table(r), TableFormat::Text);
+    if (r.world_size > 1) out += fmt::format("data-parallel: {} ranks (the rows are rank 0's; samples/s counts all ranks)\n", r.world_size);
+    if (!r.layers.empty()) {
+        out += fmt::format("matmul ceiling: {}x{} fp32 product {:.1f} ms, {:.1f} GFLOP/s (load {})\n\n", r.ceiling.n,
+                           r.ceiling.n, r.ceiling.ms, r.ceiling.gflops, r.ceiling.load);
+        out += print_table(layer_table(r), TableFormat::Text);
+    }
     if (!r.e2e.empty()) out += "\n" + print_table(e2e_table(r), TableFormat::Text);
     return out;
 }

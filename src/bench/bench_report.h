@@ -32,6 +32,7 @@ struct MachineInfo {
 
 struct BenchReport {
     MachineInfo machine;
+    int rank = 0, world_size = 1;  // a data-parallel bench: e2e rows only, printed by rank 0
     MatmulCeiling ceiling;
     std::vector<LayerResult> layers;
     std::vector<E2eResult> e2e;

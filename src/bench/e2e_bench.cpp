@@ -8,6 +8,7 @@
 #include "core/config_loader.h"
 #include "core/errors.h"
 #include "model/multitask_model.h"
+#include "platform/process_group.h"
 #include "train/losses.h"
 #include "train/task_data.h"
 
@@ -107,6 +108,13 @@ std::vector<E2eResult> measure_training(const E2eOptions& options, const at::Dev
                     total = total + task_loss(specs[t].type, out.outputs, batches[t].labels) + out.aux_loss;
                 }
                 total.backward();
+                if (options.group) {
+                    std::vector<at::Tensor> gradients;
+                    for (const auto& p : model->parameters())
+                        if (p.grad().defined()) gradients.push_back(p.grad());
+                    options.group->all_reduce_sum(gradients);
+                    for (auto& g : gradients) g.div_(options.group->world_size());
+                }
                 if (config.train.grad_clip > 0) torch::nn::utils::clip_grad_norm_(model->parameters(), config.train.grad_clip);
                 optimizer.step();
             };
@@ -116,8 +124,16 @@ std::vector<E2eResult> measure_training(const E2eOptions& options, const at::Dev
             r.data = real ? "real" : "synthetic";
             r.tasks = static_cast<std::int64_t>(specs.size());
             r.batch_size = batch;
+            const double reduce_before = options.group ? options.group->reduce_seconds() : 0.0;
+            const std::int64_t bytes_before = options.group ? options.group->reduced_bytes() : 0;
             r.step_ms = interleaved_median_ms({step}, options.warmup, options.steps, device)[0];
-            r.samples_per_s = static_cast<double>(r.tasks * batch) / (r.step_ms / 1000.0);
+            r.world_size = options.group ? options.group->world_size() : 1;
+            r.samples_per_s = static_cast<double>(r.tasks * batch * r.world_size) / (r.step_ms / 1000.0);
+            if (options.group) {
+                const double calls = options.warmup + options.steps;
+                r.reduce_ms = 1000.0 * (options.group->reduce_seconds() - reduce_before) / calls;
+                r.reduce_mb = static_cast<double>(options.group->reduced_bytes() - bytes_before) / calls / 1e6;
+            }
             for (const auto& p : model->parameters()) r.parameters += p.numel();
             r.load = load_average();
             results.push_back(r);

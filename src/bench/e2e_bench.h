@@ -16,19 +16,27 @@
 
 namespace sm4 {
 
+class ProcessGroup;
+
 struct E2eOptions {
     std::filesystem::path experiments = "experiments";  // holds minibench.toml and medium.toml
     std::vector<std::string> configs = {"minibench", "medium"};
     std::vector<Backbone> backbones = {Backbone::Dense, Backbone::Smoe, Backbone::Sm4};
     std::int64_t batch_size = 0;  // 0: the experiment's train.batch_size
     int warmup = 2, steps = 8;    // timed steps (median)
+    // A data-parallel group (`sm4 bench --e2e --nproc N`): every step also sums the gradients over
+    // the ranks (bucketed, as `sm4 train` does) and divides them by the world size.
+    ProcessGroup* group = nullptr;
 };
 
 struct E2eResult {
     std::string config, backbone;
     std::string data;              // "real" or "synthetic"
     std::int64_t tasks = 0, batch_size = 0;
-    double step_ms = 0, samples_per_s = 0;  // samples: tasks * batch_size per step
+    double step_ms = 0, samples_per_s = 0;  // samples: tasks * batch_size * world_size per step
+    int world_size = 1;
+    double reduce_ms = 0;          // the gradient all-reduce's mean time per step (in step_ms)
+    double reduce_mb = 0;          // megabytes each rank sums per step
     std::int64_t parameters = 0;
     std::string load;              // load average when measured
 };

@@ -195,7 +195,12 @@ template <> struct ChoiceNames<SingleModality> {
     X(std::int64_t, seed, 0, in_range(0, 9.0e18), "Seed of initialisation, sampling, dropout and gating noise") \
     X(std::int64_t, threads, 0, in_range(0, 1024), "CPU threads; 0 = all cores")                               \
     X(ComputeDevice, device, ComputeDevice::Cpu, any(), "cpu or cuda")                                         \
-    X(std::int64_t, log_every, 10, in_range(1, 1e9), "Steps between trace rows and logged train metrics")
+    X(std::int64_t, log_every, 10, in_range(1, 1e9), "Steps between trace rows and logged train metrics")      \
+    X(double, dist_timeout_s, 300.0, in_range(1, 86400),                                                        \
+      "Data-parallel runs: seconds a rank waits for the others (a collective, the start-up rendezvous) before "  \
+      "it gives up and names the ranks it lost")                                                                \
+    X(double, dist_bucket_mb, 25.0, in_range(0.001, 4096),                                                      \
+      "Data-parallel runs: gradients are all-reduced in flat buckets of at most this many MiB")
 
 #define SM4_PACE_KEYS(X)                                                                                       \
     X(bool, enabled, false, any(),                                                                             \

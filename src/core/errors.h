@@ -46,6 +46,17 @@ public:
     using Error::Error;
 };
 
+// A data-parallel group failed: a rank died or stopped answering, or the ranks disagree. The
+// launcher of local ranks passes a rank's own exit status on (130 for Ctrl-C, 2 for bad usage).
+class DistributedError : public Error {
+public:
+    explicit DistributedError(const std::string& message, int exit_code = 1) : Error(message), exit_code_(exit_code) {}
+    int exit_code() const override { return exit_code_; }
+
+private:
+    int exit_code_;
+};
+
 // The user interrupted a long job (Ctrl-C); whatever could be saved has been saved.
 class InterruptedError : public Error {
 public:

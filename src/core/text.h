@@ -23,4 +23,9 @@ std::string si_count(double value);
 std::string_view trim(std::string_view text);
 std::string join(const std::vector<std::string>& parts, std::string_view separator);
 
+// Input text made safe to quote in a one-line message: valid UTF-8 stays, control characters
+// and bytes that are not UTF-8 become \xNN (a backslash becomes \\), so a message never spans
+// lines or carries terminal escapes.
+std::string printable(std::string_view text);
+
 }  // namespace sm4

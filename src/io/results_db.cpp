@@ -93,6 +93,12 @@ CREATE TABLE flops (
 CREATE INDEX flops_by_run ON flops (run_id);
 CREATE INDEX flops_by_config_hash ON flops (config_hash);
 )sql",
+    // 3 -> 4: data-parallel training: how many ranks trained a run and on which c10d backend
+    // ("" for a single process).
+    R"sql(
+ALTER TABLE runs ADD COLUMN world_size INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE runs ADD COLUMN dist_backend TEXT NOT NULL DEFAULT '';
+)sql",
 };
 static_assert(std::size(kMigrations) == ResultsDb::kSchemaVersion, "one migration step per schema version");
 
@@ -101,7 +107,7 @@ static_assert(std::size(kMigrations) == ResultsDb::kSchemaVersion, "one migratio
 
 constexpr const char* kRunColumns =
     "id, name, experiment, status, created_at, finished_at, config_toml, seed, git_revision, build_info, host, "
-    "message, sweep, variant, config_hash";
+    "message, sweep, variant, config_hash, world_size, dist_backend";
 
 int stored_version(sqlite3* db, const std::filesystem::path& path) {
     Statement exists(db, path, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'");
@@ -152,6 +158,8 @@ RunRecord read_run(const Statement& row) {
     run.sweep = row.text(12);
     run.variant = row.text(13);
     run.config_hash = row.text(14);
+    run.world_size = row.int64(15);
+    run.dist_backend = row.text(16);
     return run;
 }
 
@@ -184,11 +192,12 @@ int ResultsDb::schema_version() const { return stored_version(db_, path_); }
 std::int64_t ResultsDb::create_run(const NewRun& run) {
     Statement insert(db_, path_,
                      "INSERT INTO runs (name, experiment, status, created_at, config_toml, seed, git_revision, "
-                     "build_info, host, sweep, variant, config_hash) "
-                     "VALUES (?1, ?2, 'running', " SM4_NOW_UTC ", ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+                     "build_info, host, sweep, variant, config_hash, world_size, dist_backend) "
+                     "VALUES (?1, ?2, 'running', " SM4_NOW_UTC ", ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
     insert.bind(1, run.name).bind(2, run.experiment).bind(3, run.config_toml).bind(4, run.seed);
     insert.bind(5, run.git_revision).bind(6, run.build_info).bind(7, run.host);
-    insert.bind(8, run.sweep).bind(9, run.variant).bind(10, run.config_hash).run();
+    insert.bind(8, run.sweep).bind(9, run.variant).bind(10, run.config_hash);
+    insert.bind(11, run.world_size).bind(12, run.dist_backend).run();
     return sqlite3_last_insert_rowid(db_);
 }
 

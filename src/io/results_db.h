@@ -33,6 +33,8 @@ struct NewRun {
     std::string sweep;         // the sweep that made it ("" for a plain `sm4 train`)
     std::string variant;       // its named variant within the sweep
     std::string config_hash;   // stable hash of the resolved config ("" when not computed)
+    std::int64_t world_size = 1;   // data-parallel ranks that trained it
+    std::string dist_backend;      // their c10d backend ("gloo", "nccl"; "" for one process)
 };
 
 struct RunRecord {
@@ -44,6 +46,8 @@ struct RunRecord {
     std::string git_revision, build_info, host;
     std::string message;                  // why a run failed or was interrupted
     std::string sweep, variant, config_hash;
+    std::int64_t world_size = 1;
+    std::string dist_backend;
 };
 
 struct MetricRecord {
@@ -87,7 +91,7 @@ struct QueryResult {
 
 class ResultsDb {
 public:
-    static constexpr int kSchemaVersion = 3;
+    static constexpr int kSchemaVersion = 4;
 
     // Opens or creates the database (and its folder), enables WAL, foreign keys and a busy
     // timeout, and migrates an older schema to kSchemaVersion in one transaction. Throws IoError

@@ -75,11 +75,13 @@ std::int64_t copy_runs(sqlite3* db, const std::filesystem::path& output, int ver
     sqlite::exec(db, output, "CREATE TEMP TABLE IF NOT EXISTS run_ids (old INTEGER PRIMARY KEY, new INTEGER NOT NULL)");
     sqlite::exec(db, output, "DELETE FROM temp.run_ids");
     const std::string sweep_columns = version >= 2 ? "sweep, variant, config_hash" : "'', '', ''";
+    const std::string world_columns = version >= 4 ? "world_size, dist_backend" : "1, ''";
     Statement insert(db, output,
                      "INSERT INTO main.runs (name, experiment, status, created_at, finished_at, config_toml, seed, "
-                     "git_revision, build_info, host, message, sweep, variant, config_hash) "
+                     "git_revision, build_info, host, message, sweep, variant, config_hash, world_size, dist_backend) "
                      "SELECT name, experiment, status, created_at, finished_at, config_toml, seed, git_revision, "
-                     "build_info, host, message, " + sweep_columns + " FROM input.runs WHERE id = ?1");
+                     "build_info, host, message, " + sweep_columns + ", " + world_columns +
+                     " FROM input.runs WHERE id = ?1");
     Statement remember(db, output, "INSERT INTO temp.run_ids (old, new) VALUES (?1, ?2)");
     Statement ids(db, output, "SELECT id FROM input.runs ORDER BY id");
     std::int64_t runs = 0;

@@ -7,8 +7,9 @@
 
 namespace sm4 {
 
-// cpu, or the first CUDA device; ConfigError naming train.device when cuda is asked for and this
-// build or machine has none.
-at::Device compute_device(ComputeDevice device);
+// cpu, or CUDA device local_rank (modulo the devices there are: each data-parallel rank of a
+// node takes its own); ConfigError naming train.device when cuda is asked for and this build or
+// machine has none.
+at::Device compute_device(ComputeDevice device, int local_rank = 0);
 
 }  // namespace sm4

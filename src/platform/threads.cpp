@@ -6,6 +6,7 @@
 #include <ATen/Parallel.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <thread>
 
 namespace sm4 {
@@ -44,6 +45,14 @@ ThreadSettings current_thread_settings() {
         case OpenBlasThreading::None: s.policy = "no OpenBLAS: LibTorch's own pool"; break;
     }
     return s;
+}
+
+std::int64_t threads_per_rank(std::int64_t threads, const LaunchEnv& launch) {
+    if (threads > 0 || !launch.distributed()) return threads;
+    const char* local = std::getenv("LOCAL_WORLD_SIZE");
+    const long ranks_here = local != nullptr ? std::max(1L, std::atol(local)) : launch.world_size;
+    const long cores = std::max(1L, static_cast<long>(std::thread::hardware_concurrency()));
+    return std::max(1L, cores / ranks_here);
 }
 
 }  // namespace sm4

@@ -1,6 +1,8 @@
 // CPU threading for training, evaluation and the bench.
 #pragma once
 
+#include "core/launch_env.h"
+
 #include <cstdint>
 #include <string>
 
@@ -23,6 +25,11 @@ ThreadSettings apply_thread_count(std::int64_t threads);
 // What every job that runs a model calls first: apply_thread_count, then the caching CPU
 // allocator (platform/cpu_allocator.h).
 ThreadSettings configure_cpu_runtime(std::int64_t threads);
+
+// The threads one rank of a data-parallel group should use: `threads` when set, else the
+// machine's cores divided by the ranks on it (LOCAL_WORLD_SIZE, else the world size); 0 (all
+// cores) for a plain process.
+std::int64_t threads_per_rank(std::int64_t threads, const LaunchEnv& launch);
 
 // What is in effect now (OpenBLAS asked directly).
 ThreadSettings current_thread_settings();

@@ -20,6 +20,19 @@ inline constexpr const char* kOwnExecutable = "/proc/self/exe";
 // checkpoints rather than trains on unwatched. Throws IoError when it cannot start.
 pid_t start_child(const std::string& program, const std::vector<std::string>& argv, const std::filesystem::path& log);
 
+// The general form: `log` nullopt keeps the parent's stdout and stderr (and its stdin closed);
+// `environment` is added to the parent's (NAME=value, replacing a variable of the same name);
+// `own_process_group` false keeps the child in the parent's group, so a terminal's Ctrl-C
+// reaches it directly (the ranks of `sm4 train --nproc`).
+struct ChildSpec {
+    std::string program = kOwnExecutable;
+    std::vector<std::string> argv;
+    std::optional<std::filesystem::path> log;
+    std::vector<std::string> environment;
+    bool own_process_group = true;
+};
+pid_t start_child(const ChildSpec& spec);
+
 struct ChildExit {
     pid_t pid = 0;
     int exit_code = 0;  // its exit status, or 128 + the signal that ended it

@@ -10,9 +10,11 @@
 namespace sm4 {
 
 BatchSampler::BatchSampler(std::vector<std::int64_t> sizes, std::vector<std::int64_t> batch_sizes, std::uint64_t seed,
-                           Sampling sampling, std::int64_t epoch_steps)
+                           Sampling sampling, std::int64_t epoch_steps, int rank, int world)
     : sizes_(std::move(sizes)), batch_sizes_(std::move(batch_sizes)), seed_(seed), sampling_(sampling), epoch_steps_(epoch_steps),
-      permutations_(sizes_.size(), {-1, at::Tensor()}) {}
+      rank_(rank), world_(world), permutations_(sizes_.size(), {-1, at::Tensor()}) {
+    for (auto& b : batch_sizes_) b *= world_;  // global batches
+}
 
 std::int64_t BatchSampler::batches(std::size_t task) const {
     const std::int64_t size = sizes_[task];
@@ -60,7 +62,8 @@ at::Tensor BatchSampler::batch(std::size_t task, std::int64_t counter) {
         permutation = at::tensor(order, at::kLong);
         cached_pass = pass;
     }
-    return permutation.narrow(0, (counter % per_pass) * n, n);
+    const std::int64_t share = std::max<std::int64_t>(n / world_, 1);
+    return permutation.narrow(0, (counter % per_pass) * n + (rank_ % std::max<std::int64_t>(n / share, 1)) * share, share);
 }
 
 std::int64_t BatchSampler::default_steps_per_epoch() const {

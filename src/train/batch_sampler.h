@@ -22,11 +22,14 @@ public:
     // and smaller tasks are never cycled.
     // epoch_steps: train.steps_per_epoch (0 = the default); highmmt keeps the last epoch_steps
     // steps of its reversed list, so every task still appears in each epoch.
+    // rank, world: data-parallel training draws global batches of world x batch size, the same
+    // ones one process with that batch would draw, and rank r takes their r-th contiguous share.
     BatchSampler(std::vector<std::int64_t> sizes, std::vector<std::int64_t> batch_sizes, std::uint64_t seed,
-                 Sampling sampling, std::int64_t epoch_steps = 0);
+                 Sampling sampling, std::int64_t epoch_steps = 0, int rank = 0, int world = 1);
 
     std::vector<std::size_t> tasks_for_step(std::int64_t global_step) const;
-    // Indices of batch number `counter` of `task`, [min(its batch size, size)] int64.
+    // Indices of this rank's share of batch number `counter` of `task`: [min(world x its batch
+    // size, size) / world] int64.
     at::Tensor batch(std::size_t task, std::int64_t counter);
     // Steps in one epoch: the largest task's batches (round robin) or all tasks' (proportional).
     std::int64_t default_steps_per_epoch() const;
@@ -37,6 +40,7 @@ private:
     std::uint64_t seed_;
     Sampling sampling_;
     std::int64_t epoch_steps_;
+    int rank_, world_;
     std::int64_t batches(std::size_t task) const;  // full batches in one pass over the task
     std::vector<std::pair<std::int64_t, at::Tensor>> permutations_;  // per task: (pass, permutation)
 };

@@ -21,28 +21,31 @@ std::vector<T> to_vector(const at::Tensor& t) {
 }  // namespace
 
 std::vector<TaskEvaluation> evaluate(MultitaskModel& model, const std::vector<TaskData>& tasks, Split split,
-                                     std::int64_t batch_size, const at::Device& device) {
+                                     std::int64_t batch_size, const at::Device& device, ProcessGroup* group) {
     const torch::NoGradGuard no_grad;
     const bool was_training = model->is_training();
     model->eval();
+    const std::int64_t ranks = group ? group->world_size() : 1, rank = group ? group->rank() : 0;
     std::vector<TaskEvaluation> results;
     for (std::size_t t = 0; t < tasks.size(); ++t) {
         const SplitTensors& data = tasks[t].split(split);
         const TaskSpec& spec = tasks[t].spec;
         TaskEvaluation e{spec.name, spec.type, 0.0, {}, 0.0, data.size()};
-        std::vector<at::Tensor> outputs;
-        double loss_sum = 0.0;
-        for (std::int64_t start = 0; start < data.size(); start += batch_size) {
-            const std::int64_t n = std::min(batch_size, data.size() - start);
+        // This rank's share [first, last) of the split; the rest of `all` stays 0 until summed.
+        const std::int64_t first = data.size() * rank / ranks, last = data.size() * (rank + 1) / ranks;
+        at::Tensor all = at::zeros({data.size(), spec.head_outputs()}, at::kFloat);
+        at::Tensor loss_sum = at::zeros({1}, at::kDouble);
+        for (std::int64_t start = first; start < last; start += batch_size) {
+            const std::int64_t n = std::min(batch_size, last - start);
             std::vector<at::Tensor> inputs;
             for (const auto& input : data.inputs) inputs.push_back(input.narrow(0, start, n).to(device));
             const at::Tensor out = model->forward(t, inputs).outputs;
             loss_sum += task_loss(spec.type, out, data.labels.narrow(0, start, n).to(device)).item<double>() * n;
-            outputs.push_back(out.to(at::kCPU));
+            all.narrow(0, start, n).copy_(out.to(at::kCPU).to(at::kFloat).reshape({n, -1}));
         }
+        if (group) group->all_reduce_sum({all, loss_sum});
         if (data.size() > 0) {
-            const at::Tensor all = at::cat(outputs, 0).to(at::kFloat);
-            e.loss = loss_sum / static_cast<double>(data.size());
+            e.loss = loss_sum.item<double>() / static_cast<double>(data.size());
             const bool classes = has_class_labels(spec.type);
             e.metrics = task_metrics(spec.type, to_vector<float>(all), all.size(1),
                                      classes ? to_vector<std::int64_t>(data.labels) : std::vector<std::int64_t>{},

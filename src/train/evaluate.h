@@ -6,6 +6,7 @@
 
 #include "core/table.h"
 #include "model/multitask_model.h"
+#include "platform/process_group.h"
 #include "train/metrics.h"
 #include "train/task_data.h"
 
@@ -20,9 +21,12 @@ struct TaskEvaluation {
     std::int64_t examples = 0;
 };
 
-// Runs in eval mode without gradients, in fixed batches of batch_size, on `device`.
+// Runs in eval mode without gradients, in fixed batches of batch_size, on `device`. With a
+// process group each rank scores a contiguous share of every split and the outputs and losses
+// are summed over the ranks, so every rank returns the same evaluations of the whole split.
 std::vector<TaskEvaluation> evaluate(MultitaskModel& model, const std::vector<TaskData>& tasks, Split split,
-                                     std::int64_t batch_size, const at::Device& device);
+                                     std::int64_t batch_size, const at::Device& device,
+                                     ProcessGroup* group = nullptr);
 
 // The validation score the best epoch maximises, by train.select: pooled (sum_t n_t / N * m_t,
 // each task's metric weighted by its share of the validation examples, so a task with 18

@@ -16,8 +16,8 @@ std::vector<std::string> expert_names(std::size_t experts) {
 
 }  // namespace
 
-RunTrace::RunTrace(const std::filesystem::path& path, MultitaskModel& model, std::vector<std::string> tasks,
-                   const std::vector<std::string>& pace_groups, ResultsDb& db, std::int64_t run_id,
+RunTrace::RunTrace(const std::optional<std::filesystem::path>& path, MultitaskModel& model, std::vector<std::string> tasks,
+                   const std::vector<std::string>& pace_groups, ResultsDb* db, std::int64_t run_id,
                    std::optional<std::int64_t> resume_after_step)
     : model_(model), tasks_(std::move(tasks)), db_(db), run_id_(run_id), loss_sum_(tasks_.size()),
       loss_count_(tasks_.size()) {
@@ -35,14 +35,15 @@ RunTrace::RunTrace(const std::filesystem::path& path, MultitaskModel& model, std
     series.push_back({"loss/weight", {static_cast<std::int64_t>(tasks_.size())}});
     series.push_back({"lr", {}});
     series.push_back({"pace/multiplier", {static_cast<std::int64_t>(pace_groups.size())}});
-    writer_ = std::make_unique<TraceWriter>(
-        path, series,
-        std::map<std::string, std::vector<std::string>>{{"layers", layer_names},
-                                                        {"modalities", model->slot_names()},
-                                                        {"experts", expert_names(experts_)},
-                                                        {"tasks", tasks_},
-                                                        {"pace_groups", pace_groups}},
-        resume_after_step);
+    if (path)
+        writer_ = std::make_unique<TraceWriter>(
+            *path, series,
+            std::map<std::string, std::vector<std::string>>{{"layers", layer_names},
+                                                            {"modalities", model->slot_names()},
+                                                            {"experts", expert_names(experts_)},
+                                                            {"tasks", tasks_},
+                                                            {"pace_groups", pace_groups}},
+            resume_after_step);
     for (auto* stats : model_->routing_statistics()) stats->reset(static_cast<std::int64_t>(slots_), stats->load.size(0));
 }
 
@@ -102,8 +103,8 @@ std::vector<double> RunTrace::log(std::int64_t step, std::int64_t epoch) {
     row.push_back(std::vector<float>(pace_.begin(), pace_.end()));
     metrics.push_back({run_id_, step, epoch, "train", "all", "total_loss", total, "train"});
     metrics.push_back({run_id_, step, epoch, "train", "all", "lr", lr_, "train"});
-    writer_->append(step, row);
-    db_.add_metrics(metrics);
+    if (writer_) writer_->append(step, row);
+    if (db_) db_->add_metrics(metrics);
     total_sum_ = 0.0;
     steps_ = 0;
     return slot_entropy;

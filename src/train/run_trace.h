@@ -19,8 +19,10 @@ class RunTrace {
 public:
     // resume_after_step: reopen an existing trace and drop rows logged after that step.
     // pace_groups: the modality groups ALP paces (named in the trace's pace_groups attribute).
-    RunTrace(const std::filesystem::path& path, MultitaskModel& model, std::vector<std::string> tasks,
-             const std::vector<std::string>& pace_groups, ResultsDb& db, std::int64_t run_id,
+    // path and db empty: the trace of a data-parallel rank other than 0, which computes what rank
+    // 0 writes (the entropy ALP reads) and writes nothing.
+    RunTrace(const std::optional<std::filesystem::path>& path, MultitaskModel& model, std::vector<std::string> tasks,
+             const std::vector<std::string>& pace_groups, ResultsDb* db, std::int64_t run_id,
              std::optional<std::int64_t> resume_after_step);
 
     // task_losses: NaN for tasks the step did not draw; weights: the loss weighting's current ones.
@@ -30,13 +32,15 @@ public:
     // routing layers (NaN without tokens; empty without routing). Nothing when no step was
     // recorded since the last call.
     std::vector<double> log(std::int64_t step, std::int64_t epoch);
-    void flush() { writer_->flush(); }
+    void flush() {
+        if (writer_) writer_->flush();
+    }
     double last_total_loss() const { return last_total_; }
 
 private:
     MultitaskModel& model_;
     std::vector<std::string> tasks_;
-    ResultsDb& db_;
+    ResultsDb* db_;
     std::int64_t run_id_;
     std::unique_ptr<TraceWriter> writer_;
     std::size_t layers_ = 0, slots_ = 0, experts_ = 0;

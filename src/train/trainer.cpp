@@ -2,6 +2,7 @@
 
 #include <ATen/ATen.h>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <torch/nn/utils/clip_grad.h>
 #include <torch/optim/adam.h>
 #include <torch/optim/adamw.h>
@@ -10,11 +11,15 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <fstream>
+#include <thread>
 
+#include "core/config_hash.h"
 #include "core/errors.h"
 #include "core/events.h"
 #include "core/interrupt.h"
+#include "core/launch_env.h"
 #include "core/random.h"
 #include "core/text.h"
 #include "io/results_db.h"
@@ -23,6 +28,7 @@
 #include "model/flop_count.h"
 #include "platform/build_info.h"
 #include "platform/device.h"
+#include "platform/process_group.h"
 #include "platform/threads.h"
 #include "train/allocation_probe.h"
 #include "train/batch_sampler.h"
@@ -78,6 +84,9 @@ std::vector<std::string> overrides_in_effect(const ResolvedConfig& config, const
 
 // Everything the loop touches, so the loop body reads as the algorithm.
 struct Session {
+    LaunchEnv launch;                           // this process's place in a data-parallel group
+    std::unique_ptr<ProcessGroup> group;        // null for one process
+    bool stop_agreed = false;                   // a rank was interrupted: every rank stops
     Config config;
     std::string config_toml;
     at::Device device{at::kCPU};
@@ -102,7 +111,11 @@ struct Session {
     double probe_seconds = 0.0;                 // AEA's probe, before the run
     Clock::time_point start = Clock::now();
     std::int64_t steps_done_here = 0;
+    std::int64_t agreement_checks = 0;  // epochs at which the ranks were checked to agree
 
+    // Rank 0 (or the only process) writes the database, the trace and the checkpoints.
+    bool writes() const { return !group || group->rank() == 0; }
+    int world() const { return group ? group->world_size() : 1; }
     std::filesystem::path checkpoint_path() const { return run_dir / "checkpoint.pt"; }
     std::filesystem::path best_path() const { return run_dir / "best.pt"; }
     std::int64_t total_steps() const { return steps_per_epoch * config.train.epochs; }
@@ -110,16 +123,27 @@ struct Session {
 
 // What every run needs before its model: threads, device and data, once.
 void prepare_runtime(Session& s, const Config& config) {
-    s.threads = configure_cpu_runtime(config.train.threads);
-    s.device = compute_device(config.train.device);
+    s.threads = configure_cpu_runtime(threads_per_rank(config.train.threads, s.launch));
+    s.device = compute_device(config.train.device, s.launch.local_rank);
     s.tasks = load_tasks(config);
 }
 
-BatchSampler make_sampler(const Config& config, const std::vector<TaskData>& tasks) {
+BatchSampler make_sampler(const Config& config, const std::vector<TaskData>& tasks, int rank = 0, int world = 1) {
     std::vector<std::int64_t> sizes;
     for (const auto& t : tasks) sizes.push_back(t.train.size());
     return BatchSampler(sizes, task_batch_sizes(config.train, tasks.size()), static_cast<std::uint64_t>(config.train.seed),
-                        config.train.sampling, config.train.steps_per_epoch);
+                        config.train.sampling, config.train.steps_per_epoch, rank, world);
+}
+
+// The model's parameters and buffers and the loss weighting's and pace's state: what rank 0
+// broadcasts so that every rank starts from the same values.
+std::vector<at::Tensor> replicated_state(Session& s) {
+    std::vector<at::Tensor> state;
+    for (const auto* module : {static_cast<torch::nn::Module*>(s.model.ptr().get()), s.extras.get()}) {
+        for (const auto& p : module->parameters()) state.push_back(p.data());
+        for (const auto& b : module->buffers()) state.push_back(b);
+    }
+    return state;
 }
 
 std::int64_t steps_per_epoch(const Config& config, const BatchSampler& sampler) {
@@ -176,8 +200,9 @@ void build(Session& s) {
     if (!s.weighting->parameters().empty()) groups.emplace_back(s.weighting->parameters(), options(0.0));
     if (adam) s.optimizer = std::make_unique<torch::optim::Adam>(std::move(groups), torch::optim::AdamOptions(lr));
     else s.optimizer = std::make_unique<torch::optim::AdamW>(std::move(groups), torch::optim::AdamWOptions(lr));
-    s.db = std::make_unique<ResultsDb>(s.config.output.database);
+    if (s.writes()) s.db = std::make_unique<ResultsDb>(s.config.output.database);
     s.state.batch_counters.assign(s.tasks.size(), 0);
+    if (s.group) s.group->broadcast(replicated_state(s));
 }
 
 // Pace groups first (lr scaled by their multiplier when ALP applies to the learning rate), then
@@ -200,16 +225,18 @@ double task_pace(const Session& s, std::size_t task) {
 }
 
 void save_epoch_checkpoint(Session& s, double score, bool best) {
+    if (!s.writes()) return;
     if (best) save_checkpoint(s.best_path(), s.model, nullptr, nullptr, s.state, s.config_toml);
     save_checkpoint(s.checkpoint_path(), s.model, s.optimizer.get(), s.extras.get(), s.state, s.config_toml);
     s.db->add_checkpoint({s.run_id, s.state.epoch, s.state.global_step, s.checkpoint_path().string(), score, best, ""});
 }
 
 [[noreturn]] void stop_interrupted(Session& s) {
-    save_checkpoint(s.checkpoint_path(), s.model, s.optimizer.get(), s.extras.get(), s.state, s.config_toml);
-    s.trace->flush();
     const std::string message = fmt::format("interrupted at step {} (epoch {}); resume with `sm4 train --resume {}`",
                                             s.state.global_step, s.state.epoch + 1, s.run_id);
+    if (!s.writes()) throw InterruptedError(message);
+    save_checkpoint(s.checkpoint_path(), s.model, s.optimizer.get(), s.extras.get(), s.state, s.config_toml);
+    s.trace->flush();
     s.db->set_status(s.run_id, kRunInterrupted, message);
     throw InterruptedError(message);
 }
@@ -221,12 +248,24 @@ void save_epoch_checkpoint(Session& s, double score, bool best) {
         "checkpoint is {}",
         task, loss, s.state.global_step + 1, s.state.epoch + 1,
         std::filesystem::exists(s.checkpoint_path()) ? s.checkpoint_path().string() : "none (no epoch finished)");
-    s.db->set_status(s.run_id, kRunFailed, message);
+    if (s.db) s.db->set_status(s.run_id, kRunFailed, message);
     throw TrainingError(message);
+}
+
+// Routing statistics summed over the ranks, so the entropy ALP reads is the same on every rank.
+void reduce_routing_statistics(Session& s) {
+    std::vector<at::Tensor> sums;
+    for (auto* stats : s.model->routing_statistics()) {
+        sums.push_back(stats->entropy_sum);
+        sums.push_back(stats->token_count);
+        sums.push_back(stats->load);
+    }
+    s.group->all_reduce_sum(sums);
 }
 
 // Writes the window's trace row and feeds its routing entropy to ALP.
 void log_window(Session& s) {
+    if (s.group) reduce_routing_statistics(s);
     const std::vector<double> slot_entropy = s.trace->log(s.state.global_step, s.state.epoch);
     if (!s.config.pace.enabled || slot_entropy.empty()) return;
     std::vector<double> sum(s.pace_groups.size(), 0.0), count(s.pace_groups.size(), 0.0);
@@ -239,6 +278,57 @@ void log_window(Session& s) {
     for (std::size_t g = 0; g < sum.size(); ++g) entropy[g] = count[g] > 0 ? sum[g] / count[g] : std::nan("");
     s.pace->update(entropy);
     s.multipliers = s.pace->multipliers();
+}
+
+// Data-parallel: every rank's gradients summed and divided by the world size, bucketed. A
+// gradient that no rank computed stays undefined (the optimiser skips it, as one process would);
+// one that only some ranks computed counts as zero on the others.
+void average_gradients(ProcessGroup& group, std::vector<at::Tensor>& gradients, const std::vector<at::Tensor>& parameters) {
+    at::Tensor defined = at::zeros({static_cast<std::int64_t>(gradients.size())}, at::kFloat);
+    auto flag = defined.accessor<float, 1>();
+    for (std::size_t i = 0; i < gradients.size(); ++i) flag[static_cast<std::int64_t>(i)] = gradients[i].defined() ? 1.0f : 0.0f;
+    group.all_reduce_sum({defined});
+    std::vector<at::Tensor> present;
+    for (std::size_t i = 0; i < gradients.size(); ++i) {
+        if (flag[static_cast<std::int64_t>(i)] == 0.0f) continue;
+        if (!gradients[i].defined()) gradients[i] = at::zeros_like(parameters[i]);
+        present.push_back(gradients[i]);
+    }
+    group.all_reduce_sum(present);
+    const double ranks = static_cast<double>(group.world_size());
+    for (auto& g : present) g.div_(ranks);
+}
+
+std::vector<at::Tensor> trained_parameters(const Session& s) {
+    std::vector<at::Tensor> parameters;
+    for (const auto& group : s.optimizer->param_groups())
+        for (const auto& p : group.params()) parameters.push_back(p);
+    return parameters;
+}
+
+void average_parameter_gradients(Session& s) {
+    auto parameters = trained_parameters(s);
+    std::vector<at::Tensor> gradients;
+    for (const auto& p : parameters) gradients.push_back(p.grad());
+    average_gradients(*s.group, gradients, parameters);
+    for (std::size_t i = 0; i < parameters.size(); ++i)
+        if (gradients[i].defined() && !parameters[i].grad().defined()) parameters[i].mutable_grad() = gradients[i];
+}
+
+// Data-parallel: the step's task losses and total averaged over the ranks (every rank drew the
+// same tasks), and whether any rank was interrupted, so all ranks log, pace and stop alike.
+double agree_on_step(Session& s, std::vector<double>& task_losses, const std::vector<std::size_t>& drawn, double total) {
+    const std::size_t tasks = task_losses.size();
+    at::Tensor values = at::zeros({static_cast<std::int64_t>(tasks + 2)}, at::kDouble);
+    auto v = values.accessor<double, 1>();
+    for (std::size_t t : drawn) v[static_cast<std::int64_t>(t)] = task_losses[t];
+    v[static_cast<std::int64_t>(tasks)] = total;
+    v[static_cast<std::int64_t>(tasks + 1)] = interrupt_requested() ? 1.0 : 0.0;
+    s.group->all_reduce_sum({values});
+    const double ranks = static_cast<double>(s.world());
+    for (std::size_t t : drawn) task_losses[t] = v[static_cast<std::int64_t>(t)] / ranks;
+    s.stop_agreed = v[static_cast<std::int64_t>(tasks + 1)] > 0;
+    return v[static_cast<std::int64_t>(tasks)] / ranks;
 }
 
 // The weighted task losses plus the balance losses, back-propagated as one sum; returns the sum.
@@ -267,6 +357,8 @@ at::Tensor pcgrad_backward(Session& s, const std::vector<at::Tensor>& losses, co
             gradients.back().push_back(p.grad().defined() ? p.grad().clone() : at::Tensor());
             if (p.grad().defined()) p.mutable_grad().zero_();
         }
+        // Each task's gradient over the whole global batch, before the projections compare them.
+        if (s.group) average_gradients(*s.group, gradients.back(), parameters);
     }
     const auto combined = pcgrad_combine(gradients, derive_seed(static_cast<std::uint64_t>(s.config.train.seed) +
                                                                     static_cast<std::uint64_t>(s.state.global_step),
@@ -298,18 +390,31 @@ void train_step(Session& s, BatchSampler& sampler) {
     s.optimizer->zero_grad();
     std::vector<at::Tensor> losses(s.tasks.size()), aux(s.tasks.size());
     std::vector<double> task_losses(s.tasks.size(), std::nan(""));
-    for (std::size_t t : sampler.tasks_for_step(s.state.global_step)) {
+    // Data-parallel ranks draw their own dropout and gating noise, the same after a resume.
+    if (s.group)
+        at::manual_seed(derive_seed(static_cast<std::uint64_t>(s.config.train.seed) * 1000003ULL +
+                                        static_cast<std::uint64_t>(s.state.global_step),
+                                    ("rank-" + std::to_string(s.group->rank())).c_str()));
+    const std::vector<std::size_t> drawn = sampler.tasks_for_step(s.state.global_step);
+    for (std::size_t t : drawn) {
         const at::Tensor indices = sampler.batch(t, s.state.batch_counters[t]++);
         auto [inputs, labels] = select_rows(s.tasks[t].train, indices);
         for (auto& input : inputs) input = input.to(s.device);
         const TaskOutput out = s.model->forward(t, inputs);
         const at::Tensor loss = task_loss(s.tasks[t].spec.type, out.outputs, labels.to(s.device));
         task_losses[t] = loss.item<double>();
-        if (!std::isfinite(task_losses[t])) stop_diverged(s, s.tasks[t].spec.name, task_losses[t]);
+        if (!s.group && !std::isfinite(task_losses[t])) stop_diverged(s, s.tasks[t].spec.name, task_losses[t]);
         losses[t] = loss * task_pace(s, t);
         aux[t] = out.aux_loss;
     }
     const at::Tensor total = s.config.train.pcgrad ? pcgrad_backward(s, losses, aux) : summed_backward(s, losses, aux);
+    double total_loss = total.item<double>();
+    if (s.group) {
+        if (!s.config.train.pcgrad) average_parameter_gradients(s);
+        total_loss = agree_on_step(s, task_losses, drawn, total_loss);
+        for (std::size_t t : drawn)  // every rank sees the same average, so every rank stops here
+            if (!std::isfinite(task_losses[t])) stop_diverged(s, s.tasks[t].spec.name, task_losses[t]);
+    }
     if (s.config.train.grad_clip > 0) torch::nn::utils::clip_grad_norm_(s.model->parameters(), s.config.train.grad_clip);
     s.optimizer->step();
     s.weighting->after_step();
@@ -317,27 +422,52 @@ void train_step(Session& s, BatchSampler& sampler) {
     ++s.state.global_step;
     ++s.state.step_in_epoch;
     ++s.steps_done_here;
-    const double total_loss = total.item<double>();
     s.trace->record_step(task_losses, total_loss, lr, s.weighting->weights(), s.multipliers);
     if (s.state.global_step % s.config.train.log_every == 0) log_window(s);
     report_step(s, total_loss, task_losses);
 }
 
+// Every rank must hold rank 0's parameters and pace multipliers (the reduces give every rank the
+// same bits, so the check is exact): DistributedError naming the first rank that drifted.
+void check_ranks_agree(Session& s) {
+    if (!s.group) return;
+    double sum = 0.0, magnitude = 0.0;
+    {
+        torch::NoGradGuard no_grad;
+        for (const auto& p : s.model->parameters()) {
+            const at::Tensor d = p.detach().to(at::kDouble);
+            sum += d.sum().item<double>();
+            magnitude += d.abs().sum().item<double>();
+        }
+    }
+    const std::string parameters = fmt::format("{:.17g}/{:.17g}", sum, magnitude);
+    const std::string multipliers = fmt::format("{:.17g}", fmt::join(s.multipliers, ","));
+    const auto all = s.group->exchange(fmt::format("agree/{}", s.state.epoch), parameters + "|" + multipliers);
+    for (std::size_t r = 1; r < all.size(); ++r)
+        if (all[r] != all[0]) {
+            const bool same_parameters = all[r].substr(0, all[r].find('|')) == parameters;
+            throw DistributedError(fmt::format("data-parallel ranks diverged in epoch {}: rank {}'s {} differ from rank 0's",
+                                               s.state.epoch + 1, r, same_parameters ? "pace multipliers" : "parameters"));
+        }
+    ++s.agreement_checks;
+}
+
 void run_epoch(Session& s, BatchSampler& sampler) {
     while (s.state.step_in_epoch < s.steps_per_epoch) {
-        if (interrupt_requested()) stop_interrupted(s);
+        if (s.group ? s.stop_agreed : interrupt_requested()) stop_interrupted(s);
         train_step(s, sampler);
     }
     log_window(s);  // the epoch's last partial window
     s.weighting->end_epoch();
+    check_ranks_agree(s);
 
-    const auto val = evaluate(s.model, s.tasks, Split::Val, s.config.eval.batch_size, s.device);
+    const auto val = evaluate(s.model, s.tasks, Split::Val, s.config.eval.batch_size, s.device, s.group.get());
     const double score = selection_score(val, s.config.train);
     ++s.state.epoch;
     s.state.step_in_epoch = 0;
     auto rows = evaluation_records(s.run_id, s.state.global_step, s.state.epoch, Split::Val, val);
     rows.push_back({s.run_id, s.state.global_step, s.state.epoch, "val", "all", "score", score, "train"});
-    s.db->add_metrics(rows);
+    if (s.db) s.db->add_metrics(rows);
     const bool best = score > s.state.best_score;
     if (best) {
         s.state.best_score = score;
@@ -382,46 +512,77 @@ void start_new_run(Session& s, const TrainRequest& request) {
     ResolvedConfig resolved = request.config;
     prepare_runtime(s, resolved.values);
     match_flops(s, resolved);
+    // AEA's probe runs on every rank (same seed, same data); all adopt rank 0's choice.
     const auto probe = allocate_experts(s, resolved);
+    if (s.group) {
+        const std::string chosen = s.group->share("config", to_toml(resolved, false));
+        if (!s.writes()) resolved = stored_config(chosen, "rank 0's config");
+    }
     s.config = resolved.values;
     s.config_toml = to_toml(resolved, false);
     build(s);
     const BuildInfo info = build_info();
     std::string name = s.config.output.run_name;
     if (name.empty()) name = request.experiment.empty() ? "defaults" : std::filesystem::path(request.experiment).stem().string();
-    s.run_id = s.db->create_run({name, request.experiment, s.config_toml, s.config.train.seed, info.git_revision,
-                                 build_summary(info), host_name(), request.sweep, request.variant,
-                                 request.config_hash});
+    const std::string hash = request.config_hash.empty() ? config_hash(request.config) : request.config_hash;
+    if (s.db)
+        s.run_id = s.db->create_run({name, request.experiment, s.config_toml, s.config.train.seed, info.git_revision,
+                                     build_summary(info), host_name(), request.sweep, request.variant, hash, s.world(),
+                                     s.group ? s.group->backend() : std::string()});
+    if (s.group) s.run_id = std::stoll(s.group->share("run id", std::to_string(s.run_id)));
     s.run_dir = std::filesystem::path(s.config.output.runs_dir) / std::to_string(s.run_id);
+    if (probe) s.probe_seconds = probe->total_seconds();
+    if (!s.writes()) return;
     std::filesystem::create_directories(s.run_dir);
-    if (probe) {
-        s.db->add_allocations(allocation_records(s.run_id, *probe));
-        s.probe_seconds = probe->total_seconds();
-    }
+    if (probe) s.db->add_allocations(allocation_records(s.run_id, *probe));
     std::ofstream(s.run_dir / "config.toml") << s.config_toml;
 }
 
-void resume_run(Session& s, std::int64_t run_id, const std::string& database) {
-    require_existing_database(database);
-    std::optional<RunRecord> run;
-    {
-        const ResultsDb db(database);
-        run = db.find_run(run_id);
+// Rank 0 reads the run to resume and tells the others its config, or why it cannot resume.
+std::string resume_config(Session& s, std::int64_t run_id, const std::string& database) {
+    std::string verdict;
+    if (s.writes()) {
+        try {
+            require_existing_database(database);
+            std::optional<RunRecord> run;
+            {
+                const ResultsDb db(database);
+                run = db.find_run(run_id);
+            }
+            if (!run) throw UsageError(fmt::format("run {} not found in {}", run_id, database));
+            if (run->status == kRunCompleted) throw UsageError(fmt::format("run {} is already completed", run_id));
+            if (run->world_size != s.world())
+                throw UsageError(fmt::format("run {} was trained by {} rank{} and this resume has {}: resume it with "
+                                             "the same world size (its batches are drawn for that many ranks)",
+                                             run_id, run->world_size, run->world_size == 1 ? "" : "s", s.world()));
+            verdict = "ok\n" + run->config_toml;
+        } catch (const UsageError& e) {
+            verdict = std::string("error\n") + e.what();
+        }
     }
-    if (!run) throw UsageError(fmt::format("run {} not found in {}", run_id, database));
-    if (run->status == kRunCompleted) throw UsageError(fmt::format("run {} is already completed", run_id));
-    s.config = stored_config(*run).values;
-    s.config_toml = run->config_toml;
+    if (s.group) verdict = s.group->share("resume", verdict);
+    const std::size_t newline = verdict.find('\n');
+    if (verdict.compare(0, newline, "ok") != 0) throw UsageError(verdict.substr(newline + 1));
+    return verdict.substr(newline + 1);
+}
+
+void resume_run(Session& s, std::int64_t run_id, const std::string& database) {
+    s.config_toml = resume_config(s, run_id, database);
+    s.config = stored_config(s.config_toml, fmt::format("run {} config", run_id)).values;
     prepare_runtime(s, s.config);
     build(s);
     s.run_id = run_id;
     s.run_dir = std::filesystem::path(s.config.output.runs_dir) / std::to_string(run_id);
+    // Every rank reads the checkpoint: a data-parallel run resumes where every rank can read its
+    // run folder (one machine, or a shared file system).
     if (!std::filesystem::exists(s.checkpoint_path()))
-        throw UsageError(fmt::format("run {} has no checkpoint to resume from ({} is missing): it stopped before its "
+        throw UsageError(fmt::format("run {} has no checkpoint to resume from ({} is missing{}): it stopped before its "
                                      "first epoch ended; start a new run",
-                                     run_id, s.checkpoint_path().string()));
+                                     run_id, s.checkpoint_path().string(),
+                                     s.group ? fmt::format(" on rank {}", s.group->rank()) : std::string()));
     load_checkpoint(s.checkpoint_path(), s.model, s.optimizer.get(), s.extras.get(), &s.state, s.device);
     s.multipliers = s.pace->multipliers();
+    if (!s.db) return;
     s.db->delete_after_step(run_id, s.state.global_step);
     s.db->set_status(run_id, kRunRunning);
 }
@@ -441,18 +602,44 @@ void report_start(const Session& s, const TrainRequest& request) {
     events().run_started(event);
 }
 
+// Joins the data-parallel group the environment describes (none for one process) and checks
+// that every rank runs the same job on the same sm4: ConfigError naming both otherwise.
+void join_group(Session& s, const TrainRequest& request) {
+    s.launch = launch_env();
+    if (!s.launch.distributed()) return;
+    const Config& c = request.config.values;
+    s.group = std::make_unique<ProcessGroup>(s.launch, compute_device(c.train.device, s.launch.local_rank),
+                                             ProcessGroupOptions{c.train.dist_timeout_s, c.train.dist_bucket_mb});
+    const std::string job = request.resume_run ? fmt::format("resume of run {}", *request.resume_run)
+                                               : fmt::format("config {}", config_hash(request.config));
+    const auto jobs = s.group->exchange("job", job + " at sm4 revision " + build_info().git_revision);
+    for (std::size_t r = 1; r < jobs.size(); ++r)
+        if (jobs[r] != jobs[0])
+            throw ConfigError(fmt::format("data-parallel ranks disagree: rank {} runs the {} but rank 0 runs the {}; "
+                                          "start every rank with the same config and the same sm4 build",
+                                          r, jobs[r], jobs[0]));
+}
+
+// Loads the best epoch's model on rank 0 and gives it to the others (who may not see its file).
+void load_best_model(Session& s) {
+    if (s.writes()) load_checkpoint(s.best_path(), s.model, nullptr, nullptr, nullptr, s.device);
+    if (s.group) s.group->broadcast(replicated_state(s));
+}
+
 }  // namespace
 
 TrainResult train_model(const TrainRequest& request) {
     Session s;
+    join_group(s, request);
     if (request.resume_run) resume_run(s, *request.resume_run, request.config.values.output.database);
     else start_new_run(s, request);
 
-    BatchSampler sampler = make_sampler(s.config, s.tasks);
+    BatchSampler sampler = make_sampler(s.config, s.tasks, s.group ? s.group->rank() : 0, s.world());
     s.steps_per_epoch = steps_per_epoch(s.config, sampler);
     std::vector<std::string> task_names;
     for (const auto& t : s.tasks) task_names.push_back(t.spec.name);
-    s.trace = std::make_unique<RunTrace>(s.run_dir / "trace.h5", s.model, task_names, s.pace_groups, *s.db, s.run_id,
+    const auto trace_path = s.writes() ? std::optional<std::filesystem::path>(s.run_dir / "trace.h5") : std::nullopt;
+    s.trace = std::make_unique<RunTrace>(trace_path, s.model, task_names, s.pace_groups, s.db.get(), s.run_id,
                                          request.resume_run ? std::optional<std::int64_t>(s.state.global_step) : std::nullopt);
     report_start(s, request);
 
@@ -460,16 +647,18 @@ TrainResult train_model(const TrainRequest& request) {
     try {
         s.model->train();
         while (s.state.epoch < s.config.train.epochs) run_epoch(s, sampler);
-        load_checkpoint(s.best_path(), s.model, nullptr, nullptr, nullptr, s.device);
-        result.test = evaluate(s.model, s.tasks, Split::Test, s.config.eval.batch_size, s.device);
-        s.db->add_metrics(evaluation_records(s.run_id, s.state.global_step, s.state.best_epoch, Split::Test, result.test));
-        s.db->set_status(s.run_id, kRunCompleted);
+        load_best_model(s);
+        result.test = evaluate(s.model, s.tasks, Split::Test, s.config.eval.batch_size, s.device, s.group.get());
+        if (s.db) {
+            s.db->add_metrics(evaluation_records(s.run_id, s.state.global_step, s.state.best_epoch, Split::Test, result.test));
+            s.db->set_status(s.run_id, kRunCompleted);
+        }
     } catch (const InterruptedError&) {
         throw;
     } catch (const TrainingError&) {
         throw;
     } catch (const std::exception& e) {
-        s.db->set_status(s.run_id, kRunFailed, e.what());  // never leave a dead run "running"
+        if (s.db) s.db->set_status(s.run_id, kRunFailed, e.what());  // never leave a dead run "running"
         throw;
     }
     result.run_id = s.run_id;
@@ -477,6 +666,16 @@ TrainResult train_model(const TrainRequest& request) {
     result.best_epoch = s.state.best_epoch;
     result.probe_seconds = s.probe_seconds;
     result.seconds = std::chrono::duration<double>(Clock::now() - s.start).count();
+    if (s.group) {
+        result.rank = s.group->rank();
+        result.world_size = s.world();
+        result.backend = s.group->backend();
+        result.reduce_seconds = s.group->reduce_seconds();
+        result.reduced_bytes = s.group->reduced_bytes();
+        result.steps = s.steps_done_here;
+        result.agreement_checks = s.agreement_checks;
+        s.group->barrier();  // rank 0 hosts the store: it leaves last
+    }
     return result;
 }
 

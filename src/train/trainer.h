@@ -30,10 +30,19 @@ struct TrainResult {
     std::int64_t best_epoch = 0;
     double seconds = 0.0;                   // the whole command, AEA's probe included
     double probe_seconds = 0.0;             // AEA's probe (0 without it)
+    // Data-parallel runs: this process's rank, the group, and what its all-reduces cost.
+    int rank = 0, world_size = 1;
+    std::string backend;
+    double reduce_seconds = 0.0;
+    std::int64_t reduced_bytes = 0, steps = 0;
+    std::int64_t agreement_checks = 0;  // epochs at which every rank's parameters and pace matched rank 0's
 };
 
 // Throws TrainingError (NaN loss: the run is marked failed), InterruptedError (Ctrl-C: a
 // checkpoint is written and the run marked interrupted), or the errors of loading.
+// When the environment names a data-parallel group (torchrun's RANK and WORLD_SIZE, Slurm's
+// SLURM_PROCID and SLURM_NTASKS: core/launch_env.h), this process trains as one of its ranks
+// (README, "Data-parallel training"); DistributedError when a rank is lost.
 TrainResult train_model(const TrainRequest& request);
 
 }  // namespace sm4

@@ -60,3 +60,26 @@ TEST_CASE("sweep: experiments/methods.toml over a --base experiment gives minibe
     }
     CHECK(found == expected);
 }
+
+TEST_CASE("sweep: experiments/ablation-experts.toml runs SM4 with 4, 8, 16 and 32 experts, AEA spending N",
+          "[sweep][ablation]") {
+    const SweepPlan plan = make_sweep_plan(std::string(SM4_SOURCE_DIR) + "/experiments/ablation-experts.toml", {});
+    REQUIRE(plan.runs.size() == 12u);
+    const std::map<std::string, std::int64_t> experts{{"n4", 4}, {"n8", 8}, {"n16", 16}, {"n32", 32}};
+    for (const auto& r : plan.runs) {
+        INFO(r.label());
+        const Config& c = r.config.values;
+        REQUIRE(experts.count(r.variant) == 1u);
+        const std::int64_t n = experts.at(r.variant);
+        CHECK(to_string(c.model.backbone) == "sm4");
+        CHECK(to_string(c.model.group_by) == "kind");
+        CHECK(c.model.num_experts == n);
+        CHECK(c.aea.enabled);
+        CHECK(c.pace.enabled);
+        CHECK(c.aea.budget == n);
+        // The largest candidate for each of the 3 kinds can spend the whole budget.
+        CHECK(c.aea.candidates.back() * 3 >= n);
+        CHECK(c.aea.candidates.front() >= 1);
+        CHECK(c.model.top_k == 2);
+    }
+}
