@@ -31,6 +31,8 @@ void add_bench_command(CLI::App& app) {
         ->check(CLI::PositiveNumber)->capture_default_str();
     command->add_option("--e2e-batch", request->e2e_options.batch_size, "Examples per task per step (0: the experiment's)")
         ->check(CLI::NonNegativeNumber)->capture_default_str();
+    command->add_option("--threads", request->threads, "Threads per process (per rank with --nproc); 0: every core, shared by the ranks")
+        ->check(CLI::NonNegativeNumber)->capture_default_str();
     command->add_option("--nproc", *nproc, "With --e2e: time data-parallel training steps on N local ranks")
         ->check(CLI::Range(1, 256));
     command->add_flag("--json", *json, "Print one JSON object instead of tables");

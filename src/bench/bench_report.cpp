@@ -37,7 +37,7 @@ BenchReport run_bench(const BenchRequest& request) {
     if (launch.distributed() && !request.e2e)
         throw UsageError("a data-parallel bench (--nproc, torchrun, srun) times training steps: add --e2e");
     const at::Device device = compute_device(request.device, launch.local_rank);
-    const ThreadSettings threads = configure_cpu_runtime(threads_per_rank(0, launch));
+    const ThreadSettings threads = configure_cpu_runtime(threads_per_rank(request.threads, launch));
     std::unique_ptr<ProcessGroup> group;
     E2eOptions e2e_options = request.e2e_options;
     if (launch.distributed()) {

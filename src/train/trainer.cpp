@@ -232,9 +232,13 @@ void save_epoch_checkpoint(Session& s, double score, bool best) {
 }
 
 [[noreturn]] void stop_interrupted(Session& s) {
-    const std::string message = fmt::format("interrupted at step {} (epoch {}); resume with `sm4 train --resume {}`",
-                                            s.state.global_step, s.state.epoch + 1, s.run_id);
-    if (!s.writes()) throw InterruptedError(message);
+    const std::string ranks =
+        s.world() > 1 ? fmt::format(", launched as {} ranks again (e.g. with --nproc {})", s.world(), s.world()) : "";
+    const std::string message = fmt::format("interrupted at step {} (epoch {}); resume with `sm4 train --resume {}`{}",
+                                            s.state.global_step, s.state.epoch + 1, s.run_id, ranks);
+    if (!s.writes())
+        throw InterruptedError(fmt::format("rank {} stopped with the group at step {} (rank 0 saved the checkpoint)",
+                                           s.group->rank(), s.state.global_step));
     save_checkpoint(s.checkpoint_path(), s.model, s.optimizer.get(), s.extras.get(), s.state, s.config_toml);
     s.trace->flush();
     s.db->set_status(s.run_id, kRunInterrupted, message);

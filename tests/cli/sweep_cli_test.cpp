@@ -22,6 +22,7 @@
 using namespace sm4;
 using sm4::test::CommandResult;
 using sm4::test::run_sm4;
+using sm4::test::run_command;
 using sm4::test::SmallExperiment;
 using Catch::Matchers::Contains;
 
@@ -225,6 +226,14 @@ TEST_CASE("cli: sweep --shard splits the runs between machines; runs merge joins
     write_sweep(experiment, kGrid);
     CHECK(listed_indices(sweep(experiment, "--dry-run --shard 0/2").out) == std::vector<std::string>{"0", "2"});
     CHECK(listed_indices(sweep(experiment, "--dry-run --shard 1/2").out) == std::vector<std::string>{"1", "3"});
+    // --shard auto: a Slurm job array's task (here task 11 of an array 10-11) picks its shard.
+    const auto slurm = run_command("SLURM_ARRAY_TASK_ID=11 SLURM_ARRAY_TASK_COUNT=2 SLURM_ARRAY_TASK_MIN=10 SM4_NO_PROGRESS=1 " +
+                                   std::string(SM4_BINARY) + " sweep " + (experiment.dir() / "sweep.toml").string() +
+                                   experiment.set_arguments(kOneEpoch) + " --dry-run --shard auto");
+    CHECK(listed_indices(slurm.out) == std::vector<std::string>{"1", "3"});
+    const auto no_array = sweep(experiment, "--dry-run --shard auto");
+    CHECK(no_array.exit_code == 2);
+    CHECK_THAT(no_array.err, Contains("SLURM_ARRAY_TASK_ID and SLURM_ARRAY_TASK_COUNT are not set"));
 
     const std::string a = (experiment.dir() / "a.db").string(), b = (experiment.dir() / "b.db").string();
     REQUIRE(sweep(experiment, "--shard 0/2 --set output.database=" + a).exit_code == 0);
