@@ -139,6 +139,16 @@ struct ProcessGroup::State {
                                            lost_ranks(), first_line(e.what())));
     }
 
+    // Starts a collective and waits for it; DistributedError naming the lost ranks if it fails.
+    template <class Start>
+    void run(const char* what, Start start) {
+        try {
+            start()->wait();
+        } catch (const std::exception& e) {
+            fail(what, e);
+        }
+    }
+
     // Runs `collective` on each flat bucket of `tensors` (same dtype and device, at most
     // bucket_mb), copying the results back.
     template <class Collective>
@@ -253,11 +263,7 @@ void ProcessGroup::all_reduce_sum(const std::vector<at::Tensor>& tensors) {
     const auto start = Clock::now();
     state_->bucketed(tensors, [&](at::Tensor& flat) {
         std::vector<at::Tensor> one{flat};
-        try {
-            state_->group->allreduce(one)->wait();
-        } catch (const std::exception& e) {
-            state_->fail("an all-reduce", e);
-        }
+        state_->run("an all-reduce", [&] { return state_->group->allreduce(one); });
         state_->reduced_bytes += flat.numel() * static_cast<std::int64_t>(flat.element_size());
         ++state_->reduce_calls;
     });
@@ -267,11 +273,7 @@ void ProcessGroup::all_reduce_sum(const std::vector<at::Tensor>& tensors) {
 void ProcessGroup::broadcast(const std::vector<at::Tensor>& tensors) {
     state_->bucketed(tensors, [&](at::Tensor& flat) {
         std::vector<at::Tensor> one{flat};
-        try {
-            state_->group->broadcast(one)->wait();
-        } catch (const std::exception& e) {
-            state_->fail("a broadcast", e);
-        }
+        state_->run("a broadcast", [&] { return state_->group->broadcast(one); });
     });
 }
 
@@ -304,11 +306,7 @@ std::string ProcessGroup::share(const std::string& key, const std::string& value
 }
 
 void ProcessGroup::barrier() {
-    try {
-        state_->group->barrier()->wait();
-    } catch (const std::exception& e) {
-        state_->fail("a barrier", e);
-    }
+    state_->run("a barrier", [&] { return state_->group->barrier(); });
 }
 
 double ProcessGroup::reduce_seconds() const { return state_->reduce_seconds; }
