@@ -8,6 +8,7 @@
 #include "console_observer.h"
 #include "core/errors.h"
 #include "core/interrupt.h"
+#include "core/text.h"
 #include "platform/build_info.h"
 
 int main(int argc, char** argv) {
@@ -40,13 +41,13 @@ int main(int argc, char** argv) {
     } catch (const CLI::CallForVersion& e) {
         return app.exit(e);
     } catch (const CLI::ParseError& e) {
-        std::fprintf(stderr, "sm4: error: %s\n", e.what());
+        std::fprintf(stderr, "sm4: error: %s\n", sm4::one_line(e.what()).c_str());
         return 2;
     } catch (const sm4::Error& e) {
-        std::fprintf(stderr, "sm4: error: %s\n", e.what());
+        std::fprintf(stderr, "sm4: error: %s\n", sm4::one_line(e.what()).c_str());
         return e.exit_code();
     } catch (const std::exception& e) {
-        std::fprintf(stderr, "sm4: internal error: %s\n", e.what());
+        std::fprintf(stderr, "sm4: internal error: %s\n", sm4::one_line(e.what()).c_str());
         return 1;
     }
     return 0;

@@ -93,6 +93,16 @@ std::optional<ConfigValue> convert(const toml::node& node, ConfigType type) {
 }
 
 void assign(ResolvedConfig& config, const ConfigField& field, const ConfigValue& value, const std::string& where) {
+    // Every string key is a name, a path or a choice: a control character (a NUL would cut every
+    // message and path that carries it) is always a mistake.
+    auto refuse_control = [&](const std::string& text) {
+        if (has_control_characters(text))
+            throw ConfigError(fmt::format("{}: key '{}' expects text without control characters, found \"{}\"", where,
+                                          field.key, printable(text)));
+    };
+    if (const auto* text = std::get_if<std::string>(&value)) refuse_control(*text);
+    if (const auto* texts = std::get_if<Strings>(&value))
+        for (const auto& text : *texts) refuse_control(text);
     if (field.check) {
         if (auto expected = field.check(value))
             throw ConfigError(fmt::format("{}: key '{}' expects {}", where, field.key, *expected));

@@ -107,13 +107,16 @@ std::size_t utf8_sequence(std::string_view text, std::size_t i) {
 
 }  // namespace
 
-std::string printable(std::string_view text) {
+namespace {
+
+// Input text with control and non-UTF-8 bytes as \xNN; backslashes doubled when `escape_backslash`.
+std::string escaped(std::string_view text, bool escape_backslash) {
     static const char* const hex = "0123456789abcdef";
     std::string out;
     out.reserve(text.size());
     for (std::size_t i = 0; i < text.size();) {
         const auto c = static_cast<unsigned char>(text[i]);
-        if (c == '\\') {
+        if (c == '\\' && escape_backslash) {
             out += "\\\\";
             ++i;
         } else if (c >= 0x20 && c < 0x7F) {
@@ -130,6 +133,20 @@ std::string printable(std::string_view text) {
         }
     }
     return out;
+}
+
+}  // namespace
+
+std::string printable(std::string_view text) { return escaped(text, true); }
+
+std::string one_line(std::string_view message) { return escaped(message, false); }
+
+bool has_control_characters(std::string_view text) {
+    for (const char ch : text) {
+        const auto c = static_cast<unsigned char>(ch);
+        if (c < 0x20 || c == 0x7F) return true;
+    }
+    return false;
 }
 
 }  // namespace sm4

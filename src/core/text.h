@@ -28,4 +28,11 @@ std::string join(const std::vector<std::string>& parts, std::string_view separat
 // lines or carries terminal escapes.
 std::string printable(std::string_view text);
 
+// A whole message made one printable line, as the CLI prints every error: like printable() but
+// backslashes stay as they are (the parts quoted from input are already escaped).
+std::string one_line(std::string_view message);
+
+// Whether the text holds a control character (a byte below 0x20, or DEL).
+bool has_control_characters(std::string_view text);
+
 }  // namespace sm4

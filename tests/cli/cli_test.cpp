@@ -1,6 +1,8 @@
 // The sm4 binary as a user runs it: help, version, exit codes and messages.
 #include <catch.hpp>
 
+#include <fstream>
+
 #include "../support/run_command.h"
 #include "../support/temp_dir.h"
 
@@ -85,4 +87,15 @@ TEST_CASE("cli: training a task whose dataset is missing says how to make it", "
                            " --set output.database=" + (dir / "sm4.db").string());
     CHECK(r.exit_code == 1);
     CHECK_THAT(r.err, Contains("dataset of task 'wine' not found (make it with `sm4 preprocess wine --out"));
+}
+
+TEST_CASE("cli: a config string with a NUL gives one line naming the key, and writes nothing", "[cli][errors]") {
+    TempDir dir;
+    const auto config = dir / "nul.toml";
+    std::ofstream(config) << "[data]\nroot = \"da\\u0000ta\"\n";
+    const auto r = run_sm4("train -c " + config.string() + " --set output.database=" + (dir / "sm4.db").string());
+    CHECK(r.exit_code == 2);
+    CHECK(r.err == "sm4: error: " + config.string() +
+                       ":2: key 'data.root' expects text without control characters, found \"da\\x00ta\"\n");
+    CHECK(dir.entries() == std::vector<std::string>{"nul.toml"});
 }

@@ -68,6 +68,18 @@ TEST_CASE("config: a wrong type names the expected type", "[config]") {
                Contains("--set: key 'data.val_fraction' expects a number, found 'lots'"));
 }
 
+TEST_CASE("config: text with control characters is refused, naming the key and escaping the text", "[config][errors]") {
+    TempDir dir;
+    const auto path = write_file(dir, "nul.toml", "[data]\nroot = \"data\\u0000sets\"\n");
+    const std::string message = error_of([&] { load_config({path}, {}); });
+    CHECK(message == path.string() + ":2: key 'data.root' expects text without control characters, found \"data\\x00sets\"");
+    const auto list = write_file(dir, "list.toml", "[data]\ntasks = [\"wine\", \"a\\nb\"]\n");
+    CHECK_THAT(error_of([&] { load_config({list}, {}); }),
+               Contains("key 'data.tasks' expects text without control characters, found \"a\\x0ab\""));
+    CHECK_THAT(error_of([&] { load_config({}, {"output.run_name=two\nlines"}); }),
+               Contains("--set: key 'output.run_name' expects text without control characters, found \"two\\x0alines\""));
+}
+
 TEST_CASE("config: values out of range and sections given as values are refused", "[config]") {
     TempDir dir;
     CHECK_THAT(error_of([&] { load_config({}, {"data.val_fraction=0.9"}); }),

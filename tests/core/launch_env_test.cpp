@@ -104,4 +104,6 @@ TEST_CASE("printable: control and non-UTF-8 bytes are escaped, UTF-8 stays", "[c
     CHECK(printable("caf\xc3\xa9") == "caf\xc3\xa9");
     CHECK(printable("bad\xff") == "bad\\xff");
     CHECK(printable("back\\slash") == "back\\\\slash");
+    // A whole message: control bytes escaped, backslashes (already escaped quotes) kept.
+    CHECK(one_line("file: bad \\x00 header\nsecond line") == "file: bad \\x00 header\\x0asecond line");
 }
