@@ -1,15 +1,13 @@
 #include <fmt/core.h>
 
 #include <memory>
-#include <optional>
 
-#include "app/local_ranks.h"
 #include "bench/bench_report.h"
 #include "choice_option.h"
 #include "commands.h"
 #include "core/errors.h"
-#include "core/events.h"
 #include "core/launch_env.h"
+#include "rank_launch.h"
 
 namespace sm4::cli {
 
@@ -38,10 +36,9 @@ void add_bench_command(CLI::App& app) {
     command->add_flag("--json", *json, "Print one JSON object instead of tables");
     command->callback([request, json, nproc] {
         if (*nproc > 1 && !request->e2e) throw UsageError("--nproc times data-parallel training steps: add --e2e");
-        if (*nproc > 1 && !launch_env().distributed()) return run_local_ranks(*nproc, 60.0);
-        Observer silent;  // ranks other than 0 show nothing
-        std::optional<ObserverScope> quiet;
-        if (launch_env().rank > 0) quiet.emplace(silent);
+        const LaunchEnv launch = launch_env();
+        if (started_local_ranks(*nproc, launch)) return;
+        const QuietOtherRanks quiet(launch);
         const BenchReport report = run_bench(*request);
         if (report.rank > 0) return;
         fmt::print("{}", *json ? bench_json(report).dump() + "\n" : bench_tables(report));

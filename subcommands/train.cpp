@@ -2,32 +2,18 @@
 
 #include <algorithm>
 #include <memory>
-#include <optional>
 
-#include "app/local_ranks.h"
 #include "commands.h"
 #include "core/config.h"
-#include "core/events.h"
 #include "core/launch_env.h"
 #include "config_options.h"
 #include "core/errors.h"
 #include "core/text.h"
+#include "rank_launch.h"
 #include "train/trainer.h"
 
 namespace sm4::cli {
 namespace {
-
-// Ranks other than 0 keep quiet: rank 0 shows the run; their warnings still show, marked.
-class OtherRankObserver : public Observer {
-public:
-    explicit OtherRankObserver(int rank) : rank_(rank) {}
-    void notice(const NoticeEvent& event) override {
-        if (event.level == NoticeEvent::Level::Warning) fmt::print(stderr, "[rank {}] {}\n", rank_, event.text);
-    }
-
-private:
-    int rank_;
-};
 
 void print_summary(const TrainResult& result) {
     fmt::print("run {} completed in {:.0f} s; best epoch {}; {}\n", result.run_id, result.seconds,
@@ -67,16 +53,8 @@ void add_train_command(CLI::App& app) {
         ->check(CLI::Range(1, 256));
     command->callback([options] {
         const LaunchEnv launch = launch_env();
-        if (options->nproc > 1 && !launch.distributed()) {
-            run_local_ranks(options->nproc, 60.0);  // each rank is this same command line
-            return;
-        }
-        if (options->nproc > 1 && launch.world_size != options->nproc)
-            throw UsageError(fmt::format("--nproc {} inside a group of {} ranks (WORLD_SIZE): let one launcher start the ranks",
-                                         options->nproc, launch.world_size));
-        OtherRankObserver quiet(launch.rank);
-        std::optional<ObserverScope> quiet_scope;
-        if (launch.rank > 0) quiet_scope.emplace(quiet);
+        if (started_local_ranks(options->nproc, launch)) return;
+        const QuietOtherRanks quiet(launch);
         if (!options->device.empty()) options->config.overrides.push_back("train.device=" + options->device);
         TrainRequest request;
         if (options->resume > 0) {

@@ -112,8 +112,7 @@ std::vector<E2eResult> measure_training(const E2eOptions& options, const at::Dev
                     std::vector<at::Tensor> gradients;
                     for (const auto& p : model->parameters())
                         if (p.grad().defined()) gradients.push_back(p.grad());
-                    options.group->all_reduce_sum(gradients);
-                    for (auto& g : gradients) g.div_(options.group->world_size());
+                    options.group->all_reduce_mean(gradients);
                 }
                 if (config.train.grad_clip > 0) torch::nn::utils::clip_grad_norm_(model->parameters(), config.train.grad_clip);
                 optimizer.step();

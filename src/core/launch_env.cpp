@@ -65,6 +65,8 @@ LaunchEnv launch_env(const EnvLookup& lookup) {
         env.world_size = static_cast<int>(env_integer(lookup, "WORLD_SIZE", 1, 65536));
         env.rank = has(lookup, "RANK") ? static_cast<int>(env_integer(lookup, "RANK", 0, env.world_size - 1)) : 0;
         env.local_rank = has(lookup, "LOCAL_RANK") ? static_cast<int>(env_integer(lookup, "LOCAL_RANK", 0, 65535)) : 0;
+        if (has(lookup, "LOCAL_WORLD_SIZE"))
+            env.local_world_size = static_cast<int>(env_integer(lookup, "LOCAL_WORLD_SIZE", 1, 65536));
         env.launcher_hosts_store = has(lookup, "TORCHELASTIC_USE_AGENT_STORE") &&
                                    std::string(lookup("TORCHELASTIC_USE_AGENT_STORE")) == "True";
         if (has(lookup, "TORCHELASTIC_RESTART_COUNT"))

@@ -15,6 +15,7 @@ struct LaunchEnv {
     int rank = 0;
     int world_size = 1;
     int local_rank = 0;
+    int local_world_size = 0;  // ranks on this machine (torchrun's LOCAL_WORLD_SIZE); 0: not said
     std::string master_addr = "127.0.0.1";
     int master_port = 29500;
     bool launcher_hosts_store = false;  // torchrun's agent hosts the store at MASTER_PORT (TORCHELASTIC_USE_AGENT_STORE)

@@ -343,4 +343,10 @@ bool distributed_available() { return false; }
 
 #endif
 
+void ProcessGroup::all_reduce_mean(const std::vector<at::Tensor>& tensors) {
+    all_reduce_sum(tensors);
+    for (const auto& t : tensors)
+        if (t.defined()) t.div_(world_size());
+}
+
 }  // namespace sm4

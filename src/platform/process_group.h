@@ -37,6 +37,8 @@ public:
     // Sums the tensors over the ranks, in place, packed by dtype into flat buckets of at most
     // bucket_mb (one collective per bucket, not one per tensor). Undefined tensors are skipped.
     void all_reduce_sum(const std::vector<at::Tensor>& tensors);
+    // The same, then divided by the world size (gradients: the mean over the global batch).
+    void all_reduce_mean(const std::vector<at::Tensor>& tensors);
     // Overwrites the tensors with rank 0's, bucketed the same way.
     void broadcast(const std::vector<at::Tensor>& tensors);
     // Every rank's `value` for `key`, in rank order (through the rendezvous store).

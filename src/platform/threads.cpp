@@ -6,7 +6,6 @@
 #include <ATen/Parallel.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <thread>
 
 namespace sm4 {
@@ -49,8 +48,7 @@ ThreadSettings current_thread_settings() {
 
 std::int64_t threads_per_rank(std::int64_t threads, const LaunchEnv& launch) {
     if (threads > 0 || !launch.distributed()) return threads;
-    const char* local = std::getenv("LOCAL_WORLD_SIZE");
-    const long ranks_here = local != nullptr ? std::max(1L, std::atol(local)) : launch.world_size;
+    const long ranks_here = launch.local_world_size > 0 ? launch.local_world_size : launch.world_size;
     const long cores = std::max(1L, static_cast<long>(std::thread::hardware_concurrency()));
     return std::max(1L, cores / ranks_here);
 }

@@ -27,7 +27,7 @@ ThreadSettings apply_thread_count(std::int64_t threads);
 ThreadSettings configure_cpu_runtime(std::int64_t threads);
 
 // The threads one rank of a data-parallel group should use: `threads` when set, else the
-// machine's cores divided by the ranks on it (LOCAL_WORLD_SIZE, else the world size); 0 (all
+// machine's cores divided by the ranks on it (launch.local_world_size, else the world size); 0 (all
 // cores) for a plain process.
 std::int64_t threads_per_rank(std::int64_t threads, const LaunchEnv& launch);
 

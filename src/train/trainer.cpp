@@ -11,9 +11,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <cstdlib>
 #include <fstream>
-#include <thread>
 
 #include "core/config_hash.h"
 #include "core/errors.h"
@@ -298,9 +296,7 @@ void average_gradients(ProcessGroup& group, std::vector<at::Tensor>& gradients, 
         if (!gradients[i].defined()) gradients[i] = at::zeros_like(parameters[i]);
         present.push_back(gradients[i]);
     }
-    group.all_reduce_sum(present);
-    const double ranks = static_cast<double>(group.world_size());
-    for (auto& g : present) g.div_(ranks);
+    group.all_reduce_mean(present);
 }
 
 std::vector<at::Tensor> trained_parameters(const Session& s) {

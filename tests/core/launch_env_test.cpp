@@ -43,12 +43,13 @@ TEST_CASE("launch env: no launcher means one plain process", "[core][distributed
 
 TEST_CASE("launch env: torchrun's variables", "[core][distributed]") {
     const LaunchEnv env = launch_env(environment(
-        {{"RANK", "3"}, {"WORLD_SIZE", "4"}, {"LOCAL_RANK", "1"}, {"MASTER_ADDR", "10.0.0.7"}, {"MASTER_PORT", "29611"},
+        {{"RANK", "3"}, {"WORLD_SIZE", "4"}, {"LOCAL_RANK", "1"}, {"LOCAL_WORLD_SIZE", "2"}, {"MASTER_ADDR", "10.0.0.7"}, {"MASTER_PORT", "29611"},
          {"SLURM_PROCID", "0"}, {"SLURM_NTASKS", "8"}}));  // torchrun's win over Slurm's
     CHECK(env.distributed());
     CHECK(env.rank == 3);
     CHECK(env.world_size == 4);
     CHECK(env.local_rank == 1);
+    CHECK(env.local_world_size == 2);
     CHECK(env.master_addr == "10.0.0.7");
     CHECK(env.master_port == 29611);
     CHECK(env.launcher == "torchrun");
