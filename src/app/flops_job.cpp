@@ -89,6 +89,10 @@ FlopsReport account(const ResolvedConfig& resolved, std::optional<std::int64_t> 
     } else {
         specs = header_specs(config);
     }
+    if (config.model.match_flops == MatchFlops::Sm4 && config.aea.enabled && config.model.group_experts.empty())
+        notify("model.match_flops: counted against SM4 with its groups splitting model.num_experts evenly; a training "
+               "run first probes the allocation AEA chooses (aea.enabled), so its size can differ: count the run "
+               "itself with `sm4 flops --run ID`");
     const ModelConfig configured = flops_matched_dense(config.model, specs);
     const ModelConfig dense = dense_counterpart(configured);
     const std::int64_t batch = std::max<std::int64_t>(report.batch, 1);

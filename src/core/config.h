@@ -106,7 +106,7 @@ template <> struct ChoiceNames<SingleModality> {
       "feed-forward)")                                                                                          \
     X(MatchFlops, match_flops, MatchFlops::None, any(),                                                        \
       "dense backbone: size ffn_hidden (with plain attention) so FLOPs per sample equal this config's with "    \
-      "backbone sm4 or smoe; the run records the chosen ffn_hidden")                                            \
+      "backbone sm4 or smoe (sm4 with aea.enabled: as AEA allocates it); the run records the chosen ffn_hidden") \
     X(double, dropout, 0.1, in_range(0, 0.9), "Dropout after attention and feed-forward")                      \
     X(std::int64_t, patch_size, 0, in_range(0, 1024),                                                          \
       "Side of the square patches images are cut into (capped at the image side); 0 = from image_grid")         \

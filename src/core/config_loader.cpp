@@ -11,6 +11,7 @@
 #include "core/config_schema.h"
 #include "core/errors.h"
 #include "core/text.h"
+#include "core/toml_limits.h"
 
 namespace sm4 {
 namespace {
@@ -149,6 +150,7 @@ void apply_toml(ResolvedConfig& config, std::string_view text, const std::string
 
 void apply_toml(ResolvedConfig& config, std::string_view text, const std::string& origin,
                 const std::vector<std::string>& skip_tables) {
+    check_toml_limits(text, origin);
     toml::table doc;
     try {
         doc = toml::parse(text, origin);
@@ -163,6 +165,7 @@ void apply_toml(ResolvedConfig& config, std::string_view text, const std::string
 }
 
 void apply_toml_value(ResolvedConfig& config, const std::string& key, std::string_view value, const std::string& where) {
+    check_toml_limits(value, fmt::format("{}: key '{}'", where, key));
     toml::table doc;
     try {
         doc = toml::parse("v = " + std::string(value));
@@ -190,6 +193,7 @@ void apply_override(ResolvedConfig& config, const std::string& assignment) {
     if (!field)
         throw ConfigError(fmt::format("--set: unknown key '{}'{}", key, did_you_mean(key, all_keys())));
 
+    check_toml_limits(text, fmt::format("--set: key '{}'", key));
     std::optional<ConfigValue> value;
     try {
         const toml::table doc = toml::parse("v = " + text);

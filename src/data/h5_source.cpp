@@ -54,8 +54,7 @@ H5Array H5Source::read(const std::string& key) const {
         if (type != H5T_FLOAT && type != H5T_INTEGER)
             throw DataError(fmt::format("{}: not a numeric array", out.source));
         out.shape = h5::dataset_shape(dataset);
-        std::int64_t count = 1;
-        for (auto s : out.shape) count *= s;
+        const std::uint64_t count = h5::checked_element_count(dataset, sizeof(double), out.source);
         out.values.resize(static_cast<std::size_t>(count));
         if (count > 0) dataset.read(out.values.data(), H5::PredType::NATIVE_DOUBLE);
     } catch (const H5::Exception&) {

@@ -15,12 +15,27 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <optional>
 #include <string>
 
 #include "core/errors.h"
 
 namespace sm4 {
 namespace {
+
+// Why an image whose header claims width x height cannot be decoded into memory, or nothing:
+// refused above 1 GiB of RGB bytes, or above 2000 times the file's size (beyond what JPEG or
+// PNG compress a picture to: a header cannot make sm4 allocate what the file could not hold).
+std::optional<std::string> oversized(const std::filesystem::path& path, std::uint64_t width, std::uint64_t height,
+                                     std::size_t file_size) {
+    constexpr std::uint64_t kMaxImageBytes = std::uint64_t{1} << 30;
+    constexpr std::uint64_t kLargestRatio = 2000;
+    const std::uint64_t needed = width * height * 3;  // each below 2^32: no overflow
+    if (needed <= kMaxImageBytes && needed <= std::uint64_t{file_size} * kLargestRatio) return std::nullopt;
+    return fmt::format("{}: the header claims {} x {} pixels ({} bytes of RGB) from a {}-byte file; refusing to "
+                       "decode it (limits: 1 GiB, 2000x the file)",
+                       path.string(), width, height, needed, file_size);
+}
 
 std::vector<std::uint8_t> file_bytes(const std::filesystem::path& path) {
     std::ifstream in(path, std::ios::binary);
@@ -64,6 +79,10 @@ RgbImage decode_jpeg(const std::vector<std::uint8_t>& bytes, const std::filesyst
     if (info.jpeg_color_space == JCS_CMYK || info.jpeg_color_space == JCS_YCCK) {
         jpeg_destroy_decompress(&info);
         throw DataError(fmt::format("{}: a CMYK JPEG; sm4 reads greyscale and RGB JPEGs", path.string()));
+    }
+    if (const auto refusal = oversized(path, info.image_width, info.image_height, bytes.size())) {
+        jpeg_destroy_decompress(&info);
+        throw DataError(*refusal);
     }
     info.out_color_space = JCS_RGB;
     jpeg_start_decompress(&info);
@@ -118,6 +137,11 @@ RgbImage decode_png(const std::vector<std::uint8_t>& bytes, const std::filesyste
     }
     png_set_read_fn(png, &input, png_read_bytes);
     png_read_info(png, info);
+    if (const auto refusal =
+            oversized(path, png_get_image_width(png, info), png_get_image_height(png, info), bytes.size())) {
+        png_destroy_read_struct(&png, &info, nullptr);
+        throw DataError(*refusal);
+    }
     // Pillow's convert("RGB"): palettes and low bit depths expanded, grey replicated, alpha and
     // the transparency chunk dropped without compositing, 16-bit samples cut to the high byte.
     png_set_expand(png);

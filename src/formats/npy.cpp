@@ -41,7 +41,7 @@ struct NpyHeader {
 NpyHeader parse_header(std::string_view text, const std::string& where) {
     const PythonLiteral dict = parse_python_literal(text, where);
     const auto malformed = [&](std::string_view expected) {
-        return DataError(fmt::format("{}: malformed header: expected {} in \"{}\"", where, expected, text));
+        return DataError(fmt::format("{}: malformed header: expected {} in \"{}\"", where, expected, printable(text)));
     };
     if (dict.kind != PythonLiteral::Kind::Dict) throw malformed("a dict");
     const PythonLiteral* descr = dict.find("descr");

@@ -81,7 +81,28 @@ std::shared_ptr<const ByteBuffer> raw_bytes(const PickleNode& node, const std::s
     return out;
 }
 
-std::string key_identity(const PickleNode& node) {
+PickleNode::~PickleNode() {
+    if (items.empty() && entries.empty()) return;
+    std::vector<PickleNodePtr> pending;
+    const auto take_children = [&pending](PickleNode& node) {
+        for (auto& item : node.items) pending.push_back(std::move(item));
+        node.items.clear();
+        for (auto& [key, value] : node.entries) {
+            pending.push_back(std::move(key));
+            pending.push_back(std::move(value));
+        }
+        node.entries.clear();
+    };
+    take_children(*this);
+    while (!pending.empty()) {
+        PickleNodePtr node = std::move(pending.back());
+        pending.pop_back();
+        // The last owner empties it first, so its own destructor has nothing to descend into.
+        if (node && node.use_count() == 1) take_children(*node);
+    }
+}
+
+std::string key_identity(const PickleNode& node, int depth) {
     switch (node.kind) {
     case PickleKind::None: return "N";
     case PickleKind::Bool: return node.boolean ? "i1" : "i0";
@@ -93,11 +114,13 @@ std::string key_identity(const PickleNode& node) {
     case PickleKind::Str: return "s" + text_utf8(node);
     case PickleKind::Bytes: return "b" + std::string(node.bytes->begin(), node.bytes->end());
     case PickleKind::Tuple: {
+        if (depth >= kMaxPickleKeyDepth) return "";
         std::string identity = "t";
         for (const auto& item : node.items) {
-            const std::string part = key_identity(*item);
+            const std::string part = key_identity(*item, depth + 1);
             if (part.empty()) return "";
             identity += std::to_string(part.size()) + ":" + part;
+            if (identity.size() > kMaxPickleKeyBytes) return "";
         }
         return identity;
     }
@@ -114,7 +137,7 @@ bool dict_set(PickleNode& dict, PickleNodePtr key, PickleNodePtr value) {
     return true;
 }
 
-std::string node_repr(const PickleNode& node) {
+std::string node_repr(const PickleNode& node, int depth) {
     const auto shortened = [](std::string text) { return text.size() > 40 ? text.substr(0, 37) + "..." : text; };
     switch (node.kind) {
     case PickleKind::None: return "None";
@@ -124,9 +147,10 @@ std::string node_repr(const PickleNode& node) {
     case PickleKind::Str: return "'" + shortened(text_utf8(node)) + "'";
     case PickleKind::Bytes: return fmt::format("bytes of length {}", node.bytes->size());
     case PickleKind::Tuple: {
+        if (depth >= 2 && !node.items.empty()) return "(...)";
         std::string text = "(";
-        for (std::size_t i = 0; i < node.items.size(); ++i)
-            text += (i ? ", " : "") + node_repr(*node.items[i]);
+        for (std::size_t i = 0; i < node.items.size() && text.size() <= 40; ++i)
+            text += (i ? ", " : "") + node_repr(*node.items[i], depth + 1);
         return shortened(text + (node.items.size() == 1 ? ",)" : ")"));
     }
     case PickleKind::List: return fmt::format("list of length {}", node.items.size());

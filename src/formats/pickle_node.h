@@ -17,6 +17,13 @@ using ByteBuffer = std::vector<std::uint8_t>;
 using PickleNodePtr = std::shared_ptr<PickleNode>;
 
 struct PickleNode {
+    PickleNode() = default;
+    PickleNode(const PickleNode&) = default;
+    PickleNode& operator=(const PickleNode&) = default;
+    // Frees the children without recursion (a list nested a million deep would overflow the
+    // stack as one destructor call per level).
+    ~PickleNode();
+
     PickleKind kind = PickleKind::None;
     bool boolean = false;
     std::int64_t integer = 0;
@@ -49,10 +56,16 @@ PickleNodePtr make_text(PickleKind kind, ByteBuffer bytes, bool latin1 = false);
 std::string text_utf8(const PickleNode& node);
 std::shared_ptr<const ByteBuffer> raw_bytes(const PickleNode& node, const std::string& where);
 
+// Tuples deeper than this, or whose identity is longer (a tuple repeating one tuple many times
+// over, nested, grows exponentially), are refused as dict keys.
+inline constexpr int kMaxPickleKeyDepth = 100;
+inline constexpr std::size_t kMaxPickleKeyBytes = 1 << 16;
+
 // Python's equality for hashable keys, as a string (1 == 1.0 == True); empty when the node is
-// not hashable (list, dict, array).
-std::string key_identity(const PickleNode& node);
-std::string node_repr(const PickleNode& node);
+// not hashable (list, dict, array) or a tuple beyond kMaxPickleKeyDepth or kMaxPickleKeyBytes.
+std::string key_identity(const PickleNode& node, int depth = 0);
+// A short description for messages (at most ~40 characters; nested tuples shown two levels deep).
+std::string node_repr(const PickleNode& node, int depth = 0);
 
 // dict[key] = value (a later equal key replaces the value, as in Python); false when the key is
 // not hashable.

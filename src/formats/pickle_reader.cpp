@@ -64,7 +64,10 @@ private:
     [[noreturn]] void fail(const std::string& what) const { throw DataError(here() + ": " + what); }
     std::string_view name() const { return opcode_name(op_); }
 
-    void push(PickleNodePtr node) { stack_.push_back(std::move(node)); }
+    void push(PickleNodePtr node) {
+        created_.push_back(node);
+        stack_.push_back(std::move(node));
+    }
     PickleNodePtr pop() {
         if (stack_.empty()) fail(fmt::format("{} on an empty stack (malformed pickle)", name()));
         PickleNodePtr node = std::move(stack_.back());
@@ -126,7 +129,8 @@ private:
         if (items.size() % 2 != 0) fail(fmt::format("{} with an odd number of items (malformed pickle)", name()));
         for (std::size_t i = 0; i < items.size(); i += 2)
             if (!dict_set(dict, items[i], items[i + 1]))
-                fail(fmt::format("unhashable dict key ({})", node_repr(*items[i])));
+                fail(fmt::format("unhashable dict key ({}), or a tuple key nested deeper than {} or longer than {} "
+                                 "bytes", node_repr(*items[i]), kMaxPickleKeyDepth, kMaxPickleKeyBytes));
     }
 
     void memo_put(std::uint64_t key) { memo_[key] = top_ptr(); }
@@ -161,8 +165,37 @@ private:
 
     void step();
 
+public:
+    // Empties the containers among the nodes this machine pushed that `keep` does not reach (all
+    // of them without `keep`): a list appended to itself through the memo is a reference cycle
+    // that shared ownership alone would never free.
+    void release_unreachable(const PickleNode* keep) {
+        std::unordered_set<const PickleNode*> reachable;
+        if (keep) {
+            std::vector<const PickleNode*> pending{keep};
+            while (!pending.empty()) {
+                const PickleNode* node = pending.back();
+                pending.pop_back();
+                if (!reachable.insert(node).second) continue;
+                for (const auto& item : node->items) pending.push_back(item.get());
+                for (const auto& [key, value] : node->entries) {
+                    pending.push_back(key.get());
+                    pending.push_back(value.get());
+                }
+            }
+        }
+        for (const auto& weak : created_)
+            if (const PickleNodePtr node = weak.lock(); node && !reachable.count(node.get())) {
+                node->items.clear();
+                node->entries.clear();
+                node->index.clear();
+            }
+    }
+
+private:
     PickleInput input_;
     std::string file_;
+    std::vector<std::weak_ptr<PickleNode>> created_;  // every node pushed, for release_unreachable
     std::vector<PickleNodePtr> stack_;
     std::vector<std::vector<PickleNodePtr>> metastack_;  // the stacks saved by MARK
     std::unordered_map<std::uint64_t, PickleNodePtr> memo_;
@@ -285,26 +318,91 @@ void PickleMachine::step() {
 }
 
 // Gives every array the key path it is first reached by, so its conversion errors name it.
+// Linear in the nodes: each visited node keeps its parent and its own step, and a path is only
+// spelled out for an array (a path string per node would make deep nesting quadratic).
 void name_arrays(PickleNode& root, const std::string& file) {
-    std::vector<std::pair<PickleNode*, std::string>> pending{{&root, ""}};
+    struct Visit {
+        PickleNode* node;
+        std::size_t parent;  // index into `visited`; npos for the root
+        std::string step;
+    };
+    constexpr std::size_t kRoot = static_cast<std::size_t>(-1);
+    std::vector<Visit> pending{{&root, kRoot, ""}}, visited;
     std::unordered_set<const PickleNode*> seen;
     while (!pending.empty()) {
-        auto [node, path] = std::move(pending.back());
+        Visit visit = std::move(pending.back());
         pending.pop_back();
-        if (!seen.insert(node).second) continue;
-        const auto at = [&](const std::string& step) { return path.empty() ? step : path + "/" + step; };
-        if (node->kind == PickleKind::Array && node->array)
+        if (!seen.insert(visit.node).second) continue;
+        PickleNode* node = visit.node;
+        visited.push_back(std::move(visit));
+        const std::size_t here = visited.size() - 1;
+        if (node->kind == PickleKind::Array && node->array) {
+            std::vector<const std::string*> steps;
+            for (std::size_t at = here; at != kRoot && visited[at].parent != kRoot; at = visited[at].parent)
+                steps.push_back(&visited[at].step);
+            std::string path;
+            for (auto step = steps.rbegin(); step != steps.rend(); ++step) path += (path.empty() ? "" : "/") + **step;
             node->array->source = path.empty() ? file : file + ": " + path;
-        for (std::size_t i = 0; i < node->items.size(); ++i) pending.emplace_back(node->items[i].get(), at(std::to_string(i)));
+        }
+        for (std::size_t i = 0; i < node->items.size(); ++i)
+            pending.push_back({node->items[i].get(), here, std::to_string(i)});
         for (const auto& [key, value] : node->entries)
-            pending.emplace_back(value.get(), at(key->kind == PickleKind::Str ? text_utf8(*key) : node_repr(*key)));
+            pending.push_back({value.get(), here, key->kind == PickleKind::Str ? text_utf8(*key) : node_repr(*key)});
     }
+}
+
+// Whether a container holds itself (directly or through others): iterative depth-first search.
+bool has_cycle(const PickleNode& root) {
+    enum class Mark { Open, Done };
+    std::unordered_map<const PickleNode*, Mark> marks;
+    struct Frame {
+        const PickleNode* node;
+        std::size_t next;  // children visited so far: items, then entry keys and values
+    };
+    const auto child = [](const PickleNode& node, std::size_t i) -> const PickleNode* {
+        if (i < node.items.size()) return node.items[i].get();
+        i -= node.items.size();
+        if (i / 2 < node.entries.size()) return (i % 2 ? node.entries[i / 2].second : node.entries[i / 2].first).get();
+        return nullptr;
+    };
+    std::vector<Frame> path{{&root, 0}};
+    marks[&root] = Mark::Open;
+    while (!path.empty()) {
+        Frame& top = path.back();
+        const PickleNode* next = child(*top.node, top.next++);
+        if (!next) {
+            marks[top.node] = Mark::Done;
+            path.pop_back();
+            continue;
+        }
+        const auto found = marks.find(next);
+        if (found == marks.end()) {
+            marks[next] = Mark::Open;
+            path.push_back({next, 0});
+        } else if (found->second == Mark::Open) {
+            return true;
+        }
+    }
+    return false;
 }
 
 }  // namespace
 
 PickleValue read_pickle(ByteSource& source, const std::string& file) {
-    PickleNodePtr root = PickleMachine(source, file).run();
+    PickleMachine machine(source, file);
+    PickleNodePtr root;
+    try {
+        root = machine.run();
+    } catch (...) {
+        machine.release_unreachable(nullptr);
+        throw;
+    }
+    if (has_cycle(*root)) {
+        machine.release_unreachable(nullptr);
+        throw DataError(fmt::format("{}: a container holds itself (a recursive structure); sm4 reads trees of "
+                                    "values", file));
+    }
+    machine.release_unreachable(root.get());
     name_arrays(*root, file);
     return PickleValue(std::move(root), file, "");
 }

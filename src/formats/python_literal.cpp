@@ -5,6 +5,7 @@
 #include <cctype>
 
 #include "core/errors.h"
+#include "core/text.h"
 
 namespace sm4 {
 
@@ -24,7 +25,7 @@ public:
 private:
     [[noreturn]] void fail(std::string_view expected) const {
         throw DataError(fmt::format("{}: malformed header: expected {} at column {} of \"{}\"", where_, expected,
-                                    pos_ + 1, text_.substr(0, 200)));
+                                    pos_ + 1, printable(text_.substr(0, 200))));
     }
 
     void skip_space() {

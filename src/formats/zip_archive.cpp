@@ -208,6 +208,15 @@ std::unique_ptr<ByteSource> ZipArchive::open(const ZipMember& member) const {
     const std::uint64_t data_offset = member.local_header_offset + 30 + le(local.data() + 26, 2) + le(local.data() + 28, 2);
     if (data_offset + member.compressed_size > file_size_)
         throw DataError(fmt::format("{}: truncated ZIP archive (member data past the end of the file)", where));
+    // Readers size their buffers from the uncompressed size: it must be what the stored bytes
+    // can expand to (stored: equal; deflate: at most 1032x, plus a little for tiny members).
+    const std::uint64_t most = member.method == 0 ? member.compressed_size : member.compressed_size * 1032 + 1024;
+    if (member.uncompressed_size > most)
+        throw DataError(fmt::format("{}: the directory claims {} uncompressed bytes from {} {} bytes, more than {} can "
+                                    "hold; refusing to read it",
+                                    where, member.uncompressed_size, member.compressed_size,
+                                    member.method == 0 ? "stored" : "compressed",
+                                    member.method == 0 ? "storing" : "deflate"));
     return std::make_unique<ZipMemberSource>(path_, member, data_offset);
 }
 

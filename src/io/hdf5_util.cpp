@@ -1,6 +1,12 @@
 #include "io/hdf5_util.h"
 
+#include <fmt/format.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <limits>
+
+#include "core/errors.h"
 
 namespace sm4::h5 {
 namespace {
@@ -123,6 +129,48 @@ std::vector<std::int64_t> dataset_shape(const H5::DataSet& dataset) {
     std::vector<hsize_t> dims(static_cast<std::size_t>(space.getSimpleExtentNdims()));
     if (!dims.empty()) space.getSimpleExtentDims(dims.data());
     return std::vector<std::int64_t>(dims.begin(), dims.end());
+}
+
+namespace {
+
+std::uint64_t physical_memory_bytes() {
+    const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
+    return pages > 0 && page > 0 ? static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(page)
+                                 : std::numeric_limits<std::uint64_t>::max();
+}
+
+std::string byte_text(double bytes) {
+    return bytes >= 1e9 ? fmt::format("{:.1f} GB", bytes / 1e9) : fmt::format("{:.0f} bytes", bytes);
+}
+
+}  // namespace
+
+std::uint64_t checked_element_count(const H5::DataSet& dataset, std::size_t memory_bytes, const std::string& where) {
+    const auto shape = dataset_shape(dataset);
+    std::string shape_text = "[";
+    for (std::size_t i = 0; i < shape.size(); ++i) shape_text += (i ? ", " : "") + std::to_string(shape[i]);
+    shape_text += "]";
+    std::uint64_t elements = 1;
+    for (auto d : shape)
+        if (d < 0 || __builtin_mul_overflow(elements, static_cast<std::uint64_t>(d), &elements))
+            throw DataError(fmt::format("{}: declares shape {}, more elements than 64 bits count", where, shape_text));
+    if (elements == 0) return 0;
+    const std::size_t file_element = dataset.getDataType().getSize();
+    const double declared = static_cast<double>(elements) * static_cast<double>(file_element);
+    const double wanted = static_cast<double>(elements) * static_cast<double>(memory_bytes);
+    const double stored = static_cast<double>(dataset.getStorageSize());
+    const H5::DSetCreatPropList plist = dataset.getCreatePlist();
+    const bool compressed = plist.getLayout() == H5D_CHUNKED && plist.getNfilters() > 0;
+    constexpr double kLargestRatio = 1100.0;  // deflate cannot exceed ~1032:1
+    if (compressed ? stored * kLargestRatio < declared : stored < declared)
+        throw DataError(fmt::format("{}: declares shape {} ({}) but the file holds {} for it{}; refusing to read it",
+                                    where, shape_text, byte_text(declared), byte_text(stored),
+                                    compressed ? " (compressed, at most 1100x)" : ""));
+    const std::uint64_t memory = physical_memory_bytes();
+    if (wanted > static_cast<double>(memory))
+        throw DataError(fmt::format("{}: declares shape {} ({} in memory), more than this machine's {} of memory",
+                                    where, shape_text, byte_text(wanted), byte_text(static_cast<double>(memory))));
+    return elements;
 }
 
 }  // namespace sm4::h5

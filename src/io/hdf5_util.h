@@ -33,4 +33,10 @@ void write_int64s(H5::Group& group, const std::string& name, const std::vector<s
 
 std::vector<std::int64_t> dataset_shape(const H5::DataSet& dataset);
 
+// Before a whole dataset is read into memory as elements of `memory_bytes` each: DataError
+// "<where>: declares shape [...] (<size>) but ..." when its header claims more than the file
+// holds for it (unfiltered: its stored bytes; compressed: its stored chunks at 1100x, above
+// deflate's largest ratio) or more than this machine's physical memory. Returns the element count.
+std::uint64_t checked_element_count(const H5::DataSet& dataset, std::size_t memory_bytes, const std::string& where);
+
 }  // namespace sm4::h5

@@ -99,6 +99,11 @@ CREATE INDEX flops_by_config_hash ON flops (config_hash);
 ALTER TABLE runs ADD COLUMN world_size INTEGER NOT NULL DEFAULT 1;
 ALTER TABLE runs ADD COLUMN dist_backend TEXT NOT NULL DEFAULT '';
 )sql",
+    // 4 -> 5: the run folder a run claimed (its checkpoints and trace.h5); '' for older runs,
+    // whose folder is <output.runs_dir>/<id>.
+    R"sql(
+ALTER TABLE runs ADD COLUMN folder TEXT NOT NULL DEFAULT '';
+)sql",
 };
 static_assert(std::size(kMigrations) == ResultsDb::kSchemaVersion, "one migration step per schema version");
 
@@ -107,7 +112,7 @@ static_assert(std::size(kMigrations) == ResultsDb::kSchemaVersion, "one migratio
 
 constexpr const char* kRunColumns =
     "id, name, experiment, status, created_at, finished_at, config_toml, seed, git_revision, build_info, host, "
-    "message, sweep, variant, config_hash, world_size, dist_backend";
+    "message, sweep, variant, config_hash, world_size, dist_backend, folder";
 
 int stored_version(sqlite3* db, const std::filesystem::path& path) {
     Statement exists(db, path, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'");
@@ -160,6 +165,7 @@ RunRecord read_run(const Statement& row) {
     run.config_hash = row.text(14);
     run.world_size = row.int64(15);
     run.dist_backend = row.text(16);
+    run.folder = row.text(17);
     return run;
 }
 
@@ -240,6 +246,11 @@ void ResultsDb::delete_after_step(std::int64_t run_id, std::int64_t step) {
     Statement checkpoints(db_, path_, "DELETE FROM checkpoints WHERE run_id = ?1 AND step > ?2");
     checkpoints.bind(1, run_id).bind(2, step).run();
     transaction.commit();
+}
+
+void ResultsDb::set_folder(std::int64_t run_id, const std::filesystem::path& folder) {
+    Statement update(db_, path_, "UPDATE runs SET folder = ?2 WHERE id = ?1");
+    update.bind(1, run_id).bind(2, folder.string()).run();
 }
 
 std::optional<RunRecord> ResultsDb::find_run(std::int64_t run_id) const {

@@ -48,6 +48,7 @@ struct RunRecord {
     std::string sweep, variant, config_hash;
     std::int64_t world_size = 1;
     std::string dist_backend;
+    std::string folder;  // the run folder it claimed; empty for runs of schema < 5 (run_folder())
 };
 
 struct MetricRecord {
@@ -91,7 +92,7 @@ struct QueryResult {
 
 class ResultsDb {
 public:
-    static constexpr int kSchemaVersion = 4;
+    static constexpr int kSchemaVersion = 5;
 
     // Opens or creates the database (and its folder), enables WAL, foreign keys and a busy
     // timeout, and migrates an older schema to kSchemaVersion in one transaction. Throws IoError
@@ -110,6 +111,8 @@ public:
     void set_status(std::int64_t run_id, const std::string& status, const std::string& message = "");
     void add_metrics(const std::vector<MetricRecord>& metrics);  // one transaction
     void add_checkpoint(const CheckpointRecord& checkpoint);
+    // Records the folder the run claimed (io/run_folder.h).
+    void set_folder(std::int64_t run_id, const std::filesystem::path& folder);
     // Resume support: forgets metrics and checkpoints a run logged after `step` (source "train").
     void delete_after_step(std::int64_t run_id, std::int64_t step);
 

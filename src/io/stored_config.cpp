@@ -15,6 +15,7 @@ ResolvedConfig stored_config(const RunRecord& run) {
 }
 
 std::filesystem::path run_folder(const RunRecord& run) {
+    if (!run.folder.empty()) return run.folder;
     return std::filesystem::path(stored_config(run).values.output.runs_dir) / std::to_string(run.id);
 }
 

@@ -50,7 +50,7 @@ FloatArray read_floats(const H5::Group& group, const std::string& name, bool loa
     FloatArray array;
     array.shape = h5::dataset_shape(dataset);
     if (load) {
-        array.values.resize(static_cast<std::size_t>(array.rows() * array.row_size()));
+        array.values.resize(h5::checked_element_count(dataset, sizeof(float), where + "/" + name));
         if (!array.values.empty()) dataset.read(array.values.data(), H5::PredType::NATIVE_FLOAT);
     }
     return array;
@@ -62,7 +62,7 @@ std::vector<std::int64_t> read_class_labels(const H5::Group& group, const std::s
     const auto shape = h5::dataset_shape(dataset);
     if (dataset.getTypeClass() != H5T_INTEGER || shape.size() != 1)
         throw DataError(fmt::format("{}/labels: expected int64 class labels shaped [N]", where));
-    std::vector<std::int64_t> labels(static_cast<std::size_t>(shape[0]));
+    std::vector<std::int64_t> labels(h5::checked_element_count(dataset, sizeof(std::int64_t), where + "/labels"));
     if (!labels.empty()) dataset.read(labels.data(), H5::PredType::NATIVE_INT64);
     return labels;
 }
@@ -162,6 +162,8 @@ TaskDataset read_task_dataset(const std::filesystem::path& path, bool load_array
         read_statistics(file, d, where);
     } catch (const H5::Exception& e) {
         throw DataError(fmt::format("{}: cannot read the dataset: {} ({})", where, e.getDetailMsg(), e.getFuncName()));
+    } catch (const std::bad_alloc&) {
+        throw DataError(fmt::format("{}: not enough memory to read the dataset's arrays", where));
     }
     validate_task_dataset(d, where, load_arrays);
     return d;

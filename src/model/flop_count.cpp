@@ -226,12 +226,18 @@ ModelConfig dense_counterpart(const ModelConfig& config) {
     return dense;
 }
 
-ModelConfig flops_matched_dense(const ModelConfig& config, const std::vector<TaskSpec>& tasks) {
-    if (config.match_flops == MatchFlops::None) return config;
+ModelConfig match_flops_reference(const ModelConfig& config) {
     ModelConfig reference = config;
-    reference.backbone = config.match_flops == MatchFlops::Sm4 ? Backbone::Sm4 : Backbone::Smoe;
+    reference.backbone = config.match_flops == MatchFlops::Smoe ? Backbone::Smoe : Backbone::Sm4;
     reference.match_flops = MatchFlops::None;
-    reference.group_experts.clear();
+    return reference;
+}
+
+ModelConfig flops_matched_dense(const ModelConfig& config, const std::vector<TaskSpec>& tasks,
+                                const std::vector<std::int64_t>& reference_experts) {
+    if (config.match_flops == MatchFlops::None) return config;
+    ModelConfig reference = match_flops_reference(config);
+    if (!reference_experts.empty()) reference.group_experts = reference_experts;
     const double target = analytic_flops(reference, tasks, 1, "reference").back().flops;
     ModelConfig dense = dense_counterpart(reference);
     auto cost = [&](Int hidden) {

@@ -23,10 +23,18 @@ ModelConfig dense_counterpart(const ModelConfig& config);
 
 // model.match_flops: the dense model (plain attention) whose mean FLOPs per sample over `tasks`
 // equal those of `config` with backbone match_flops (sm4 or smoe, its attention experts and
-// expert widths as configured, groups split evenly): returns it with ffn_hidden solved (FLOPs
-// are linear in ffn_hidden) and match_flops none. ConfigError naming model.match_flops when no
-// hidden size >= 4 gets there (the dense model's attention alone costs more).
-ModelConfig flops_matched_dense(const ModelConfig& config, const std::vector<TaskSpec>& tasks);
+// expert widths as configured; its modality groups get `reference_experts` (AEA's choice for
+// that model, see train/allocation_probe.h) or, when empty, model.group_experts, or split
+// num_experts evenly): returns
+// it with ffn_hidden solved (FLOPs are linear in ffn_hidden) and match_flops none. ConfigError
+// naming model.match_flops when no hidden size >= 4 gets there (the dense model's attention
+// alone costs more).
+ModelConfig flops_matched_dense(const ModelConfig& config, const std::vector<TaskSpec>& tasks,
+                                const std::vector<std::int64_t>& reference_experts = {});
+
+// The model model.match_flops sizes the dense model against: `config` with backbone
+// match_flops and match_flops none.
+ModelConfig match_flops_reference(const ModelConfig& config);
 
 // Share of routed assignments an expert's capacity keeps under balanced routing:
 // min(1, capacity_factor), 1 when capacity_factor <= 0 (no limit).

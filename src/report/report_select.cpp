@@ -98,7 +98,8 @@ std::filesystem::path run_trace_path(const ResultsDb& db, const RunRecord& run) 
     try {
         return run_folder(run) / "trace.h5";
     } catch (const ConfigError&) {
-        // a stored config this sm4 no longer reads: the default folder
+        // a stored config this sm4 no longer reads: the claimed or the default folder
+        if (!run.folder.empty()) return std::filesystem::path(run.folder) / "trace.h5";
         return std::filesystem::path(OutputConfig{}.runs_dir) / std::to_string(run.id) / "trace.h5";
     }
 }

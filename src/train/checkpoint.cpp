@@ -53,6 +53,8 @@ void save_checkpoint(const std::filesystem::path& path, MultitaskModel& model, t
         archive.write("position", int_tensor({state.epoch, state.step_in_epoch, state.global_step, state.best_epoch}));
         archive.write("batch_counters", int_tensor(state.batch_counters));
         archive.write("best_score", at::tensor(std::vector<double>{state.best_score}, at::kDouble));
+        archive.write("window_size", int_tensor({static_cast<std::int64_t>(state.window.size())}));
+        for (std::size_t i = 0; i < state.window.size(); ++i) archive.write(fmt::format("window_{}", i), state.window[i]);
         {
             at::Generator generator = at::detail::getDefaultCPUGenerator();
             std::lock_guard<std::mutex> lock(generator.mutex());
@@ -111,6 +113,18 @@ void load_checkpoint(const std::filesystem::path& path, MultitaskModel& model, t
             const auto c = counters.contiguous();
             state->batch_counters.assign(c.data_ptr<std::int64_t>(), c.data_ptr<std::int64_t>() + c.numel());
             state->best_score = best.item<double>();
+            state->window.clear();
+            at::Tensor window_size;
+            if (archive.try_read("window_size", window_size)) {  // absent in checkpoints of older sm4
+                const std::int64_t n = window_size.item<std::int64_t>();
+                if (n < 0 || n > 4096)
+                    throw IoError(fmt::format("{}: the checkpoint claims {} logging-window tensors", path.string(), n));
+                for (std::int64_t i = 0; i < n; ++i) {
+                    at::Tensor t;
+                    archive.read(fmt::format("window_{}", i), t);
+                    state->window.push_back(t.to(at::kCPU));
+                }
+            }
             at::Generator generator = at::detail::getDefaultCPUGenerator();
             std::lock_guard<std::mutex> lock(generator.mutex());
             generator.set_state(rng.to(at::kCPU));

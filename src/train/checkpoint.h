@@ -21,6 +21,9 @@ struct TrainingState {
     std::vector<std::int64_t> batch_counters;  // batches drawn per task
     double best_score = -std::numeric_limits<double>::infinity();
     std::int64_t best_epoch = -1;
+    // The open logging window's sums (RunTrace::window_state); empty at an epoch's end, where
+    // the window was just written.
+    std::vector<at::Tensor> window;
 };
 
 // optimizer and extra may be null (a model-only file, such as best.pt); extra holds training

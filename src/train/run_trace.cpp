@@ -1,9 +1,12 @@
 #include "train/run_trace.h"
 
 #include <ATen/ATen.h>
+#include <fmt/format.h>
 
 #include <cmath>
 #include <limits>
+
+#include "core/errors.h"
 
 namespace sm4 {
 namespace {
@@ -108,6 +111,66 @@ std::vector<double> RunTrace::log(std::int64_t step, std::int64_t epoch) {
     total_sum_ = 0.0;
     steps_ = 0;
     return slot_entropy;
+}
+
+namespace {
+
+at::Tensor doubles(const std::vector<double>& v) { return at::tensor(v, at::kDouble); }
+
+std::vector<double> to_doubles(const at::Tensor& t) {
+    const at::Tensor c = t.to(at::kCPU, at::kDouble).contiguous();
+    return {c.data_ptr<double>(), c.data_ptr<double>() + c.numel()};
+}
+
+}  // namespace
+
+std::vector<at::Tensor> RunTrace::window_state() const {
+    std::vector<at::Tensor> state;
+    state.push_back(doubles(loss_sum_));
+    state.push_back(at::tensor(loss_count_, at::kLong));
+    state.push_back(doubles({total_sum_, last_total_, lr_, static_cast<double>(steps_)}));
+    state.push_back(doubles(weights_));
+    state.push_back(doubles(pace_));
+    for (auto* stats : model_->routing_statistics()) {
+        state.push_back(stats->entropy_sum.to(at::kCPU).clone());
+        state.push_back(stats->token_count.to(at::kCPU).clone());
+        state.push_back(stats->load.to(at::kCPU).clone());
+        state.push_back(at::tensor(std::vector<std::int64_t>{stats->dropped}, at::kLong));
+    }
+    return state;
+}
+
+void RunTrace::restore_window(const std::vector<at::Tensor>& state, bool with_routing) {
+    if (state.empty()) return;
+    const auto accumulators = model_->routing_statistics();
+    if (state.size() != 5 + 4 * accumulators.size() || state[0].numel() != static_cast<std::int64_t>(tasks_.size()) ||
+        state[1].numel() != static_cast<std::int64_t>(tasks_.size()) || state[2].numel() != 4)
+        throw IoError(fmt::format("the checkpoint's logging window ({} tensors) does not fit this run's {} tasks and {} "
+                                  "routing layers",
+                                  state.size(), tasks_.size(), accumulators.size()));
+    loss_sum_ = to_doubles(state[0]);
+    const at::Tensor counts = state[1].to(at::kLong).contiguous();
+    loss_count_.assign(counts.data_ptr<std::int64_t>(), counts.data_ptr<std::int64_t>() + counts.numel());
+    const std::vector<double> scalars = to_doubles(state[2]);
+    total_sum_ = scalars[0];
+    last_total_ = scalars[1];
+    lr_ = scalars[2];
+    steps_ = static_cast<std::int64_t>(scalars[3]);
+    weights_ = to_doubles(state[3]);
+    pace_ = to_doubles(state[4]);
+    if (!with_routing) return;
+    for (std::size_t a = 0; a < accumulators.size(); ++a) {
+        RoutingAccumulator& stats = *accumulators[a];
+        const at::Tensor* saved = &state[5 + 4 * a];
+        if (saved[0].numel() != stats.entropy_sum.numel() || saved[2].numel() != stats.load.numel())
+            throw IoError(fmt::format("the checkpoint's logging window has routing sums for {} slots and {} experts "
+                                      "where routing layer {} has {} and {}",
+                                      saved[0].numel(), saved[2].numel(), a, stats.entropy_sum.numel(), stats.load.numel()));
+        stats.entropy_sum = saved[0].to(at::kDouble).clone();  // follow() moves them to the routing's device
+        stats.token_count = saved[1].to(at::kDouble).clone();
+        stats.load = saved[2].to(at::kDouble).clone();
+        stats.dropped = saved[3].item<std::int64_t>();
+    }
 }
 
 }  // namespace sm4

@@ -37,6 +37,14 @@ public:
     }
     double last_total_loss() const { return last_total_; }
 
+    // The open window's sums (task losses, steps, rate, routing statistics), so a checkpoint
+    // taken mid window (Ctrl-C) resumes to the row a run never stopped writes.
+    std::vector<at::Tensor> window_state() const;
+    // Restores window_state()'s tensors (none: an empty window). with_routing false leaves the
+    // routing sums at zero (a data-parallel rank other than 0: rank 0's sums are the group's).
+    // IoError when they do not fit this run's tasks and layers.
+    void restore_window(const std::vector<at::Tensor>& state, bool with_routing);
+
 private:
     MultitaskModel& model_;
     std::vector<std::string> tasks_;

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cmath>
 #include <fstream>
+#include <limits>
 
 #include "core/config_hash.h"
 #include "core/errors.h"
@@ -21,6 +22,7 @@
 #include "core/random.h"
 #include "core/text.h"
 #include "io/results_db.h"
+#include "io/run_folder.h"
 #include "io/run_summary.h"
 #include "io/stored_config.h"
 #include "model/flop_count.h"
@@ -107,6 +109,8 @@ struct Session {
     TrainingState state;
     std::int64_t steps_per_epoch = 0;
     double probe_seconds = 0.0;                 // AEA's probe, before the run
+    // The last validation's score, recorded with a Ctrl-C checkpoint (-inf before the first).
+    double last_val_score = -std::numeric_limits<double>::infinity();
     Clock::time_point start = Clock::now();
     std::int64_t steps_done_here = 0;
     std::int64_t agreement_checks = 0;  // epochs at which the ranks were checked to agree
@@ -229,16 +233,24 @@ void save_epoch_checkpoint(Session& s, double score, bool best) {
     s.db->add_checkpoint({s.run_id, s.state.epoch, s.state.global_step, s.checkpoint_path().string(), score, best, ""});
 }
 
+void reduce_routing_statistics(Session& s);
+
 [[noreturn]] void stop_interrupted(Session& s) {
     const std::string ranks =
         s.world() > 1 ? fmt::format(", launched as {} ranks again (e.g. with --nproc {})", s.world(), s.world()) : "";
     const std::string message = fmt::format("interrupted at step {} (epoch {}); resume with `sm4 train --resume {}`{}",
                                             s.state.global_step, s.state.epoch + 1, s.run_id, ranks);
+    // The window's routing sums of every rank, so rank 0's checkpoint holds the group's.
+    if (s.group) reduce_routing_statistics(s);
     if (!s.writes())
         throw InterruptedError(fmt::format("rank {} stopped with the group at step {} (rank 0 saved the checkpoint)",
                                            s.group->rank(), s.state.global_step));
+    s.state.window = s.trace->window_state();
     save_checkpoint(s.checkpoint_path(), s.model, s.optimizer.get(), s.extras.get(), s.state, s.config_toml);
+    s.state.window.clear();
     s.trace->flush();
+    s.db->add_checkpoint({s.run_id, s.state.epoch, s.state.global_step, s.checkpoint_path().string(),
+                          s.last_val_score, false, ""});
     s.db->set_status(s.run_id, kRunInterrupted, message);
     throw InterruptedError(message);
 }
@@ -468,6 +480,7 @@ void run_epoch(Session& s, BatchSampler& sampler) {
     auto rows = evaluation_records(s.run_id, s.state.global_step, s.state.epoch, Split::Val, val);
     rows.push_back({s.run_id, s.state.global_step, s.state.epoch, "val", "all", "score", score, "train"});
     if (s.db) s.db->add_metrics(rows);
+    s.last_val_score = score;
     const bool best = score > s.state.best_score;
     if (best) {
         s.state.best_score = score;
@@ -480,6 +493,13 @@ void run_epoch(Session& s, BatchSampler& sampler) {
     events().epoch(event);
 }
 
+void announce_probe(const AllocationProbe& probe) {
+    events().table({"aea-probe",
+                    fmt::format("adaptive expert allocation ({} steps per candidate, {:.0f} s):", probe.steps,
+                                probe.total_seconds()),
+                    allocation_probe_table(probe), ""});
+}
+
 // AEA: probes the expert counts and writes the choice into the run's config as
 // model.group_experts (source "aea"), so the stored config rebuilds the same model on resume.
 std::optional<AllocationProbe> allocate_experts(Session& s, ResolvedConfig& resolved) {
@@ -487,33 +507,48 @@ std::optional<AllocationProbe> allocate_experts(Session& s, ResolvedConfig& reso
     AllocationProbe probe = probe_expert_allocation(resolved.values, s.tasks, s.device,
                                                     steps_per_epoch(resolved.values, make_sampler(resolved.values, s.tasks)));
     set_config_value(resolved, "model.group_experts", probe.chosen, "aea");
-    events().table({"aea-probe",
-                    fmt::format("adaptive expert allocation ({} steps per candidate, {:.0f} s):", probe.steps,
-                                probe.total_seconds()),
-                    allocation_probe_table(probe), ""});
+    announce_probe(probe);
     return probe;
 }
 
 // model.match_flops: writes the solved dense model into the run's config (source "match_flops"),
-// so the stored config rebuilds it without solving again.
-void match_flops(Session& s, ResolvedConfig& resolved) {
-    if (resolved.values.model.match_flops == MatchFlops::None) return;
+// so the stored config rebuilds it without solving again. Against sm4 with aea.enabled, the
+// reference is the SM4 model as an SM4 run of this config and seed trains it: AEA's probe runs
+// here (same seed, same data, so the same choice) and the dense model matches that allocation;
+// the probe is returned so the run records it in `allocations`.
+std::optional<AllocationProbe> match_flops(Session& s, ResolvedConfig& resolved) {
+    if (resolved.values.model.match_flops == MatchFlops::None) return std::nullopt;
     std::vector<TaskSpec> specs;
     for (const auto& t : s.tasks) specs.push_back(t.spec);
     const std::string target = to_string(resolved.values.model.match_flops);
-    const ModelConfig dense = flops_matched_dense(resolved.values.model, specs);
+    Config reference = resolved.values;
+    reference.model = match_flops_reference(resolved.values.model);
+    std::optional<AllocationProbe> probe;
+    std::vector<std::int64_t> allocation;
+    if (allocation_probe_applies(reference)) {
+        notify(fmt::format("model.match_flops: probing the expert allocation {} would train (aea.enabled)", target));
+        probe = probe_expert_allocation(reference, s.tasks, s.device,
+                                        steps_per_epoch(reference, make_sampler(reference, s.tasks)));
+        announce_probe(*probe);
+        allocation = probe->chosen;
+    }
+    const ModelConfig dense = flops_matched_dense(resolved.values.model, specs, allocation);
     set_config_value(resolved, "model.ffn_hidden", dense.ffn_hidden, "match_flops");
     set_config_value(resolved, "model.attention_experts", dense.attention_experts, "match_flops");
     set_config_value(resolved, "model.match_flops", std::string("none"), "match_flops");
-    notify(fmt::format("model.match_flops: dense feed-forward hidden size {} matches the FLOPs of {}", dense.ffn_hidden, target));
+    notify(fmt::format("model.match_flops: dense feed-forward hidden size {} matches the FLOPs of {}{}", dense.ffn_hidden,
+                       target, allocation.empty() ? std::string() : fmt::format(" with experts per group [{}] (AEA)",
+                                                                                 fmt::join(allocation, ", "))));
+    return probe;
 }
 
 void start_new_run(Session& s, const TrainRequest& request) {
     ResolvedConfig resolved = request.config;
     prepare_runtime(s, resolved.values);
-    match_flops(s, resolved);
-    // AEA's probe runs on every rank (same seed, same data); all adopt rank 0's choice.
-    const auto probe = allocate_experts(s, resolved);
+    // AEA's probe runs on every rank (same seed, same data); all adopt rank 0's choice. A dense
+    // model matched to SM4 runs it to size itself (match_flops), an SM4 model to allocate.
+    std::optional<AllocationProbe> probe = match_flops(s, resolved);
+    if (!probe) probe = allocate_experts(s, resolved);
     if (s.group) {
         const std::string chosen = s.group->share("config", to_toml(resolved, false));
         if (!s.writes()) resolved = stored_config(chosen, "rank 0's config");
@@ -529,16 +564,22 @@ void start_new_run(Session& s, const TrainRequest& request) {
         s.run_id = s.db->create_run({name, request.experiment, s.config_toml, s.config.train.seed, info.git_revision,
                                      build_summary(info), host_name(), request.sweep, request.variant, hash, s.world(),
                                      s.group ? s.group->backend() : std::string()});
-    if (s.group) s.run_id = std::stoll(s.group->share("run id", std::to_string(s.run_id)));
-    s.run_dir = std::filesystem::path(s.config.output.runs_dir) / std::to_string(s.run_id);
+    if (s.writes()) {
+        s.run_dir = claim_run_folder(s.config.output.runs_dir, s.run_id, s.config.output.database);
+        s.db->set_folder(s.run_id, s.run_dir);
+    }
+    if (s.group) {
+        s.run_id = std::stoll(s.group->share("run id", std::to_string(s.run_id)));
+        s.run_dir = s.group->share("run folder", s.run_dir.string());
+    }
     if (probe) s.probe_seconds = probe->total_seconds();
     if (!s.writes()) return;
-    std::filesystem::create_directories(s.run_dir);
     if (probe) s.db->add_allocations(allocation_records(s.run_id, *probe));
     std::ofstream(s.run_dir / "config.toml") << s.config_toml;
 }
 
-// Rank 0 reads the run to resume and tells the others its config, or why it cannot resume.
+// Rank 0 reads the run to resume and tells the others its folder and config ("<folder>\n<toml>"),
+// or why it cannot resume.
 std::string resume_config(Session& s, std::int64_t run_id, const std::string& database) {
     std::string verdict;
     if (s.writes()) {
@@ -555,24 +596,35 @@ std::string resume_config(Session& s, std::int64_t run_id, const std::string& da
                 throw UsageError(fmt::format("run {} was trained by {} rank{} and this resume has {}: resume it with "
                                              "the same world size (its batches are drawn for that many ranks)",
                                              run_id, run->world_size, run->world_size == 1 ? "" : "s", s.world()));
-            verdict = "ok\n" + run->config_toml;
-        } catch (const UsageError& e) {
-            verdict = std::string("error\n") + e.what();
+            const auto folder = run_folder(*run);
+            check_run_folder_owner(folder, run_id, database);
+            verdict = "ok\n" + folder.string() + "\n" + run->config_toml;
+        } catch (const UsageError& e) {  // a bad run id
+            verdict = std::string("usage\n") + e.what();
+        } catch (const IoError& e) {  // no database, or a folder another run owns
+            verdict = std::string("io\n") + e.what();
+        } catch (const ConfigError& e) {  // a stored config this sm4 no longer reads
+            verdict = std::string("config\n") + e.what();
         }
     }
     if (s.group) verdict = s.group->share("resume", verdict);
     const std::size_t newline = verdict.find('\n');
-    if (verdict.compare(0, newline, "ok") != 0) throw UsageError(verdict.substr(newline + 1));
-    return verdict.substr(newline + 1);
+    const std::string kind = verdict.substr(0, newline), text = verdict.substr(newline + 1);
+    if (kind == "io") throw IoError(text);
+    if (kind == "config") throw ConfigError(text);
+    if (kind != "ok") throw UsageError(text);
+    return text;
 }
 
 void resume_run(Session& s, std::int64_t run_id, const std::string& database) {
-    s.config_toml = resume_config(s, run_id, database);
+    const std::string folder_and_config = resume_config(s, run_id, database);
+    const std::size_t newline = folder_and_config.find('\n');
+    s.config_toml = folder_and_config.substr(newline + 1);
     s.config = stored_config(s.config_toml, fmt::format("run {} config", run_id)).values;
     prepare_runtime(s, s.config);
     build(s);
     s.run_id = run_id;
-    s.run_dir = std::filesystem::path(s.config.output.runs_dir) / std::to_string(run_id);
+    s.run_dir = folder_and_config.substr(0, newline);
     // Every rank reads the checkpoint: a data-parallel run resumes where every rank can read its
     // run folder (one machine, or a shared file system).
     if (!std::filesystem::exists(s.checkpoint_path()))
@@ -584,6 +636,8 @@ void resume_run(Session& s, std::int64_t run_id, const std::string& database) {
     s.multipliers = s.pace->multipliers();
     if (!s.db) return;
     s.db->delete_after_step(run_id, s.state.global_step);
+    const auto checkpoints = s.db->checkpoints(run_id);
+    if (!checkpoints.empty()) s.last_val_score = checkpoints.back().val_score;
     s.db->set_status(run_id, kRunRunning);
 }
 
@@ -641,6 +695,8 @@ TrainResult train_model(const TrainRequest& request) {
     const auto trace_path = s.writes() ? std::optional<std::filesystem::path>(s.run_dir / "trace.h5") : std::nullopt;
     s.trace = std::make_unique<RunTrace>(trace_path, s.model, task_names, s.pace_groups, s.db.get(), s.run_id,
                                          request.resume_run ? std::optional<std::int64_t>(s.state.global_step) : std::nullopt);
+    s.trace->restore_window(s.state.window, s.writes());
+    s.state.window.clear();
     report_start(s, request);
 
     TrainResult result;

@@ -90,6 +90,57 @@ TEST_CASE("config: values out of range and sections given as values are refused"
                Contains("preprocess.digits_av.rate_min (300) must not exceed preprocess.digits_av.rate_max (200)"));
 }
 
+TEST_CASE("config: NaN and infinities are refused for every numeric key, in files and in --set", "[config][errors]") {
+    TempDir dir;
+    int numeric = 0;
+    for (const auto& f : config_fields()) {
+        if (f.type != ConfigType::Float) continue;
+        ++numeric;
+        INFO(f.key);
+        const std::string leaf = f.key.substr(f.key.rfind('.') + 1);
+        const std::string section = f.key.substr(0, f.key.rfind('.'));
+        for (const std::string value : {"nan", "inf", "-inf"}) {
+            CHECK_THAT(error_of([&] { load_config({}, {f.key + "=" + value}); }),
+                       Contains("--set: key '" + f.key + "' expects"));
+            const auto path = write_file(dir, "bad.toml", "[" + section + "]\n" + leaf + " = " + value + "\n");
+            CHECK_THAT(error_of([&] { load_config({path}, {}); }), Contains("key '" + f.key + "' expects"));
+        }
+    }
+    CHECK(numeric > 20);
+    // Lists of numbers too.
+    CHECK_THAT(error_of([&] { load_config({}, {"data.tasks=wine,breast-cancer", "train.task_weights=[1, nan]"}); }),
+               Contains("train.task_weights"));
+    CHECK_THAT(error_of([&] { load_config({}, {"data.tasks=wine,breast-cancer", "train.select_weights=[inf, 1]"}); }),
+               Contains("train.select_weights"));
+}
+
+TEST_CASE("config: nesting beyond sm4's limit is refused before the parser recurses", "[config][errors]") {
+    TempDir dir;
+    // A table header 100,000 levels deep overflowed the parser's stack.
+    std::string header = "[a";
+    for (int i = 0; i < 100000; ++i) header += ".a";
+    const auto deep = write_file(dir, "deep.toml", "# deep\n" + header + "]\nx = 1\n");
+    CHECK(error_of([&] { load_config({deep}, {}); }) ==
+          deep.string() + ":2: TOML nested more than 128 levels deep (tables, dotted keys, arrays and inline tables "
+                          "together), sm4's limit for config text");
+    const std::string arrays = std::string(200000, '[') + std::string(200000, ']');
+    CHECK_THAT(error_of([&] { load_config({}, {"data.tasks=" + arrays}); }),
+               Contains("--set: key 'data.tasks':1: TOML nested more than 128 levels deep"));
+    std::string inline_tables = "x = ";
+    for (int i = 0; i < 1000; ++i) inline_tables += "{ a.b = ";
+    inline_tables += "1" + std::string(1000, '}') + "\n";
+    CHECK_THAT(error_of([&] { load_config({write_file(dir, "inline.toml", inline_tables)}, {}); }),
+               Contains("inline.toml:1: TOML nested more than 128 levels deep"));
+    // Dots and brackets inside strings and comments, and numbers with a decimal point, are not nesting.
+    std::string harmless = "[data]\nroot = \"" + std::string(300, '.') + std::string(300, '[') + "\" # " +
+                           std::string(300, '{') + "\n";
+    harmless += "[train]\nlr = 1.0e-3\n[model]\ncapacity_factor = 1.5\n";
+    CHECK(load_config({write_file(dir, "harmless.toml", harmless)}, {}).values.train.lr == 1.0e-3);
+    // Too much text.
+    const auto big = write_file(dir, "big.toml", "# " + std::string(17u << 20, 'x') + "\n");
+    CHECK_THAT(error_of([&] { load_config({big}, {}); }), Contains("big.toml: 17825795 bytes of config text, more than sm4's limit of 16 MiB"));
+}
+
 TEST_CASE("config: invalid TOML is reported with its line", "[config]") {
     TempDir dir;
     const auto path = write_file(dir, "broken.toml", "[data]\nseed = = 3\n");

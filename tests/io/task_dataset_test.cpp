@@ -159,3 +159,36 @@ TEST_CASE("dataset file: h5py reads the layout documented in datasets/FORMAT.md"
     CHECK(result.exit_code == 0);
     CHECK_THAT(result.out, Contains("layout ok"));
 }
+
+TEST_CASE("dataset file: a dataset declaring more than the file holds is refused before allocating", "[io][hostile]") {
+    TempDir dir;
+    const auto path = dir / "claims.h5";
+    write_task_dataset(small_dataset(), path);
+    {
+        // Replace train/image by a float32 dataset declared [48, 2^31] with nothing written.
+        H5::H5File file(path.string(), H5F_ACC_RDWR);
+        H5::Group train = file.openGroup("train");
+        train.unlink("image");
+        const hsize_t dims[2] = {48, hsize_t{1} << 31};
+        const hsize_t chunk[2] = {1, 1024};
+        H5::DSetCreatPropList layout;
+        layout.setChunk(2, chunk);
+        layout.setDeflate(4);
+        H5::DataSet claimed = train.createDataSet("image", H5::PredType::NATIVE_FLOAT, H5::DataSpace(2, dims), layout);
+        const H5::StrType text(H5::PredType::C_S1, H5T_VARIABLE);
+        claimed.createAttribute("kind", text, H5::DataSpace(H5S_SCALAR)).write(text, std::string("image"));
+    }
+    REQUIRE(std::filesystem::file_size(path) < 100000);
+    CHECK(data_error_of([&] { read_task_dataset(path); }) ==
+          path.string() + ":/train/image: declares shape [48, 2147483648] (412.3 GB) but the file holds 0 bytes for "
+                          "it (compressed, at most 1100x); refusing to read it");
+    // `sm4 inspect` says the same, as one line, with a non-zero exit.
+    const auto inspected = sm4::test::run_sm4("inspect " + path.string());
+    CHECK(inspected.exit_code != 0);
+    CHECK_THAT(inspected.err, Contains("declares shape [48, 2147483648]") && !Contains("internal error"));
+}
+
+TEST_CASE("dataset file: a corrupt dataset layout (a fuzzer's finding) is refused naming the file", "[io][hostile]") {
+    const auto path = std::filesystem::path(SM4_SOURCE_DIR) / "tests/fixtures/fuzz/dataset_h5/corrupt-layout.h5";
+    CHECK_THAT(data_error_of([&] { read_task_dataset(path); }), Contains(path.string() + ":"));
+}

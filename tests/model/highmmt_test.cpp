@@ -232,4 +232,11 @@ TEST_CASE("flops: expert_hidden = ffn_hidden / top_k makes smoe cost what dense 
     CHECK(solved.match_flops == MatchFlops::None);
     CHECK_THAT(analytic_flops(solved, tasks, 1, "m").back().flops,
                WithinRel(analytic_flops(reference, tasks, 1, "r").back().flops, 0.05));
+    // Against SM4 as AEA allocates it: one expert per group makes top-2 routing top-1, so SM4
+    // costs less and the matched dense model gets a smaller feed-forward.
+    reference.group_experts = {1, 1};
+    const ModelConfig after_aea = flops_matched_dense(matched, tasks, {1, 1});
+    CHECK(after_aea.ffn_hidden < solved.ffn_hidden);
+    CHECK_THAT(analytic_flops(after_aea, tasks, 1, "m").back().flops,
+               WithinRel(analytic_flops(reference, tasks, 1, "r").back().flops, 0.05));
 }

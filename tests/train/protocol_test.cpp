@@ -7,14 +7,17 @@
 #include "core/config_loader.h"
 #include "io/results_db.h"
 #include "io/stored_config.h"
+#include "model/flop_count.h"
 #include "train/batch_sampler.h"
 #include "train/evaluate.h"
+#include "train/task_data.h"
 #include "train/trainer.h"
 #include "training_fixture.h"
 
 using namespace sm4;
 using sm4::test::SmallExperiment;
 using Catch::Matchers::WithinAbs;
+using Catch::Matchers::WithinRel;
 
 namespace {
 std::vector<std::vector<std::size_t>> steps_of(const BatchSampler& sampler, std::int64_t steps) {
@@ -77,4 +80,33 @@ TEST_CASE("train: the highmmt backbone learns with HighMMT's protocol; dense-mat
     CHECK(stored.values.model.attention_experts == 0);
     CHECK(stored.values.model.match_flops == MatchFlops::None);
     CHECK(stored.values.model.ffn_hidden != 64);
+}
+
+TEST_CASE("train: dense-matched with aea.enabled matches SM4 as AEA allocates it, within 5% of its FLOPs",
+          "[train][flops]") {
+    SmallExperiment experiment;
+    const std::vector<std::string> common = {"model.attention_experts=4", "aea.enabled=true", "train.epochs=1",
+                                             "model.top_k=2", "aea.candidates=[1, 4]"};
+    auto with = [&](std::vector<std::string> extra) {
+        extra.insert(extra.begin(), common.begin(), common.end());
+        return extra;
+    };
+    const auto sm4_run = train_model(experiment.request(with({"model.backbone=sm4"})));
+    const auto matched = train_model(experiment.request(with({"model.backbone=dense", "model.match_flops=sm4"})));
+    ResultsDb db(experiment.database());
+    const Config sm4_config = stored_config(*db.find_run(sm4_run.run_id)).values;
+    const Config dense_config = stored_config(*db.find_run(matched.run_id)).values;
+    // The matched run probed the same allocation the SM4 run chose, and recorded it.
+    REQUIRE(!sm4_config.model.group_experts.empty());
+    std::vector<std::int64_t> chosen;
+    for (const auto& a : db.allocations(matched.run_id))
+        if (a.chosen) chosen.push_back(a.candidate);
+    CHECK(chosen == sm4_config.model.group_experts);
+    std::vector<TaskSpec> specs;
+    for (const auto& t : load_tasks(sm4_config)) specs.push_back(t.spec);
+    const double sm4_flops = analytic_flops(sm4_config.model, specs, 1, "sm4").back().flops;
+    const double dense_flops = analytic_flops(dense_config.model, specs, 1, "dense").back().flops;
+    CHECK_THAT(dense_flops, WithinRel(sm4_flops, 0.05));
+    CHECK(dense_config.model.backbone == Backbone::Dense);
+    CHECK(dense_config.model.attention_experts == 0);
 }
