@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "core/errors.h"
+#include "formats/numpy_array.h"
 
 namespace sm4::h5 {
 namespace {
@@ -147,13 +148,10 @@ std::string byte_text(double bytes) {
 
 std::uint64_t checked_element_count(const H5::DataSet& dataset, std::size_t memory_bytes, const std::string& where) {
     const auto shape = dataset_shape(dataset);
-    std::string shape_text = "[";
-    for (std::size_t i = 0; i < shape.size(); ++i) shape_text += (i ? ", " : "") + std::to_string(shape[i]);
-    shape_text += "]";
     std::uint64_t elements = 1;
     for (auto d : shape)
         if (d < 0 || __builtin_mul_overflow(elements, static_cast<std::uint64_t>(d), &elements))
-            throw DataError(fmt::format("{}: declares shape {}, more elements than 64 bits count", where, shape_text));
+            throw DataError(fmt::format("{}: declares shape {}, more elements than 64 bits count", where, shape_text(shape)));
     if (elements == 0) return 0;
     const std::size_t file_element = dataset.getDataType().getSize();
     const double declared = static_cast<double>(elements) * static_cast<double>(file_element);
@@ -164,12 +162,12 @@ std::uint64_t checked_element_count(const H5::DataSet& dataset, std::size_t memo
     constexpr double kLargestRatio = 1100.0;  // deflate cannot exceed ~1032:1
     if (compressed ? stored * kLargestRatio < declared : stored < declared)
         throw DataError(fmt::format("{}: declares shape {} ({}) but the file holds {} for it{}; refusing to read it",
-                                    where, shape_text, byte_text(declared), byte_text(stored),
+                                    where, shape_text(shape), byte_text(declared), byte_text(stored),
                                     compressed ? " (compressed, at most 1100x)" : ""));
     const std::uint64_t memory = physical_memory_bytes();
     if (wanted > static_cast<double>(memory))
         throw DataError(fmt::format("{}: declares shape {} ({} in memory), more than this machine's {} of memory",
-                                    where, shape_text, byte_text(wanted), byte_text(static_cast<double>(memory))));
+                                    where, shape_text(shape), byte_text(wanted), byte_text(static_cast<double>(memory))));
     return elements;
 }
 

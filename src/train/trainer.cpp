@@ -109,8 +109,6 @@ struct Session {
     TrainingState state;
     std::int64_t steps_per_epoch = 0;
     double probe_seconds = 0.0;                 // AEA's probe, before the run
-    // The last validation's score, recorded with a Ctrl-C checkpoint (-inf before the first).
-    double last_val_score = -std::numeric_limits<double>::infinity();
     Clock::time_point start = Clock::now();
     std::int64_t steps_done_here = 0;
     std::int64_t agreement_checks = 0;  // epochs at which the ranks were checked to agree
@@ -249,8 +247,10 @@ void reduce_routing_statistics(Session& s);
     save_checkpoint(s.checkpoint_path(), s.model, s.optimizer.get(), s.extras.get(), s.state, s.config_toml);
     s.state.window.clear();
     s.trace->flush();
-    s.db->add_checkpoint({s.run_id, s.state.epoch, s.state.global_step, s.checkpoint_path().string(),
-                          s.last_val_score, false, ""});
+    // Recorded with the last validated epoch's score (-inf before the first).
+    const auto earlier = s.db->checkpoints(s.run_id);
+    const double score = earlier.empty() ? -std::numeric_limits<double>::infinity() : earlier.back().val_score;
+    s.db->add_checkpoint({s.run_id, s.state.epoch, s.state.global_step, s.checkpoint_path().string(), score, false, ""});
     s.db->set_status(s.run_id, kRunInterrupted, message);
     throw InterruptedError(message);
 }
@@ -480,7 +480,6 @@ void run_epoch(Session& s, BatchSampler& sampler) {
     auto rows = evaluation_records(s.run_id, s.state.global_step, s.state.epoch, Split::Val, val);
     rows.push_back({s.run_id, s.state.global_step, s.state.epoch, "val", "all", "score", score, "train"});
     if (s.db) s.db->add_metrics(rows);
-    s.last_val_score = score;
     const bool best = score > s.state.best_score;
     if (best) {
         s.state.best_score = score;
@@ -636,8 +635,6 @@ void resume_run(Session& s, std::int64_t run_id, const std::string& database) {
     s.multipliers = s.pace->multipliers();
     if (!s.db) return;
     s.db->delete_after_step(run_id, s.state.global_step);
-    const auto checkpoints = s.db->checkpoints(run_id);
-    if (!checkpoints.empty()) s.last_val_score = checkpoints.back().val_score;
     s.db->set_status(run_id, kRunRunning);
 }
 
