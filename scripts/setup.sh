@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what sm4 needs from Debian 12's packages (as root, or through sudo), then configures and
-# builds a release build in build/. Safe to run again: it installs only what is missing and
-# rebuilds only what changed.
+# builds the sm4 binary (release) in build/. Safe to run again: it installs only what is missing and
+# rebuilds only what changed. --no-build: install and configure only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -43,5 +43,7 @@ fi
 if [[ ! -f build/build.ninja ]]; then
   meson setup build --buildtype=release
 fi
-ninja -C build
+if [[ "${1:-}" == "--no-build" ]]; then exit 0; fi
+# The sm4 binary only: scripts/test.sh builds the tests.
+ninja -C build sm4
 echo "setup: built $(pwd)/build/sm4"
