@@ -26,4 +26,16 @@ CLI::Option* add_choice(CLI::App& command, const std::string& flags, E& target, 
     return option;
 }
 
+// For a string option passed on as text (e.g. into --set): refuses a word that is not one of E's,
+// "--device: expected one of "cpu", "cuda", found "gpu"". No closest-word hint: with a short list
+// shown it adds little, and it would offer "cpu" for "gpu".
+template <class E> CLI::Validator choice_check() {
+    return CLI::Validator(
+        [](std::string& word) {
+            if (find_choice<E>(word)) return std::string();
+            return "expected " + expected_choice(choice_names<E>()) + ", found \"" + printable(word) + "\"";
+        },
+        join(choice_names<E>(), "|"));
+}
+
 }  // namespace sm4::cli

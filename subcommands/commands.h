@@ -16,5 +16,7 @@ void add_sweep_command(CLI::App& app);
 void add_flops_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
 void add_report_command(CLI::App& app);
+// Add last: the script it prints is made from every command added before it.
+void add_completion_command(CLI::App& app);
 
 }  // namespace sm4::cli

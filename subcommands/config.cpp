@@ -14,18 +14,27 @@ void add_config_command(CLI::App& app) {
         ConfigOptions config;
         bool keys = false;
         bool markdown = false;
+        bool json = false;
     };
     auto options = std::make_shared<Options>();
     CLI::App* command = app.add_subcommand("config", "Validate configs and print the resolved result with sources");
     options->config.add_to(*command);
     CLI::Option* keys = command->add_flag("--keys", options->keys, "List every key with its type, default and description instead");
-    command->add_flag("--markdown", options->markdown, "With --keys: the README's markdown table")->needs(keys);
+    CLI::Option* markdown = command->add_flag("--markdown", options->markdown, "With --keys: the README's markdown table")->needs(keys);
+    command->add_flag("--json", options->json,
+                      "One JSON document: {\"values\": {section: {key: value}}, \"sources\": {key: source}}; with "
+                      "--keys, an array of {key, type, default, meaning}")
+        ->excludes(markdown);
     command->callback([options] {
         if (options->keys) {
-            fmt::print("{}", print_table(config_keys_table(), options->markdown ? TableFormat::Markdown : TableFormat::Text));
+            const TableFormat format =
+                options->json ? TableFormat::Json : options->markdown ? TableFormat::Markdown : TableFormat::Text;
+            fmt::print("{}", print_table(config_keys_table(), format));
             return;
         }
-        fmt::print("{}", to_toml(options->config.resolve(), /*with_sources=*/true));
+        const ResolvedConfig config = options->config.resolve();
+        if (options->json) fmt::print("{}\n", config_json(config).dump());
+        else fmt::print("{}", to_toml(config, /*with_sources=*/true));
     });
 }
 

@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -21,5 +22,10 @@ struct ConfigOptions {
     // Prints the resolved config with sources when --dump-config was given; true if it did.
     bool dump_if_requested(const ResolvedConfig& config) const;
 };
+
+// The file a --config (or an experiment argument, named by `what`) means: an existing path is
+// itself; a bare name is experiments/<name>.toml as `sm4 sweep` finds it. A key=value that is no
+// file is a UsageError suggesting --set.
+std::filesystem::path config_file(const std::string& text, const std::string& what = "--config");
 
 }  // namespace sm4::cli

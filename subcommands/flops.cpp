@@ -6,6 +6,7 @@
 #include "commands.h"
 #include "core/config.h"
 #include "config_options.h"
+#include "database_option.h"
 #include "core/errors.h"
 
 namespace sm4::cli {
@@ -14,7 +15,7 @@ void add_flops_command(CLI::App& app) {
     struct Options {
         ConfigOptions config;
         std::int64_t run = 0;
-        std::string database = kDefaultDatabase;
+        DatabaseOption database;
         bool json = false;
         bool no_measure = false;
     };
@@ -24,7 +25,7 @@ void add_flops_command(CLI::App& app) {
                  "written to the flops table");
     options->config.add_to(*command);
     command->add_option("--run", options->run, "Account run ID with its stored config and best checkpoint");
-    command->add_option("--db,--database", options->database, "Results database holding the run")->capture_default_str();
+    options->database.add_to(*command, "Results database holding --run");
     command->add_flag("--json", options->json, "Print JSON instead of tables");
     command->add_flag("--no-measure", options->no_measure, "Analytic counts only: no data loaded, no forward pass counted");
     command->callback([options] {
@@ -32,7 +33,7 @@ void add_flops_command(CLI::App& app) {
         if (options->run > 0) {
             if (!options->config.files.empty() || !options->config.overrides.empty())
                 throw UsageError("--run accounts a run with its stored config; drop --config and --set");
-            report = account_run(options->database, options->run, !options->no_measure);
+            report = account_run(options->database.resolve(), options->run, !options->no_measure);
         } else {
             if (options->config.files.empty() && options->config.overrides.empty())
                 throw UsageError("flops needs --config FILE (or --set) or --run ID");

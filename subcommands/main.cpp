@@ -9,6 +9,7 @@
 #include "core/errors.h"
 #include "core/interrupt.h"
 #include "core/text.h"
+#include "parse_error.h"
 #include "platform/build_info.h"
 
 int main(int argc, char** argv) {
@@ -28,9 +29,14 @@ int main(int argc, char** argv) {
     sm4::cli::add_report_command(app);
     sm4::cli::add_config_command(app);
     sm4::cli::add_bench_command(app);
+    sm4::cli::add_completion_command(app);
     sm4::install_interrupt_handler();
     sm4::cli::ConsoleObserver console;
     const sm4::ObserverScope shown(console);
+    app.add_flag_callback("-q,--quiet", [&console] { console.set_verbosity(sm4::cli::Verbosity::Quiet); },
+                          "Only results, warnings and errors: no start, progress or epoch lines");
+    app.add_flag_callback("-v,--verbose", [&console] { console.set_verbosity(sm4::cli::Verbosity::Verbose); },
+                          "Also each task's loss on the progress lines");
 
     try {
         app.parse(argc, argv);
@@ -41,7 +47,7 @@ int main(int argc, char** argv) {
     } catch (const CLI::CallForVersion& e) {
         return app.exit(e);
     } catch (const CLI::ParseError& e) {
-        std::fprintf(stderr, "sm4: error: %s\n", sm4::one_line(e.what()).c_str());
+        std::fprintf(stderr, "sm4: error: %s\n", sm4::cli::parse_error_message(app, e).c_str());
         return 2;
     } catch (const sm4::Error& e) {
         std::fprintf(stderr, "sm4: error: %s\n", sm4::one_line(e.what()).c_str());

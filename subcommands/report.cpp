@@ -1,5 +1,5 @@
-// `sm4 report`: the paper's tables (test results, ablation, parameters and FLOPs) and trace plots
-// from the results database.
+// `sm4 report`: the paper's tables (test results, ablation, parameters and FLOPs), the runs'
+// learning curves and trace plots from the results database.
 #include <fmt/core.h>
 
 #include <cstdio>
@@ -8,23 +8,35 @@
 #include "choice_option.h"
 #include "commands.h"
 #include "core/config.h"
+#include "database_option.h"
 #include "io/results_db.h"
 #include "io/run_summary.h"
 #include "report/report.h"
 
 namespace sm4::cli {
+namespace {
+
+// Where --plots without --out writes: report/plots next to the database (results/report/plots
+// for results/sm4.db).
+std::filesystem::path plots_beside(const std::filesystem::path& database) {
+    return database.parent_path() / "report" / "plots";
+}
+
+}  // namespace
 
 void add_report_command(CLI::App& app) {
     struct Options {
-        std::string database = kDefaultDatabase;
+        DatabaseOption database;
         ReportOptions report;
         TableFormat format = TableFormat::Markdown;
+        bool json = false, tidy = false;
         std::string out;
         PlotFormat plots = PlotFormat::Png;
     };
     auto options = std::make_shared<Options>();
-    CLI::App* command = app.add_subcommand("report", "Print the test, ablation and FLOPs tables; write them and trace plots");
-    command->add_option("--database,--db", options->database, "Results database")->capture_default_str();
+    CLI::App* command = app.add_subcommand("report", "Print the test, ablation and FLOPs tables; write them, learning "
+                                                     "curves and trace plots");
+    options->database.add_to(*command, "Results database", /*with_config=*/true);
     auto* experiment = command->add_option("--experiment", options->report.experiment,
                                            "Only runs of this experiment file (path or name, e.g. minibench)");
     auto* sweep = command->add_option("--sweep", options->report.sweep, "Only runs of this sweep (runs.sweep)");
@@ -32,9 +44,17 @@ void add_report_command(CLI::App& app) {
                      ->delimiter(',');
     experiment->excludes(sweep)->excludes(runs);
     sweep->excludes(runs);
-    add_choice(*command, "--format", options->format, "Tables on stdout");
-    command->add_option("--out", options->out, "Folder for main/ablation/flops .md .csv .tex and plots/");
-    add_choice(*command, "--plots", options->plots, "Plots written with --out");
+    auto* format = add_choice(*command, "--format", options->format, "Tables on stdout");
+    auto* json = command->add_flag("--json", options->json, "Print one JSON document (same as --format json)");
+    auto* tidy = command->add_flag("--tidy", options->tidy,
+                                   "Print every test metric as one tidy CSV: method,task,metric,mean,std,n");
+    format->excludes(json)->excludes(tidy);
+    json->excludes(tidy);
+    command->add_option("--out", options->out, "Folder for main/ablation/flops .md .csv .tex, tidy.csv, report.json "
+                                               "and plots/");
+    auto* plots = add_choice(*command, "--plots", options->plots,
+                             "Learning curves and trace plots: into --out's plots/, or without --out into report/plots "
+                             "beside the database (results/report/plots)");
     command->add_option("--reference", options->report.reference, "Reference method of the ablation table")
         ->capture_default_str();
     command->add_option("--main", options->report.main_methods, "Methods of the main table, e.g. --main sm4,dense")
@@ -48,15 +68,26 @@ void add_report_command(CLI::App& app) {
         ->capture_default_str();
     command->add_option("--digits", options->report.digits, "Decimals of means and stds")->capture_default_str();
     command->footer("Only completed runs count; a method is a sweep variant, or the run name for runs of `sm4 train`. "
+                    "Plots: e.g. `sm4 report --runs 3 --plots svg` writes results/report/plots/<method>-run3-curves.svg. "
                     "Rules: README, \"sm4 report\".");
-    command->callback([options] {
-        require_existing_database(options->database);
-        const ResultsDb db(options->database);
+    command->callback([options, plots] {
+        const std::filesystem::path database = options->database.resolve();
+        require_existing_database(database);
+        const ResultsDb db(database);
+        // the hint names --db unless a bare `sm4 flops` opens this database wherever it is pasted
+        options->report.default_database = database_flag(kDefaultDatabase).empty() ? kDefaultDatabase : "";
         const Report report = build_report(db, options->report);
-        fmt::print("{}", format_report(report, options->format));
-        if (options->out.empty()) return;
-        for (const auto& note : write_report(report, options->out, options->plots)) fmt::print(stderr, "note: {}\n", note);
-        fmt::print(stderr, "wrote the report to {}\n", options->out);
+        if (options->tidy) fmt::print("{}", format_tidy(report));
+        else fmt::print("{}", format_report(report, options->json ? TableFormat::Json : options->format));
+        for (const auto& note : omitted_table_notes(report)) fmt::print(stderr, "note: {}\n", note);
+        if (!options->out.empty()) {
+            for (const auto& note : write_report(report, options->out, options->plots)) fmt::print(stderr, "note: {}\n", note);
+            fmt::print(stderr, "wrote the report to {}\n", options->out);
+        } else if (plots->count() > 0 && options->plots != PlotFormat::None) {
+            const auto folder = plots_beside(database);
+            for (const auto& note : write_plots(report, folder, options->plots)) fmt::print(stderr, "note: {}\n", note);
+            fmt::print(stderr, "wrote the plots to {}\n", folder.string());
+        }
     });
 }
 

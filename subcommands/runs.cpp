@@ -1,5 +1,5 @@
-// `sm4 runs list | show ID | query SQL`: read the results database; `sm4 runs merge`: combine
-// the databases of a sweep's shards.
+// `sm4 runs list | show ID | diff A B | query SQL`: read the results database; `sm4 runs merge`:
+// combine the databases of a sweep's shards.
 #include <fmt/core.h>
 
 #include <cstdint>
@@ -8,56 +8,81 @@
 #include <vector>
 
 #include "commands.h"
-#include "core/config.h"
+#include "database_option.h"
 #include "io/results_db.h"
+#include "io/run_details.h"
 #include "io/run_summary.h"
 
 namespace sm4::cli {
 namespace {
 
 struct RunsOptions {
-    std::string database = kDefaultDatabase;
-    std::int64_t run_id = 0;
+    DatabaseOption database;
+    std::int64_t run_id = 0, other_run_id = 0;
+    RunFilter filter;
     std::string sql;
     bool csv = false;
+    bool json = false;
     std::vector<std::string> inputs;
     std::string output;
 };
 
-void add_database_option(CLI::App& command, RunsOptions& options) {
-    command.add_option("--db", options.database, "Results database")->capture_default_str();
+// Opens the database a read command names, refusing a path where there is none.
+ResultsDb open_existing(const DatabaseOption& option) {
+    const auto path = option.resolve();
+    require_existing_database(path);
+    return ResultsDb(path);
+}
+
+void add_read_options(CLI::App& command, RunsOptions& options, bool json) {
+    options.database.add_to(command, "Results database", /*with_config=*/true);
+    if (json) command.add_flag("--json", options.json, "Print one JSON document (fields: README, \"sm4 runs\")");
 }
 
 }  // namespace
 
 void add_runs_command(CLI::App& app) {
     auto options = std::make_shared<RunsOptions>();
-    CLI::App* runs = app.add_subcommand("runs", "List, show and query the runs in the results database");
+    CLI::App* runs = app.add_subcommand("runs", "List, show, compare and query the runs in the results database");
     runs->require_subcommand(1);
 
     CLI::App* list = runs->add_subcommand("list", "One line per run, newest first");
-    add_database_option(*list, *options);
+    add_read_options(*list, *options, true);
+    list->add_option("--sweep", options->filter.sweep, "Only runs of this sweep (runs.sweep)");
+    list->add_option("--status", options->filter.status, "Only runs with this status (running, completed, failed, interrupted)");
+    list->add_option("--name", options->filter.name, "Only runs whose name matches this glob, e.g. 'minibench*'");
+    list->add_option("--limit", options->filter.limit, "At most the newest N runs")->check(CLI::PositiveNumber);
     list->callback([options] {
-        require_existing_database(options->database);
-        fmt::print("{}", print_table(run_list_table(ResultsDb(options->database).list_runs()), TableFormat::Text));
+        const auto runs = run_overviews(open_existing(options->database), options->filter);
+        if (options->json) fmt::print("{}\n", run_list_json(runs).dump());
+        else fmt::print("{}", print_table(run_list_table(runs), TableFormat::Text));
     });
 
-    CLI::App* show = runs->add_subcommand("show", "A run's fields, checkpoints, latest metrics and config");
+    CLI::App* show = runs->add_subcommand("show", "A run's fields, AEA allocation, test metrics, checkpoints and config");
     show->add_option("id", options->run_id, "Run id (see `sm4 runs list`)")->required();
-    add_database_option(*show, *options);
+    add_read_options(*show, *options, true);
     show->callback([options] {
-        require_existing_database(options->database);
-        fmt::print("{}", format_run_details(ResultsDb(options->database), options->run_id));
+        const RunDetails details = run_details(open_existing(options->database), options->run_id);
+        fmt::print("{}", options->json ? run_details_json(details).dump() + "\n" : format_run_details(details));
+    });
+
+    CLI::App* diff = runs->add_subcommand("diff", "The config keys that differ between two runs and their final metrics");
+    diff->add_option("a", options->run_id, "First run id")->required();
+    diff->add_option("b", options->other_run_id, "Second run id")->required();
+    add_read_options(*diff, *options, true);
+    diff->callback([options] {
+        const RunDiff d = diff_runs(open_existing(options->database), options->run_id, options->other_run_id);
+        fmt::print("{}", options->json ? run_diff_json(d).dump() + "\n" : format_run_diff(d));
     });
 
     CLI::App* query = runs->add_subcommand("query", "Run one read-only SQL statement and print the result");
     query->add_option("sql", options->sql, "e.g. \"SELECT name, value FROM metrics WHERE run_id = 1\"")->required();
-    add_database_option(*query, *options);
+    add_read_options(*query, *options, false);
     query->add_flag("--csv", options->csv, "Print CSV instead of an aligned table");
-    query->footer("Tables: runs, metrics, checkpoints, schema_version (see the README, \"Results database\").");
+    query->footer("Tables: runs, metrics, checkpoints, allocations, flops, schema_version (see the README, \"Results "
+                  "database\").");
     query->callback([options] {
-        require_existing_database(options->database);
-        const Table table = query_table(ResultsDb(options->database).query(options->sql));
+        const Table table = query_table(open_existing(options->database).query(options->sql));
         if (!table.columns.empty()) fmt::print("{}", print_table(table, options->csv ? TableFormat::Csv : TableFormat::Text));
     });
 

@@ -6,7 +6,9 @@
 #include "commands.h"
 #include "core/config.h"
 #include "core/launch_env.h"
+#include "choice_option.h"
 #include "config_options.h"
+#include "database_option.h"
 #include "core/errors.h"
 #include "core/text.h"
 #include "rank_launch.h"
@@ -38,7 +40,7 @@ void add_train_command(CLI::App& app) {
     struct Options {
         ConfigOptions config;
         std::int64_t resume = 0;
-        std::string database = kDefaultDatabase;
+        DatabaseOption database;
         std::string device;
         int nproc = 1;
     };
@@ -46,8 +48,10 @@ void add_train_command(CLI::App& app) {
     CLI::App* command = app.add_subcommand("train", "Train a multitask model from TOML configs; every run lands in the results database");
     options->config.add_to(*command);
     command->add_option("--resume", options->resume, "Continue run ID from its last checkpoint (uses its stored config)");
-    command->add_option("--db", options->database, "Results database holding the run to resume")->capture_default_str();
-    command->add_option("--device", options->device, "cpu or cuda (same as --set train.device=...)");
+    options->database.add_to(*command, "Results database: where the run is recorded (as --set output.database=PATH), or "
+                                       "the run to --resume");
+    command->add_option("--device", options->device, "cpu or cuda (same as --set train.device=...)")
+        ->check(choice_check<ComputeDevice>());
     command->add_option("--nproc", options->nproc,
                         "Train as N data-parallel ranks on this machine (for users without torchrun; README, Data-parallel training)")
         ->check(CLI::Range(1, 256));
@@ -61,7 +65,9 @@ void add_train_command(CLI::App& app) {
             if (!options->config.files.empty() || !options->config.overrides.empty())
                 throw UsageError("--resume continues a run with its stored config; drop --config, --set and --device");
             request.resume_run = options->resume;
-            options->config.overrides.push_back("output.database=" + options->database);
+            options->config.overrides.push_back("output.database=" + options->database.resolve().string());
+        } else if (options->database.given()) {
+            options->config.overrides.push_back("output.database=" + options->database.path);
         }
         request.config = options->config.resolve();
         if (options->config.dump_if_requested(request.config)) return;

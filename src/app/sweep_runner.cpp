@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <thread>
 
@@ -14,6 +15,8 @@
 #include "core/interrupt.h"
 #include "core/text.h"
 #include "io/results_db.h"
+#include "io/stored_config.h"
+#include "sweep/child_log.h"
 #include "sweep/child_process.h"
 #include "sweep/sweep_report.h"
 #include "sweep/sweep_state.h"
@@ -127,27 +130,41 @@ std::vector<std::string> child_arguments(const SweepRequest& request, const Job&
     return argv;
 }
 
-// A child's stdout and stderr: <output.runs_dir>/sweep-logs/<config hash>.log, appended to.
-std::filesystem::path child_log(const SweepRun& run) {
-    return std::filesystem::path(run.config.values.output.runs_dir) / "sweep-logs" / (run.config_hash + ".log");
+// The run folder of the run a job resumes (its log is named after it); empty for a new run.
+std::filesystem::path resumed_folder(const Job& job) {
+    if (job.prior.state != PriorState::Resume) return {};
+    const ResultsDb db(job.run->config.values.output.database);
+    const auto run = db.find_run(job.prior.run_id);
+    return run ? run_folder(*run) : std::filesystem::path();
 }
 
 // The error a failed child printed last in its log, without main's "sm4: error: ".
-std::string child_error(const SweepRun& run) {
-    const std::string prefix = "sm4: error: ", line = last_line(child_log(run));
+std::string child_error(const std::filesystem::path& log) {
+    const std::string prefix = "sm4: error: ", line = last_line(log);
     return line.rfind(prefix, 0) == 0 ? line.substr(prefix.size()) : line;
 }
 
+double progress_interval() {
+    const char* text = std::getenv("SM4_PROGRESS_SECONDS");
+    return text != nullptr ? std::max(0.0, std::atof(text)) : 30.0;
+}
+
 // Up to request.jobs children at once. The first Ctrl-C stops new starts and is passed on once to
-// each running child, which checkpoints and exits 130.
+// each running child, which checkpoints and exits 130. Each child's latest progress line is shown
+// at most every 30 s ($SM4_PROGRESS_SECONDS).
 void run_in_children(Sweep& sweep, const SweepRequest& request, const std::vector<Job>& jobs) {
     struct Running {
         const Job* job;
         Clock::time_point start;
+        ChildLog log;
+        Clock::time_point shown;  // when its progress was last shown
+        std::string last_progress;
     };
+    const double interval = progress_interval();
     std::map<pid_t, Running> running;
     std::size_t next = 0;
     bool passed_on = false;
+    auto last_poll = Clock::now();
     while ((next < jobs.size() && !interrupt_requested()) || !running.empty()) {
         if (interrupt_requested() && !passed_on) {
             for (const auto& [pid, child] : running) kill(pid, SIGINT);
@@ -155,10 +172,21 @@ void run_in_children(Sweep& sweep, const SweepRequest& request, const std::vecto
         }
         if (!interrupt_requested() && next < jobs.size() && running.size() < static_cast<std::size_t>(request.jobs)) {
             const Job& job = jobs[next++];
-            report_start(sweep, job, child_log(*job.run));
-            const pid_t pid = start_child(kOwnExecutable, child_arguments(request, job), child_log(*job.run));
-            running[pid] = {&job, Clock::now()};
+            ChildLog log(*job.run, resumed_folder(job));
+            report_start(sweep, job, log.path());
+            const pid_t pid = start_child(kOwnExecutable, child_arguments(request, job), log.path());
+            running.emplace(pid, Running{&job, Clock::now(), log, Clock::now(), ""});
             continue;
+        }
+        if (seconds_since(last_poll) >= 1.0) {
+            last_poll = Clock::now();
+            for (auto& [pid, child] : running) {
+                const auto progress = child.log.poll();
+                if (!progress || *progress == child.last_progress || seconds_since(child.shown) < interval) continue;
+                child.last_progress = *progress;
+                child.shown = Clock::now();
+                report_run(sweep, SweepRunEvent::Kind::Progress, child.job->position, *progress, child.log.path());
+            }
         }
         const auto ended = ended_child();
         if (!ended) {
@@ -167,8 +195,9 @@ void run_in_children(Sweep& sweep, const SweepRequest& request, const std::vecto
         }
         const auto child = running.find(ended->pid);
         if (child == running.end()) continue;
+        child->second.log.poll();  // a short run's log gets its name too
         const Job& job = *child->second.job;
-        const std::string error = ended->exit_code == 0 ? "" : child_error(*job.run);
+        const std::string error = ended->exit_code == 0 ? "" : child_error(child->second.log.path());
         sweep.outcomes[job.position] = outcome_of(*job.run, ended->exit_code, seconds_since(child->second.start), error);
         report_end(sweep, job.position);
         running.erase(child);
@@ -199,12 +228,61 @@ void throw_unless_all_done(const Sweep& sweep) {
 
 }  // namespace
 
+SweepPreview preview_sweep(const SweepRequest& request) {
+    SweepPreview preview;
+    preview.plan = make_sweep_plan(request.file, request.overrides, request.bases, request.seeds);
+    preview.runs = shard_runs(preview.plan, request.shard);
+    if (!request.variants.empty()) {
+        std::vector<std::string> defined;
+        for (const auto& run : preview.plan.runs)
+            if (std::find(defined.begin(), defined.end(), run.variant) == defined.end()) defined.push_back(run.variant);
+        for (const auto& wanted : request.variants)
+            if (std::find(defined.begin(), defined.end(), wanted) == defined.end())
+                throw UsageError(fmt::format("--variant {}: {} defines no such variant{}; it has {}", wanted,
+                                             request.file.string(), did_you_mean(wanted, defined), join(defined, ", ")));
+        const auto unwanted = [&](const SweepRun* run) {
+            return std::find(request.variants.begin(), request.variants.end(), run->variant) == request.variants.end();
+        };
+        preview.runs.erase(std::remove_if(preview.runs.begin(), preview.runs.end(), unwanted), preview.runs.end());
+    }
+    for (const SweepRun* run : preview.runs)
+        preview.prior.push_back(find_prior_run(run->config.values.output.database, run->config_hash));
+    return preview;
+}
+
+Json preview_json(const SweepPreview& preview) {
+    Json runs = Json::array();
+    for (std::size_t i = 0; i < preview.runs.size(); ++i) {
+        const SweepRun& run = *preview.runs[i];
+        const PriorRun& prior = preview.prior[i];
+        Json grid = Json::object();
+        for (std::size_t a = 0; a < preview.plan.axes.size(); ++a)
+            grid.set(preview.plan.axes[a], run.grid[a].substr(preview.plan.axes[a].size() + 1));
+        const char* state = prior.state == PriorState::Done ? "done" : prior.state == PriorState::Resume ? "resume" : "new";
+        runs.push(Json::object()
+                      .set("index", run.index)
+                      .set("variant", run.variant)
+                      .set("task", run.task.empty() ? Json() : Json(run.task))
+                      .set("grid", grid)
+                      .set("seed", run.seed)
+                      .set("config_hash", run.config_hash)
+                      .set("database", run.config.values.output.database)
+                      .set("state", state)
+                      .set("run_id", prior.state == PriorState::New ? Json() : Json(prior.run_id)));
+    }
+    return Json::object()
+        .set("sweep", preview.plan.name)
+        .set("file", preview.plan.file.string())
+        .set("runs_in_file", preview.plan.runs.size())
+        .set("selected", preview.runs.size())
+        .set("runs", runs);
+}
+
 void run_sweep(const SweepRequest& request) {
     if (request.jobs < 1) throw UsageError(fmt::format("a sweep runs at least 1 training at once, not {}", request.jobs));
-    Sweep sweep{make_sweep_plan(request.file, request.overrides, request.bases, request.seeds), {}, {}, {}};
-    sweep.runs = shard_runs(sweep.plan, request.shard);
-    for (const SweepRun* run : sweep.runs)
-        sweep.prior.push_back(find_prior_run(run->config.values.output.database, run->config_hash));
+    SweepPreview preview = preview_sweep(request);
+    // Moving the vectors keeps the runs where they are, so the pointers stay valid.
+    Sweep sweep{std::move(preview.plan), std::move(preview.runs), std::move(preview.prior), {}};
     if (request.dry_run) {
         events().table({"sweep-dry-run", "", dry_run_table(sweep.plan, sweep.runs, sweep.prior),
                         dry_run_summary(sweep.plan, sweep.runs, sweep.prior)});

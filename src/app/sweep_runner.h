@@ -11,7 +11,9 @@
 #include <string>
 #include <vector>
 
+#include "core/json.h"
 #include "sweep/sweep_plan.h"
+#include "sweep/sweep_state.h"
 #include "train/trainer.h"
 
 namespace sm4 {
@@ -23,8 +25,22 @@ struct SweepRequest {
     std::vector<std::int64_t> seeds;     // --seeds: replace the file's seeds when not empty
     int jobs = 1;                        // trainings at once; > 1: child processes
     Shard shard;
+    std::vector<std::string> variants;   // --variant: only these variants (empty: all)
     bool dry_run = false;                // list the runs and what is done, run nothing
 };
+
+// The runs a request selects (its shard, its variants) and what the databases hold of each.
+struct SweepPreview {
+    SweepPlan plan;
+    std::vector<const SweepRun*> runs;  // into plan.runs
+    std::vector<PriorRun> prior;        // one per run
+};
+// UsageError naming a --variant the file does not define (with the ones it does).
+SweepPreview preview_sweep(const SweepRequest& request);
+// `sm4 sweep --dry-run --json`: {"sweep", "file", "runs_in_file", "selected", "runs": [{"index",
+// "variant", "task", "grid": {axis: value}, "seed", "config_hash", "database", "state": "done" |
+// "resume" | "new", "run_id"}]}.
+Json preview_json(const SweepPreview& preview);
 
 // Reports one event per run as it starts and ends and a summary table at the end.
 // Throws InterruptedError after Ctrl-C (running runs checkpoint and stop, no new one starts; the

@@ -240,6 +240,14 @@ template <> struct ChoiceNames<SingleModality> {
 // The default results database, where every command that reads or writes runs looks first.
 inline constexpr const char* kDefaultDatabase = "results/sm4.db";
 
+// What a command sm4 suggests (a resume hint, `sm4 flops --run N`) adds so it works verbatim:
+// " --db PATH" (shell-quoted when needed) unless `database` is `default_database` (compared after
+// lexical normalisation; an empty default matches nothing).
+std::string database_flag(const std::string& database, const std::string& default_database);
+// The same against the database a bare command opens wherever it is pasted: results/sm4.db when
+// $SM4_DB is unset or names it; otherwise nothing (the flag is always added).
+std::string database_flag(const std::string& database);
+
 #define SM4_CONFIG_MEMBER(type, name, default_value, check, description) type name = default_value;
 
 struct DataConfig { SM4_DATA_KEYS(SM4_CONFIG_MEMBER) };

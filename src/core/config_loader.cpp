@@ -4,12 +4,16 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
+#include <type_traits>
+#include <variant>
 #include <toml++/toml.h>
 
 #include "core/config_schema.h"
 #include "core/errors.h"
+#include "core/json.h"
 #include "core/text.h"
 #include "core/toml_limits.h"
 
@@ -221,8 +225,70 @@ void set_config_value(ResolvedConfig& config, const std::string& key, const Conf
     assign(config, *field, value, source);
 }
 
-ResolvedConfig load_config(const std::vector<std::filesystem::path>& files, const std::vector<std::string>& overrides) {
+namespace {
+
+Json value_json(const ConfigValue& value) {
+    return std::visit(
+        [](const auto& v) -> Json {
+            using T = std::decay_t<decltype(v)>;
+            if constexpr (std::is_same_v<T, bool> || std::is_same_v<T, std::int64_t> || std::is_same_v<T, double> ||
+                          std::is_same_v<T, std::string>) {
+                return Json(v);
+            } else {
+                Json list = Json::array();
+                for (const auto& element : v) list.push(Json(element));
+                return list;
+            }
+        },
+        value);
+}
+
+}  // namespace
+
+Json config_json(const ResolvedConfig& config) {
+    Json values = Json::object(), sources = Json::object();
+    std::string section;
+    Json table = Json::object();
+    for (const auto& f : config_fields()) {
+        const auto dot = f.key.rfind('.');
+        const std::string this_section = f.key.substr(0, dot);
+        if (this_section != section) {
+            if (!section.empty()) values.set(section, table);
+            section = this_section;
+            table = Json::object();
+        }
+        table.set(f.key.substr(dot + 1), value_json(f.get(config.values)));
+        sources.set(f.key, config.sources.at(f.key));
+    }
+    if (!section.empty()) values.set(section, table);
+    return Json::object().set("values", values).set("sources", sources);
+}
+
+std::string database_flag(const std::string& database, const std::string& default_database) {
+    namespace fs = std::filesystem;
+    if (!default_database.empty() && fs::path(database).lexically_normal() == fs::path(default_database).lexically_normal())
+        return "";
+    return " --db " + shell_quote(database);
+}
+
+std::string database_flag(const std::string& database) {
+    const char* env = std::getenv("SM4_DB");
+    const bool env_names_another = env != nullptr && *env != '\0' && std::string(env) != kDefaultDatabase;
+    return database_flag(database, env_names_another ? "" : kDefaultDatabase);
+}
+
+ResolvedConfig environment_defaults() {
     ResolvedConfig config = default_config();
+    for (const auto& [variable, key] : kEnvironmentDefaults) {
+        const char* value = std::getenv(variable);
+        if (value == nullptr || *value == '\0') continue;
+        set_config_value(config, key, std::string(value), fmt::format("env {}", variable));
+    }
+    return config;
+}
+
+ResolvedConfig load_config(const std::vector<std::filesystem::path>& files, const std::vector<std::string>& overrides) {
+    ResolvedConfig config = environment_defaults();
     for (const auto& file : files) apply_toml_file(config, file);
     for (const auto& assignment : overrides) apply_override(config, assignment);
     validate_config(config.values);

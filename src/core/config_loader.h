@@ -1,4 +1,5 @@
-// Builds the resolved configuration: defaults < TOML files (later wins) < --set overrides.
+// Builds the resolved configuration: defaults < environment (SM4_DB, SM4_DATA_ROOT) < TOML files
+// (later wins) < --set overrides.
 // Every value remembers where it came from, so `--dump-config` can say so.
 #pragma once
 
@@ -6,9 +7,11 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/config_schema.h"
+#include "core/json.h"
 
 namespace sm4 {
 
@@ -19,6 +22,16 @@ struct ResolvedConfig {
 
 // Defaults only, each marked "default".
 ResolvedConfig default_config();
+
+// Environment variables that replace a default: a file or --set still wins over them.
+inline constexpr std::pair<const char*, const char*> kEnvironmentDefaults[] = {
+    {"SM4_DB", "output.database"},
+    {"SM4_DATA_ROOT", "data.root"},
+};
+
+// The defaults with those the environment sets (source "env SM4_DB"); what load_config and sweep
+// files start from. A stored config starts from default_config(): it names every key itself.
+ResolvedConfig environment_defaults();
 
 // Applies a TOML document. `origin` names it in sources and errors (a path, or "stored config").
 // Throws ConfigError naming origin, line and key for unknown keys and wrong types.
@@ -44,6 +57,10 @@ void set_config_value(ResolvedConfig& config, const std::string& key, const Conf
 // Defaults, then each file, then each override, then the cross-key checks.
 ResolvedConfig load_config(const std::vector<std::filesystem::path>& files,
                            const std::vector<std::string>& overrides);
+
+// The resolved configuration as JSON: {"values": {"data": {"root": "datasets", ...}, ...},
+// "sources": {"data.root": "default", ...}}, sections and keys in schema order.
+Json config_json(const ResolvedConfig& config);
 
 // The resolved configuration as TOML; with_sources adds "# from ..." after each value.
 std::string to_toml(const ResolvedConfig& config, bool with_sources);

@@ -32,6 +32,7 @@ struct RunStartedEvent {
     std::vector<std::string> overrides;  // "key=value" of every value not from a file or default
     bool resumed = false;
     std::int64_t step = 0, total_steps = 0;
+    std::int64_t log_every = 10;  // train.log_every: how often a piped progress line may appear
 };
 
 // One optimisation step is done.
@@ -62,9 +63,9 @@ struct TableEvent {
     std::string footer;  // one line under it (may be empty)
 };
 
-// One run of a sweep started, was skipped, or ended.
+// One run of a sweep started, was skipped, ended, or (a --jobs child) made progress.
 struct SweepRunEvent {
-    enum class Kind { Started, Resumed, Skipped, Ended };
+    enum class Kind { Started, Resumed, Skipped, Ended, Progress };
     Kind kind = Kind::Started;
     std::size_t position = 0, count = 0;  // in the shard's list, from 0
     std::string label;                    // "full train.lr=0.001 seed 0"

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 
 namespace sm4 {
@@ -147,6 +148,16 @@ bool has_control_characters(std::string_view text) {
         if (c < 0x20 || c == 0x7F) return true;
     }
     return false;
+}
+
+std::string shell_quote(const std::string& text) {
+    const bool plain = !text.empty() && std::all_of(text.begin(), text.end(), [](unsigned char c) {
+        return std::isalnum(c) || std::string_view("_./:=,+-@%").find(static_cast<char>(c)) != std::string_view::npos;
+    });
+    if (plain) return text;
+    std::string out = "'";
+    for (char c : text) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return out + "'";
 }
 
 }  // namespace sm4

@@ -35,4 +35,8 @@ std::string one_line(std::string_view message);
 // Whether the text holds a control character (a byte below 0x20, or DEL).
 bool has_control_characters(std::string_view text);
 
+// A word a POSIX shell reads back as `text`: as it is when it holds only [A-Za-z0-9_./:=,+-@%],
+// else in single quotes ('it'\''s').
+std::string shell_quote(const std::string& text);
+
 }  // namespace sm4

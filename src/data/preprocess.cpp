@@ -96,4 +96,31 @@ std::string describe_dataset(const TaskDataset& d) {
     return out + print_table(modality_table(d), TableFormat::Text);
 }
 
+Json dataset_json(const TaskDataset& d) {
+    Json classes = Json::array();
+    for (const auto& name : d.class_names) classes.push(name);
+    Json modalities = Json::array();
+    for (std::size_t j = 0; j < d.modalities.size(); ++j) {
+        const auto& m = d.modalities[j];
+        const auto& shape = d.train.modalities[j].shape;
+        Json example = Json::array();
+        for (std::size_t k = 1; k < shape.size(); ++k) example.push(shape[k]);
+        modalities.push(Json::object()
+                            .set("name", m.name)
+                            .set("kind", m.kind)
+                            .set("example_shape", example)
+                            .set("standardized", m.standardized));
+    }
+    return Json::object()
+        .set("task", d.task)
+        .set("task_type", to_string(d.task_type))
+        .set("num_outputs", d.num_outputs)
+        .set("class_names", classes)
+        .set("source", d.source)
+        .set("seed", d.seed)
+        .set("created_by", d.created_by)
+        .set("examples", Json::object().set("train", d.train.size()).set("val", d.val.size()).set("test", d.test.size()))
+        .set("modalities", modalities);
+}
+
 }  // namespace sm4

@@ -8,6 +8,7 @@
 
 #include "core/config.h"
 #include "core/table.h"
+#include "core/json.h"
 #include "io/task_dataset.h"
 
 namespace sm4 {
@@ -40,5 +41,8 @@ Table modality_table(const TaskDataset& dataset);
 
 // A human-readable summary: task, type, splits, then the modality table.
 std::string describe_dataset(const TaskDataset& dataset);
+// The same as one JSON document: task, task_type, num_outputs, class_names, source, seed,
+// created_by, examples {train, val, test}, modalities [{name, kind, example_shape, standardized}].
+Json dataset_json(const TaskDataset& dataset);
 
 }  // namespace sm4

@@ -1,11 +1,17 @@
 #include "io/run_summary.h"
 
 #include <fmt/format.h>
+#include <fnmatch.h>
 
+#include <algorithm>
+#include <ctime>
 #include <map>
 #include <tuple>
 
 #include "core/errors.h"
+#include "core/progress.h"
+#include "core/text.h"
+#include "io/stored_config.h"
 
 namespace sm4 {
 
@@ -27,55 +33,96 @@ std::vector<MetricRecord> latest_metrics(const std::vector<MetricRecord>& metric
     return latest;
 }
 
-Table run_list_table(const std::vector<RunRecord>& runs) {
-    Table table;
-    table.columns = {{"id"}, {"name"}, {"status"}, {"created_at"}, {"finished_at"}, {"seed"}};
-    for (const auto& r : runs)
-        table.add_row({value_cell(r.id), text_cell(r.name), text_cell(r.status), text_cell(r.created_at),
-                       text_cell(r.finished_at), value_cell(r.seed)});
-    return table;
+std::string metric_text(double value) { return fmt::format("{:.4g}", value); }
+
+std::optional<double> seconds_between(const std::string& from, const std::string& to) {
+    auto parse = [](const std::string& stamp) -> std::optional<std::time_t> {
+        std::tm tm{};
+        const char* end = strptime(stamp.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm);
+        if (end == nullptr || *end != '\0') return std::nullopt;
+        return timegm(&tm);
+    };
+    const auto a = parse(from), b = parse(to);
+    if (!a || !b) return std::nullopt;
+    return std::difftime(*b, *a);
 }
 
 namespace {
 
-std::string section(const std::string& heading, const Table& table) {
-    return "\n" + heading + "\n" + (table.rows.empty() ? std::string("(none)\n") : print_table(table, TableFormat::Text));
+bool matches(const RunRecord& run, const RunFilter& filter) {
+    if (!filter.sweep.empty() && run.sweep != filter.sweep) return false;
+    if (!filter.status.empty() && run.status != filter.status) return false;
+    if (!filter.name.empty() && fnmatch(filter.name.c_str(), run.name.c_str(), 0) != 0) return false;
+    return true;
+}
+
+std::vector<std::string> stored_tasks(const RunRecord& run) {
+    try {
+        return stored_config(run).values.data.tasks;
+    } catch (const Error&) {
+        return {};  // a config this sm4 no longer reads: the list still shows the run
+    }
 }
 
 }  // namespace
 
-std::string format_run_details(const ResultsDb& db, std::int64_t run_id) {
-    const auto run = db.find_run(run_id);
-    if (!run) throw UsageError(fmt::format("run {} not found in {}", run_id, db.path().string()));
+std::vector<RunOverview> run_overviews(const ResultsDb& db, const RunFilter& filter) {
+    static const std::vector<std::string> statuses{kRunRunning, kRunCompleted, kRunFailed, kRunInterrupted};
+    if (!filter.status.empty() && std::find(statuses.begin(), statuses.end(), filter.status) == statuses.end())
+        throw UsageError(fmt::format("--status: expected one of {}, found \"{}\"", join(statuses, ", "), filter.status));
+    std::vector<RunOverview> out;
+    for (auto& run : db.list_runs()) {
+        if (!matches(run, filter)) continue;
+        if (filter.limit > 0 && static_cast<std::int64_t>(out.size()) >= filter.limit) break;
+        RunOverview o;
+        o.tasks = stored_tasks(run);
+        if (!run.finished_at.empty()) o.seconds = seconds_between(run.created_at, run.finished_at);
+        for (const auto& c : db.checkpoints(run.id))
+            if (c.is_best) o.best_val_score = c.val_score;
+        o.run = std::move(run);
+        out.push_back(std::move(o));
+    }
+    return out;
+}
 
-    Table fields;
-    fields.columns = {{"field"}, {"value"}};
-    for (const auto& [name, value] : std::vector<std::pair<std::string, std::string>>{
-             {"id", std::to_string(run->id)},    {"name", run->name},
-             {"experiment", run->experiment},    {"status", run->status},
-             {"created_at", run->created_at},    {"finished_at", run->finished_at},
-             {"seed", std::to_string(run->seed)}, {"git_revision", run->git_revision},
-             {"build_info", run->build_info},    {"host", run->host},
-             {"message", run->message}})
-        fields.add_row({text_cell(name), text_cell(value)});
-    std::string out = print_table(fields, TableFormat::Text);
+Table run_list_table(const std::vector<RunOverview>& runs) {
+    Table table;
+    table.columns = {{"id"},     {"name"},    {"sweep"},    {"variant"}, {"tasks"},
+                     {"status"}, {"created"}, {"duration"}, {"best val", "best_val_score"}, {"seed"}};
+    for (const auto& o : runs) {
+        const RunRecord& r = o.run;
+        table.add_row({value_cell(r.id), text_cell(r.name), text_cell(r.sweep), text_cell(r.variant),
+                       text_cell(join(o.tasks, ",")), text_cell(r.status), text_cell(r.created_at),
+                       o.seconds ? value_cell(*o.seconds, format_duration(*o.seconds)) : missing_cell(),
+                       o.best_val_score ? value_cell(*o.best_val_score, metric_text(*o.best_val_score)) : missing_cell(),
+                       value_cell(r.seed)});
+    }
+    return table;
+}
 
-    Table checkpoints;
-    checkpoints.columns = {{"epoch"}, {"step"}, {"val_score"}, {"best"}, {"created_at"}, {"path"}};
-    for (const auto& c : db.checkpoints(run_id))
-        checkpoints.add_row({value_cell(c.epoch), value_cell(c.step), value_cell(c.val_score, fmt::format("{}", c.val_score)),
-                             value_cell(c.is_best, c.is_best ? "yes" : ""), text_cell(c.created_at), text_cell(c.path)});
-    out += section("checkpoints", checkpoints);
-
-    Table metrics;
-    metrics.columns = {{"split"}, {"task"}, {"name"}, {"value"}, {"epoch"}, {"step"}, {"source"}};
-    for (const auto& m : latest_metrics(db.metrics(run_id)))
-        metrics.add_row({text_cell(m.split), text_cell(m.task), text_cell(m.name), value_cell(m.value, fmt::format("{}", m.value)),
-                         value_cell(m.epoch), value_cell(m.step), text_cell(m.source)});
-    out += section("latest metrics", metrics);
-
-    out += "\nconfig\n" + run->config_toml;
-    if (!run->config_toml.empty() && run->config_toml.back() != '\n') out += '\n';
+Json run_list_json(const std::vector<RunOverview>& runs) {
+    Json out = Json::array();
+    for (const auto& o : runs) {
+        const RunRecord& r = o.run;
+        Json tasks = Json::array();
+        for (const auto& t : o.tasks) tasks.push(t);
+        out.push(Json::object()
+                     .set("id", r.id)
+                     .set("name", r.name)
+                     .set("experiment", r.experiment)
+                     .set("sweep", r.sweep)
+                     .set("variant", r.variant)
+                     .set("config_hash", r.config_hash)
+                     .set("tasks", tasks)
+                     .set("status", r.status)
+                     .set("created_at", r.created_at)
+                     .set("finished_at", r.finished_at.empty() ? Json() : Json(r.finished_at))
+                     .set("seconds", o.seconds ? Json(*o.seconds) : Json())
+                     .set("best_val_score", o.best_val_score ? Json(*o.best_val_score) : Json())
+                     .set("seed", r.seed)
+                     .set("world_size", r.world_size)
+                     .set("folder", r.folder));
+    }
     return out;
 }
 

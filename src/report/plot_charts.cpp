@@ -4,14 +4,14 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <limits>
 
 namespace sm4 {
 namespace {
 
 constexpr int kScale = 2;           // text scale: 12 px per glyph
-constexpr Rgb kBlack{0, 0, 0}, kGrid{225, 225, 225}, kDark{40, 40, 40};
-constexpr int kLineWidth = 2;
+constexpr Rgb kBlack{0, 0, 0}, kGrid{225, 225, 225}, kDark{40, 40, 40}, kMuted{130, 130, 130};
 
 double tick_step(double lo, double hi, int count) {
     const double raw = (hi - lo) / std::max(1, count);
@@ -39,15 +39,55 @@ std::vector<double> nice_ticks(double lo, double hi, int count) {
     return ticks;
 }
 
-ChartSize chart_size(const LineChart&) { return {960, 560}; }
+ChartSize chart_size(const LineChart& chart) { return {chart.width, chart.height}; }
+
+namespace {
+
+void draw_marker(Painter& p, Marker marker, double x, double y, Rgb color) {
+    constexpr double r = 4.5;
+    switch (marker) {
+        case Marker::None: return;
+        case Marker::Square: p.rect(x - r, y - r, 2 * r, 2 * r, color); return;
+        case Marker::Cross: p.line(x - r, y - r, x + r, y + r, color, 2), p.line(x - r, y + r, x + r, y - r, color, 2); return;
+        case Marker::Plus: p.line(x - r - 1, y, x + r + 1, y, color, 2), p.line(x, y - r - 1, x, y + r + 1, color, 2); return;
+        case Marker::Diamond:
+            p.line(x - r, y, x, y - r, color, 2), p.line(x, y - r, x + r, y, color, 2);
+            p.line(x + r, y, x, y + r, color, 2), p.line(x, y + r, x - r, y, color, 2);
+            return;
+    }
+}
+
+bool has_values(const LineSeries& s) {
+    return std::any_of(s.y.begin(), s.y.end(), [](double v) { return std::isfinite(v); });
+}
+
+// A legend entry's lines: the name; a series with no line keeps a long "name (why)" narrow by
+// putting the bracket on a line of its own.
+std::vector<std::string> legend_lines(const LineSeries& s) {
+    const auto bracket = s.name.find(" (");
+    if (has_values(s) || bracket == std::string::npos) return {s.name};
+    return {s.name.substr(0, bracket), "  " + s.name.substr(bracket + 1)};
+}
+
+// About 16 marked points per series; series k of n starts k/n of a stride later, so the marks of
+// lines that coincide interleave instead of covering each other.
+void draw_markers(Painter& p, const LineSeries& s, std::size_t k, std::size_t n, Rgb color,
+                  const std::function<std::pair<double, double>(std::size_t)>& at) {
+    if (s.marker == Marker::None || s.x.empty()) return;
+    const std::size_t stride = std::max<std::size_t>(1, (s.x.size() + 15) / 16);
+    for (std::size_t i = stride * k / std::max<std::size_t>(1, n); i < s.x.size(); i += stride)
+        if (std::isfinite(s.y[i])) draw_marker(p, s.marker, at(i).first, at(i).second, color);
+}
+
+}  // namespace
 
 void draw_chart(const LineChart& chart, Painter& p) {
     const ChartSize size = chart_size(chart);
     std::size_t longest = 0;
-    for (const auto& s : chart.series) longest = std::max(longest, s.name.size());
+    for (const auto& s : chart.series)
+        for (const auto& line : legend_lines(s)) longest = std::max(longest, line.size());
     const double legend_width = 50 + text_width(std::string(longest, 'x'), kScale);
     const double left = 90, top = 70, right = size.width - legend_width - 30, bottom = size.height - 64;
-
     double x_lo = std::numeric_limits<double>::infinity(), x_hi = -x_lo, y_lo = x_lo, y_hi = -x_lo;
     for (const auto& s : chart.series)
         for (std::size_t i = 0; i < s.x.size(); ++i) {
@@ -81,26 +121,77 @@ void draw_chart(const LineChart& chart, Painter& p) {
     p.line(left, top, left, bottom, kBlack, 1);
     p.line(left, bottom, right, bottom, kBlack, 1);
 
+    double ly = top + 10;  // the legend's next line
     for (std::size_t k = 0; k < chart.series.size(); ++k) {
         const auto& s = chart.series[k];
+        const Rgb color = palette_color(s.color == kAutoColor ? k : s.color);
         std::vector<std::pair<double, double>> run;
         for (std::size_t i = 0; i <= s.x.size(); ++i) {
             if (i < s.x.size() && std::isfinite(s.y[i])) {
                 run.emplace_back(px(s.x[i]), py(s.y[i]));
             } else if (!run.empty()) {
-                p.polyline(run, palette_color(k), kLineWidth);
+                if (run.size() == 1 && s.marker == Marker::None)  // a lone point: a mark, as a line of one point shows nothing
+                    draw_marker(p, Marker::Square, run[0].first, run[0].second, color);
+                else if (run.size() > 1) p.polyline(run, color, s.width);
                 run.clear();
             }
         }
-        const double ly = top + 10 + k * (text_height() + 10);
-        p.line(right + 20, ly, right + 44, ly, palette_color(k), 3);
+        draw_markers(p, s, k, chart.series.size(), color, [&](std::size_t i) { return std::pair{px(s.x[i]), py(s.y[i])}; });
+        if (!has_values(s)) {  // nothing drawn: the name alone, greyed
+            for (const auto& line : legend_lines(s)) {
+                p.text(right + 20, ly, line, kMuted, kScale, TextAnchor::Start);
+                ly += text_height() + 4;
+            }
+            ly += 6;
+            continue;
+        }
+        p.line(right + 20, ly, right + 44, ly, color, 3);
+        draw_marker(p, s.marker, right + 32, ly, color);
         p.text(right + 52, ly, s.name, kBlack, kScale, TextAnchor::Start);
+        ly += text_height() + 10;
     }
 }
 
+namespace {
+
+// Below the cells: column labels, [group names on up to two lines,] the x label.
+int bottom_margin(const Heatmap& map) { return map.column_groups.empty() ? 76 : 76 + 56; }
+
+// `name` at scale 2 on one line, else split after its '/' on two, else at scale 1, else cut to fit
+// `width` pixels (".." marks the cut).
+void fitted_text(Painter& p, double x, double y, const std::string& name, double width) {
+    const auto fits = [&](const std::string& text, int scale) { return text_width(text, scale) + 4 <= width; };
+    if (fits(name, kScale)) return p.text(x, y, name, kBlack, kScale, TextAnchor::Middle);
+    const auto slash = name.find('/');
+    if (slash != std::string::npos && fits(name.substr(0, slash + 1), kScale) && fits(name.substr(slash + 1), kScale)) {
+        p.text(x, y, name.substr(0, slash + 1), kBlack, kScale, TextAnchor::Middle);
+        return p.text(x, y + text_height() + 4, name.substr(slash + 1), kBlack, kScale, TextAnchor::Middle);
+    }
+    if (fits(name, 1)) return p.text(x, y, name, kBlack, 1, TextAnchor::Middle);
+    const auto room = static_cast<std::size_t>(std::max(0.0, (width - 4) / text_width("x", 1)));
+    p.text(x, y, room > 2 ? name.substr(0, room - 2) + ".." : name.substr(0, room), kBlack, 1, TextAnchor::Middle);
+}
+
+// White separators between the groups' columns, a bracket under each and its name below.
+void draw_column_groups(const Heatmap& map, Painter& p, double left, double cell_w, double top, double bottom) {
+    const double bracket_y = bottom + 8 + text_height() + 6, name_y = bracket_y + 6 + text_height() / 2;
+    std::size_t first = 0;
+    for (std::size_t g = 0; g < map.column_groups.size(); ++g) {
+        const double x0 = left + first * cell_w, x1 = x0 + map.column_groups[g].columns * cell_w;
+        if (g > 0) p.line(x0, top, x0, bottom, {255, 255, 255}, 4);
+        p.line(x0 + 3, bracket_y, x1 - 3, bracket_y, kDark, 2);
+        p.line(x0 + 3, bracket_y - 5, x0 + 3, bracket_y, kDark, 2);
+        p.line(x1 - 3, bracket_y - 5, x1 - 3, bracket_y, kDark, 2);
+        fitted_text(p, (x0 + x1) / 2, name_y, map.column_groups[g].name, x1 - x0);
+        first += map.column_groups[g].columns;
+    }
+}
+
+}  // namespace
+
 ChartSize chart_size(const Heatmap& map) {
     const int rows = static_cast<int>(map.values.size());
-    return {960, 70 + std::max(1, rows) * 48 + 76};
+    return {960, 70 + std::max(1, rows) * 48 + bottom_margin(map)};
 }
 
 void draw_chart(const Heatmap& map, Painter& p) {
@@ -108,7 +199,7 @@ void draw_chart(const Heatmap& map, Painter& p) {
     std::size_t longest = 0;
     for (const auto& label : map.row_labels) longest = std::max(longest, label.size());
     const double left = 24 + text_width(std::string(longest, 'x'), kScale), top = 70;
-    const double right = size.width - 150, bottom = size.height - 76;
+    const double right = size.width - 150, bottom = size.height - bottom_margin(map);
     const std::size_t rows = map.values.size(), columns = rows ? map.values[0].size() : 0;
     double lo = std::numeric_limits<double>::infinity(), hi = -lo;
     for (const auto& row : map.values)
@@ -142,6 +233,7 @@ void draw_chart(const Heatmap& map, Painter& p) {
     for (std::size_t c = 0; c < columns; c += std::max<std::size_t>(1, every))
         p.text(left + (c + 0.5) * cell_w, bottom + 8 + text_height() / 2,
                c < map.column_labels.size() ? map.column_labels[c] : "", kDark, kScale, TextAnchor::Middle);
+    draw_column_groups(map, p, left, cell_w, top, bottom);
     // colour bar: 40 bands from hi (top) to lo, labelled at both ends
     const double bar_x = right + 30, bands = 40;
     for (int i = 0; i < bands; ++i)

@@ -4,6 +4,7 @@
 
 #include "core/errors.h"
 #include "core/json.h"
+#include "report/report_export.h"
 #include "report/report_flops.h"
 #include "report/report_plots.h"
 #include "report/report_scores.h"
@@ -13,29 +14,32 @@ namespace sm4 {
 
 Report build_report(const ResultsDb& db, const ReportOptions& options) {
     Report report;
+    report.database = db.path();
     report.runs = select_report_runs(db, options, report.notes);
     const ScoreSet scores = collect_scores(db, report.runs);
+    report.tasks = scores.tasks;
     const MethodSplit split = split_methods(scores, options);
     report.main = main_table(scores, split.main, options.digits);
     report.ablation = ablation_table(scores, split, options.digits);
+    report.tidy = tidy_table(scores);
     std::vector<std::string> methods;
     for (const auto& m : scores.methods) methods.push_back(m.method);
-    report.flops = flops_table(db, report.runs, methods, scores.tasks, options.flops_references);
+    report.flops = flops_table(db, report.runs, methods, scores.tasks, options.flops_references,
+                               database_flag(db.path().string(), options.default_database));
     return report;
 }
 
+std::vector<std::string> omitted_table_notes(const Report& report) {
+    return report.has_ablation() ? std::vector<std::string>{} : report.ablation.notes;
+}
+
+std::string format_tidy(const Report& report) { return print_table(report.tidy, TableFormat::Csv); }
+
 std::string format_report(const Report& report, TableFormat format) {
-    if (format == TableFormat::Json) {
-        Json out = Json::object();
-        out.set("main", table_json(report.main)).set("ablation", table_json(report.ablation));
-        out.set("flops", table_json(report.flops));
-        Json notes = Json::array();
-        for (const auto& note : report.notes) notes.push(note);
-        out.set("notes", std::move(notes));
-        return out.dump() + "\n";
-    }
+    if (format == TableFormat::Json) return report_json(report).dump() + "\n";
     std::string out;
     for (const Table* table : {&report.main, &report.ablation, &report.flops}) {
+        if (table == &report.ablation && !report.has_ablation()) continue;  // omitted_table_notes says why
         if (!out.empty()) out += "\n";
         if (format == TableFormat::Csv) out += "# " + table->title + "\n";
         out += print_table(*table, format);
@@ -52,10 +56,16 @@ std::vector<std::string> write_report(const Report& report, const std::filesyste
     for (TableFormat format : {TableFormat::Markdown, TableFormat::Csv, TableFormat::Latex}) {
         const std::string extension = "." + table_format_extension(format);
         write_text_file(folder / ("main" + extension), print_table(report.main, format));
-        write_text_file(folder / ("ablation" + extension), print_table(report.ablation, format));
+        if (report.has_ablation()) write_text_file(folder / ("ablation" + extension), print_table(report.ablation, format));
         write_text_file(folder / ("flops" + extension), print_table(report.flops, format));
     }
-    return write_run_plots(report.runs, folder / "plots", plots);
+    write_text_file(folder / "tidy.csv", format_tidy(report));
+    write_text_file(folder / "report.json", format_report(report, TableFormat::Json));
+    return write_plots(report, folder / "plots", plots);
+}
+
+std::vector<std::string> write_plots(const Report& report, const std::filesystem::path& folder, PlotFormat plots) {
+    return write_run_plots(report.runs, folder, plots);
 }
 
 }  // namespace sm4

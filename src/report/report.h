@@ -1,16 +1,20 @@
 // `sm4 report`: the paper's tables (test results per task and method, the ablation, parameters
-// and FLOPs) from the results database, printed as markdown, CSV or LaTeX, and plots of the runs'
-// routing traces. Torch-free: it reads only the database and trace.h5 files.
+// and FLOPs) from the results database, printed as markdown, CSV, LaTeX, JSON or one tidy CSV, and
+// plots of each run's learning curves and routing trace. Torch-free: it reads only the database
+// and trace.h5 files.
 #pragma once
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "io/results_db.h"
 #include "core/choice.h"
+#include "core/config.h"
 #include "core/table.h"
+#include "report/report_experts.h"
 
 namespace sm4 {
 
@@ -26,36 +30,59 @@ struct ReportOptions {
     int digits = 3;                          // decimals of means and stds
     // Methods the FLOPs table states each method's reduction against (those present in the runs).
     std::vector<std::string> flops_references{"highmmt", "dense-matched"};
+    // The database commands open without --db: the report's `sm4 flops --run N` hints add
+    // `--db PATH` when the report's database is another (empty: always).
+    std::string default_database = kDefaultDatabase;
 };
 
-// A selected completed run: its method (runs.variant, or runs.name for a run without a variant)
-// and where its trace should be.
+// A selected completed run: its method (runs.variant, or runs.name for a run without a variant),
+// where its trace should be, and what its stored config and metrics say for the plots.
 struct ReportRun {
     RunRecord run;
     std::string method;
     std::filesystem::path trace;
+    std::vector<std::string> tasks;       // data.tasks of its stored config; empty when unreadable
+    std::optional<ExpertLayout> experts;  // backbone sm4: its expert groups as configured
+    std::vector<MetricRecord> history;    // splits train and val, source train: the learning curves
 };
 
 struct Report {
     Table main, ablation, flops;
+    Table tidy;                      // method, task, metric, mean, std, n: every test metric (format_tidy)
     std::vector<ReportRun> runs;     // ascending id
+    std::vector<std::string> tasks;  // the tables' task order: the runs' data.tasks, then any others
     std::vector<std::string> notes;  // about the selection (runs left out and why)
+    std::filesystem::path database;
+
+    bool has_ablation() const { return !ablation.rows.empty(); }
 };
 
 // UsageError naming the unknown sweep, experiment or run ids (and listing those that exist),
 // when more than one selection is given, or when no selected run is completed.
 Report build_report(const ResultsDb& db, const ReportOptions& options);
 
-// The three tables in `format`, separated by blank lines, then the selection notes (JSON: one
-// document {"main": [...], "ablation": [...], "flops": [...], "notes": [...]}).
+// The tables in `format`, separated by blank lines (an empty ablation table left out), then the
+// selection notes. JSON: one document (report_json).
 std::string format_report(const Report& report, TableFormat format);
+
+// Notes for stderr about tables left out: an empty ablation table and why.
+std::vector<std::string> omitted_table_notes(const Report& report);
+
+// Every test metric as one tidy CSV for pandas: the header `method,task,metric,mean,std,n`, then a
+// record per method x task x metric (tasks in table order, each task's headline metric first);
+// std empty for a single run.
+std::string format_tidy(const Report& report);
 
 enum class PlotFormat { Png, Svg, None };
 template <> struct ChoiceNames<PlotFormat> { static constexpr std::array<std::string_view, 3> names{"png", "svg", "none"}; };
 
-// Writes main.{md,csv,tex}, ablation.*, flops.* and plots/<method>-run<id>-{entropy,pace,load}.<ext>
-// into `folder`, each file atomically. Returns notes: plots skipped (no trace, dense backbone,
-// pace disabled) and why.
+// Writes main.{md,csv,tex}, ablation.* (not when empty), flops.*, tidy.csv, report.json and
+// write_plots' files into `folder`, each file atomically. Returns notes: plots skipped (no trace,
+// dense backbone, pace disabled, no metrics) and why.
 std::vector<std::string> write_report(const Report& report, const std::filesystem::path& folder, PlotFormat plots);
+
+// Only the plots, into `folder`: for every run <method>-run<id>-curves (learning curves) and, with
+// a trace, -entropy, -load and -pace. Returns notes as write_report.
+std::vector<std::string> write_plots(const Report& report, const std::filesystem::path& folder, PlotFormat plots);
 
 }  // namespace sm4

@@ -59,7 +59,8 @@ std::optional<TaskCost> method_cost(const MethodRows& rows, const std::string& m
 }  // namespace
 
 Table flops_table(const ResultsDb& db, const std::vector<ReportRun>& runs, const std::vector<std::string>& methods,
-                  const std::vector<std::string>& tasks, const std::vector<std::string>& references) {
+                  const std::vector<std::string>& tasks, const std::vector<std::string>& references,
+                  const std::string& db_flag) {
     const auto by_method = rows_by_method(db, runs);
     std::vector<std::string> present;  // references with FLOPs rows
     for (const auto& ref : references)
@@ -76,7 +77,7 @@ Table flops_table(const ResultsDb& db, const std::vector<ReportRun>& runs, const
         if (it == by_method.end()) {
             for (const auto& r : runs)
                 if (r.method == method) {
-                    missing.push_back(fmt::format("{} (`sm4 flops --run {}`)", method, r.run.id));
+                    missing.push_back(fmt::format("{} (`sm4 flops --run {}{}`)", method, r.run.id, db_flag));
                     break;
                 }
             continue;

@@ -13,8 +13,10 @@ namespace sm4 {
 // FLOPs on the task (the paper's claim: against highmmt, and against dense-matched), then the
 // same-width dense counterpart's FLOPs and the reduction against it. Each method's numbers come
 // from its first run with flops rows for the task; runs without any are named in a note with the
-// command that fills them.
+// command that fills them (`sm4 flops --run N`, followed by `db_flag`).
 Table flops_table(const ResultsDb& db, const std::vector<ReportRun>& runs, const std::vector<std::string>& methods,
-                  const std::vector<std::string>& tasks, const std::vector<std::string>& references);
+                  const std::vector<std::string>& tasks, const std::vector<std::string>& references,
+                  const std::string& db_flag = "");
+
 
 }  // namespace sm4

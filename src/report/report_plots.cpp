@@ -2,17 +2,22 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <fstream>
+#include <iterator>
 
 #include "core/atomic_file.h"
 #include "core/errors.h"
 #include "report/plot_raster.h"
 #include "report/plot_svg.h"
+#include "report/report_curves.h"
 
 namespace sm4 {
 namespace {
+
+constexpr Marker kPaceMarkers[] = {Marker::Square, Marker::Cross, Marker::Diamond, Marker::Plus};
 
 std::vector<double> steps_of(const TraceData& trace) { return {trace.steps.begin(), trace.steps.end()}; }
 
@@ -47,7 +52,24 @@ void write_text_file(const std::filesystem::path& path, const std::string& text)
     output.commit();
 }
 
-std::optional<LineChart> entropy_chart(const TraceData& trace, const std::string& subject) {
+namespace {
+
+// Why a slot has no entropy line: a group of one expert routes nothing.
+std::string never_routed(const TraceData& trace, const std::string& slot, const std::optional<ExpertLayout>& experts) {
+    if (experts && trace.has("routing/load")) {
+        const auto& groups = trace.axis("pace_groups");
+        const auto sizes = group_sizes(*experts, groups.size(), trace.series.at("routing/load").row_shape.at(1));
+        const std::int64_t g = group_of_slot(*experts, groups, slot);
+        if (!sizes.empty() && g >= 0 && sizes[static_cast<std::size_t>(g)] + experts->shared == 1)
+            return slot + " (1 expert: no routing)";
+    }
+    return slot + " (never routed)";
+}
+
+}  // namespace
+
+std::optional<LineChart> entropy_chart(const TraceData& trace, const std::string& subject,
+                                       const std::optional<ExpertLayout>& experts) {
     if (!trace.has("routing/entropy")) return std::nullopt;
     const TraceArray& entropy = trace.series.at("routing/entropy");
     const std::int64_t layers = entropy.row_shape.at(0), slots = entropy.row_shape.at(1);
@@ -64,6 +86,8 @@ std::optional<LineChart> entropy_chart(const TraceData& trace, const std::string
             }
             s.y.push_back(count ? sum / count : std::nan(""));
         }
+        if (std::none_of(s.y.begin(), s.y.end(), [](double v) { return std::isfinite(v); }))
+            s.name = never_routed(trace, s.name, experts);
         chart.series.push_back(std::move(s));
     }
     return chart;
@@ -80,24 +104,28 @@ std::optional<LineChart> pace_chart(const TraceData& trace, const std::string& s
     const auto& names = trace.axis("pace_groups");
     for (std::int64_t g = 0; g < groups; ++g) {
         LineSeries s{g < static_cast<std::int64_t>(names.size()) ? names[g] : fmt::format("group {}", g), steps_of(trace), {}};
+        s.marker = kPaceMarkers[static_cast<std::size_t>(g) % std::size(kPaceMarkers)];
+        s.width = 2 + 2 * static_cast<int>(std::min<std::int64_t>(groups - 1 - g, 3));  // later, narrower lines on top
         for (std::int64_t row = 0; row < trace.rows(); ++row) s.y.push_back(pace.at(row, g));
         chart.series.push_back(std::move(s));
     }
     return chart;
 }
 
-std::optional<Heatmap> load_heatmap(const TraceData& trace, const std::string& subject) {
+std::optional<Heatmap> load_heatmap(const TraceData& trace, const std::string& subject,
+                                    const std::optional<ExpertLayout>& experts) {
     if (!trace.has("routing/load") || trace.rows() == 0) return std::nullopt;
     const TraceArray& load = trace.series.at("routing/load");
-    const std::int64_t layers = load.row_shape.at(0), experts = load.row_shape.at(1);
+    const std::int64_t layers = load.row_shape.at(0), count = load.row_shape.at(1);
     Heatmap map{"Expert load per layer (mean over training), " + subject, "expert", "layer", "share", trace.axis("layers"),
-                {}, {}};
-    for (std::int64_t e = 0; e < experts; ++e) map.column_labels.push_back(std::to_string(e));
+                {}, {}, {}};
+    for (std::int64_t e = 0; e < count; ++e) map.column_labels.push_back(std::to_string(e));
+    if (experts) map.column_groups = expert_column_groups(*experts, trace.axis("pace_groups"), count);
     for (std::int64_t l = 0; l < layers; ++l) {
         std::vector<double> row;
-        for (std::int64_t e = 0; e < experts; ++e) {
+        for (std::int64_t e = 0; e < count; ++e) {
             double sum = 0.0;
-            for (std::int64_t r = 0; r < trace.rows(); ++r) sum += load.at(r, l * experts + e);
+            for (std::int64_t r = 0; r < trace.rows(); ++r) sum += load.at(r, l * count + e);
             row.push_back(sum / static_cast<double>(trace.rows()));
         }
         map.values.push_back(std::move(row));
@@ -107,6 +135,7 @@ std::optional<Heatmap> load_heatmap(const TraceData& trace, const std::string& s
 
 void save_chart(const LineChart& chart, const std::filesystem::path& path, PlotFormat format) { save_any(chart, path, format); }
 void save_chart(const Heatmap& map, const std::filesystem::path& path, PlotFormat format) { save_any(map, path, format); }
+void save_chart(const ChartGrid& grid, const std::filesystem::path& path, PlotFormat format) { save_any(grid, path, format); }
 
 std::vector<std::string> write_run_plots(const std::vector<ReportRun>& runs, const std::filesystem::path& folder,
                                          PlotFormat format) {
@@ -115,14 +144,16 @@ std::vector<std::string> write_run_plots(const std::vector<ReportRun>& runs, con
     const std::string extension = format == PlotFormat::Png ? ".png" : ".svg";
     for (const auto& r : runs) {
         const std::string subject = fmt::format("run {} ({})", r.run.id, r.method);
+        const std::string stem = (folder / fmt::format("{}-run{}-", file_safe(r.method), r.run.id)).string();
+        if (auto curves = learning_curves(r.history, r.tasks, subject)) save_chart(*curves, stem + "curves" + extension, format);
+        else notes.push_back(fmt::format("no learning curves for run {}: no train or val metrics logged", r.run.id));
         if (!std::filesystem::exists(r.trace)) {
-            notes.push_back(fmt::format("no plots for run {}: no trace at {}", r.run.id, r.trace.string()));
+            notes.push_back(fmt::format("no trace plots for run {}: no trace at {}", r.run.id, r.trace.string()));
             continue;
         }
         const TraceData trace = read_trace(r.trace, {"routing/entropy", "routing/load", "pace/multiplier"});
-        const std::string stem = (folder / fmt::format("{}-run{}-", file_safe(r.method), r.run.id)).string();
-        if (auto chart = entropy_chart(trace, subject)) save_chart(*chart, stem + "entropy" + extension, format);
-        if (auto map = load_heatmap(trace, subject)) save_chart(*map, stem + "load" + extension, format);
+        if (auto chart = entropy_chart(trace, subject, r.experts)) save_chart(*chart, stem + "entropy" + extension, format);
+        if (auto map = load_heatmap(trace, subject, r.experts)) save_chart(*map, stem + "load" + extension, format);
         if (!trace.has("routing/entropy"))
             notes.push_back(fmt::format("no routing plots for run {}: its backbone routes nothing (dense)", r.run.id));
         if (auto chart = pace_chart(trace, subject)) save_chart(*chart, stem + "pace" + extension, format);

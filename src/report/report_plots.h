@@ -1,5 +1,5 @@
-// The trace plots of `sm4 report`: routing entropy per modality, ALP pace multipliers and expert
-// load per layer, built from a run's trace.h5 and saved as SVG or PNG.
+// The plots of `sm4 report`: each run's learning curves (report_curves.h) and, from its trace.h5,
+// routing entropy per modality, ALP pace multipliers and expert load per layer; saved as SVG or PNG.
 #pragma once
 
 #include <filesystem>
@@ -9,16 +9,23 @@
 
 #include "io/trace_reader.h"
 #include "report/plot_charts.h"
+#include "report/plot_grid.h"
 #include "report/report.h"
 
 namespace sm4 {
 
-// One line per modality slot: routing entropy averaged over the layers where it was routed.
-std::optional<LineChart> entropy_chart(const TraceData& trace, const std::string& subject);
-// One line per pace group; none when every multiplier is 1 (pace disabled).
+// One line per modality slot: routing entropy averaged over the layers where it was routed. A
+// slot never routed has no line; its legend entry says why: "<slot> (1 expert: no routing)" when
+// `experts` gives its SM4 group one expert, else "<slot> (never routed)".
+std::optional<LineChart> entropy_chart(const TraceData& trace, const std::string& subject,
+                                       const std::optional<ExpertLayout>& experts = std::nullopt);
+// One line per pace group, each with its own marker and the earlier ones drawn wider, so groups
+// paced alike stay visible; none when every multiplier is 1 (pace disabled).
 std::optional<LineChart> pace_chart(const TraceData& trace, const std::string& subject);
-// layers x experts, the share of assignments averaged over every logged row.
-std::optional<Heatmap> load_heatmap(const TraceData& trace, const std::string& subject);
+// layers x experts, the share of assignments averaged over every logged row; with `experts` the
+// columns are grouped by SM4 expert group (the trace's pace_groups name them).
+std::optional<Heatmap> load_heatmap(const TraceData& trace, const std::string& subject,
+                                    const std::optional<ExpertLayout>& experts = std::nullopt);
 
 // Writes `text` to `path` atomically (temporary name, then rename); IoError naming the file.
 void write_text_file(const std::filesystem::path& path, const std::string& text);
@@ -26,8 +33,10 @@ void write_text_file(const std::filesystem::path& path, const std::string& text)
 // Renders to `path` (.svg as text, .png through libpng), atomically.
 void save_chart(const LineChart& chart, const std::filesystem::path& path, PlotFormat format);
 void save_chart(const Heatmap& map, const std::filesystem::path& path, PlotFormat format);
+void save_chart(const ChartGrid& grid, const std::filesystem::path& path, PlotFormat format);
 
-// The three plots of every run with a trace into `folder`; returns notes about plots skipped.
+// Every run's learning curves and the three trace plots of every run with a trace into `folder`;
+// returns notes about plots skipped.
 std::vector<std::string> write_run_plots(const std::vector<ReportRun>& runs, const std::filesystem::path& folder,
                                          PlotFormat format);
 

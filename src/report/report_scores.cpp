@@ -15,6 +15,8 @@ namespace {
 // Headline metric of a task: accuracy for classification, mse for regression.
 constexpr const char* kMetricPriority[] = {"accuracy", "mse", "micro_f1", "auroc", "macro_f1", "mae"};
 
+}  // namespace
+
 Cell stat_cell(const std::vector<double>& values) {
     if (values.empty()) return missing_cell();
     Statistic stat;
@@ -29,6 +31,8 @@ Cell stat_cell(const std::vector<double>& values) {
     cell.stat = stat;
     return cell;
 }
+
+namespace {
 
 std::vector<Column> score_columns(const ScoreSet& scores, const std::string& first) {
     std::vector<Column> columns = {{first}, {"seeds"}};
@@ -87,30 +91,58 @@ int metric_direction(const std::string& metric) {
     return metric == "mse" || metric == "mae" || metric == "loss" ? -1 : 1;
 }
 
+std::string headline_metric(const std::vector<std::string>& logged) {
+    for (const char* metric : kMetricPriority)
+        if (std::find(logged.begin(), logged.end(), metric) != logged.end()) return metric;
+    return logged.empty() ? "" : logged.front();
+}
+
+namespace {
+
+// Tasks as the runs' configs list them (data.tasks, first run first); tasks no config names keep
+// their logged order after them.
+void order_tasks(std::vector<std::string>& tasks, const std::vector<ReportRun>& runs) {
+    std::vector<std::string> order;
+    for (const auto& r : runs)
+        for (const auto& task : r.tasks)
+            if (std::find(order.begin(), order.end(), task) == order.end()) order.push_back(task);
+    const auto rank = [&](const std::string& task) { return std::find(order.begin(), order.end(), task) - order.begin(); };
+    std::stable_sort(tasks.begin(), tasks.end(), [&](const auto& a, const auto& b) { return rank(a) < rank(b); });
+}
+
+}  // namespace
+
 ScoreSet collect_scores(const ResultsDb& db, const std::vector<ReportRun>& runs) {
     ScoreSet scores;
-    std::map<std::string, std::set<std::string>> names;  // task -> metric names logged
+    std::map<std::string, std::vector<std::string>> logged;  // task -> metric names, in logged order
     std::vector<std::vector<MetricRecord>> per_run;
     for (const auto& r : runs) {
         per_run.push_back(latest_metrics(db.metrics(r.run.id, "test", "train")));
         for (const auto& m : per_run.back()) {
             if (m.task == "all") continue;
             if (std::find(scores.tasks.begin(), scores.tasks.end(), m.task) == scores.tasks.end()) scores.tasks.push_back(m.task);
-            names[m.task].insert(m.name);
+            auto& names = logged[m.task];
+            if (std::find(names.begin(), names.end(), m.name) == names.end()) names.push_back(m.name);
         }
     }
+    order_tasks(scores.tasks, runs);
     for (const auto& task : scores.tasks) {
-        scores.metric[task] = *names[task].begin();
-        for (const char* metric : kMetricPriority)
-            if (names[task].count(metric)) { scores.metric[task] = metric; break; }
+        scores.metric[task] = headline_metric(logged[task]);
+        auto& metrics = scores.metrics[task];
+        metrics.push_back(scores.metric[task]);
+        for (const auto& name : logged[task])
+            if (name != scores.metric[task]) metrics.push_back(name);
     }
     for (std::size_t i = 0; i < runs.size(); ++i) {
-        if (!scores.find(runs[i].method)) scores.methods.push_back({runs[i].method, {}, {}});
+        if (!scores.find(runs[i].method)) scores.methods.push_back({runs[i].method, {}, {}, {}});
         auto& method = *std::find_if(scores.methods.begin(), scores.methods.end(),
                                      [&](const MethodScores& m) { return m.method == runs[i].method; });
         method.seeds.insert(runs[i].run.seed);
-        for (const auto& m : per_run[i])
-            if (m.task != "all" && m.name == scores.metric[m.task]) method.values[m.task].push_back(m.value);
+        for (const auto& m : per_run[i]) {
+            if (m.task == "all") continue;
+            if (m.name == scores.metric[m.task]) method.values[m.task].push_back(m.value);
+            method.all[m.task][m.name].push_back(m.value);
+        }
     }
     return scores;
 }

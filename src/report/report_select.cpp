@@ -90,6 +90,21 @@ std::vector<RunRecord> selected_runs(const ResultsDb& db, const ReportOptions& o
     return all;
 }
 
+// A completed run with what its stored config and metrics tell the plots and the task order.
+ReportRun report_run(const ResultsDb& db, const RunRecord& run) {
+    ReportRun r{run, run.variant.empty() ? run.name : run.variant, run_trace_path(db, run), {}, std::nullopt, {}};
+    try {
+        const Config config = stored_config(run).values;
+        r.tasks = config.data.tasks;
+        r.experts = expert_layout(config);
+    } catch (const ConfigError&) {
+        // a stored config this sm4 no longer reads: tables in logged order, no expert groups
+    }
+    for (auto& m : db.metrics(run.id, "", "train"))
+        if ((m.split == "train" || m.split == "val") && m.task != "all") r.history.push_back(std::move(m));
+    return r;
+}
+
 }  // namespace
 
 std::filesystem::path run_trace_path(const ResultsDb& db, const RunRecord& run) {
@@ -116,7 +131,7 @@ std::vector<ReportRun> select_report_runs(const ResultsDb& db, const ReportOptio
             left_out[run.status].push_back(std::to_string(run.id));
             continue;
         }
-        out.push_back({run, run.variant.empty() ? run.name : run.variant, run_trace_path(db, run)});
+        out.push_back(report_run(db, run));
     }
     for (const auto& [status, ids] : left_out)
         notes.push_back(fmt::format("left out {} {} run{}: {}", ids.size(), status, ids.size() > 1 ? "s" : "", join(ids, ", ")));

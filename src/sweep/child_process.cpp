@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 
@@ -47,7 +48,8 @@ pid_t start_child(const std::string& program, const std::vector<std::string>& ar
     spec.program = program;
     spec.argv = argv;
     spec.log = log;
-    spec.environment = {"SM4_NO_PROGRESS=1"};
+    // Plain progress lines in the log (its stderr is no terminal), often enough for the sweep to show.
+    if (std::getenv("SM4_PROGRESS_SECONDS") == nullptr) spec.environment = {"SM4_PROGRESS_SECONDS=10"};
     return start_child(spec);
 }
 

@@ -14,8 +14,8 @@ namespace sm4 {
 // This executable, to start children of the same build (even if the file is replaced meanwhile).
 inline constexpr const char* kOwnExecutable = "/proc/self/exe";
 
-// Starts `program` with `argv` (argv[0] the name it sees) with SM4_NO_PROGRESS=1 and its stdout and stderr
-// appended to `log`. The child gets a process group of its own, so a terminal's Ctrl-C reaches
+// Starts `program` with `argv` (argv[0] the name it sees) with its stdout and stderr appended to
+// `log`, where it writes a plain progress line every 10 s (SM4_PROGRESS_SECONDS, unless set). The child gets a process group of its own, so a terminal's Ctrl-C reaches
 // only the sweep, which passes one SIGINT on; and it gets SIGINT when the sweep dies, so it
 // checkpoints rather than trains on unwatched. Throws IoError when it cannot start.
 pid_t start_child(const std::string& program, const std::vector<std::string>& argv, const std::filesystem::path& log);

@@ -161,7 +161,7 @@ SweepFile read_sweep_file(const std::filesystem::path& path, const std::vector<s
     file.path = path;
     file.name = path.stem().string();
     const std::string text = read_text(path);
-    file.base = default_config();
+    file.base = environment_defaults();
     for (const auto& base : bases) apply_toml(file.base, read_text(base), base.string(), {"sweep"});
     apply_toml(file.base, text, path.string(), {"sweep"});  // also reports bad TOML
     const toml::table doc = toml::parse(text, path.string());

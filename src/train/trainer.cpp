@@ -236,8 +236,9 @@ void reduce_routing_statistics(Session& s);
 [[noreturn]] void stop_interrupted(Session& s) {
     const std::string ranks =
         s.world() > 1 ? fmt::format(", launched as {} ranks again (e.g. with --nproc {})", s.world(), s.world()) : "";
-    const std::string message = fmt::format("interrupted at step {} (epoch {}); resume with `sm4 train --resume {}`{}",
-                                            s.state.global_step, s.state.epoch + 1, s.run_id, ranks);
+    const std::string message = fmt::format("interrupted at step {} (epoch {}); resume with `sm4 train --resume {}{}`{}",
+                                            s.state.global_step, s.state.epoch + 1, s.run_id,
+                                            database_flag(s.config.output.database), ranks);
     // The window's routing sums of every rank, so rank 0's checkpoint holds the group's.
     if (s.group) reduce_routing_statistics(s);
     if (!s.writes())
@@ -650,6 +651,7 @@ void report_start(const Session& s, const TrainRequest& request) {
     event.resumed = request.resume_run.has_value();
     event.step = s.state.global_step;
     event.total_steps = s.total_steps();
+    event.log_every = s.config.train.log_every;
     events().run_started(event);
 }
 

@@ -17,6 +17,8 @@ struct FakeRun {
     std::vector<std::pair<std::string, std::map<std::string, double>>> test;  // task -> metric -> value, in task order
     std::string status = kRunCompleted;
     std::string runs_dir = "results/runs";
+    std::vector<std::string> tasks = {};  // data.tasks of its config; empty: the default
+    std::string config = "";              // more config TOML, e.g. "[model]\nbackbone = \"sm4\"\n"
 };
 
 inline std::int64_t add_fake_run(ResultsDb& db, const FakeRun& run) {
@@ -24,6 +26,12 @@ inline std::int64_t add_fake_run(ResultsDb& db, const FakeRun& run) {
     row.name = run.name;
     row.experiment = "experiments/" + (run.sweep.empty() ? run.name : run.sweep) + ".toml";
     row.config_toml = "[output]\nruns_dir = \"" + run.runs_dir + "\"\n";
+    if (!run.tasks.empty()) {
+        std::string list;
+        for (const auto& task : run.tasks) list += (list.empty() ? "\"" : ", \"") + task + "\"";
+        row.config_toml += "[data]\ntasks = [" + list + "]\n";
+    }
+    row.config_toml += run.config;
     row.seed = run.seed;
     row.sweep = run.sweep;
     row.variant = run.variant;

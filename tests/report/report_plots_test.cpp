@@ -1,6 +1,7 @@
 #include <catch.hpp>
 #include <png.h>
 
+#include <cmath>
 #include <regex>
 
 #include "report/report.h"
@@ -33,6 +34,21 @@ void write_trace(const std::filesystem::path& path, bool pace) {
     trace.flush();
 }
 
+// An SM4 trace grouped by modality: groups wine/table (2 experts), digits-av/image and
+// digits-av/audio (1 expert each: never routed, NaN entropy); both pace groups paced alike.
+void write_sm4_trace(const std::filesystem::path& path) {
+    const std::vector<std::string> groups = {"wine/table", "digits-av/image", "digits-av/audio"};
+    TraceWriter trace(path, {{"routing/entropy", {2, 3}}, {"routing/load", {2, 4}}, {"pace/multiplier", {3}}},
+                      {{"layers", {"block0.ffn", "block1.ffn"}}, {"modalities", groups},
+                       {"experts", {"expert0", "expert1", "expert2", "expert3"}}, {"pace_groups", groups}});
+    const float nan = std::nanf("");
+    for (int row = 0; row < 5; ++row)
+        trace.append(10 * (row + 1), {{0.9f, nan, nan, 0.8f, nan, nan},
+                                      {0.2f, 0.2f, 0.3f, 0.3f, 0.25f, 0.25f, 0.25f, 0.25f},
+                                      {1.0f + 0.1f * row, 1.0f + 0.1f * row, 1.0f}});
+    trace.flush();
+}
+
 std::size_t count(const std::string& text, const std::string& what) {
     std::size_t n = 0;
     for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
@@ -51,10 +67,13 @@ TEST_CASE("report: --out writes the tables and SVG plots: one polyline per modal
     const Report report = build_report(db, {});
     const auto out = dir / "report";
     const auto notes = write_report(report, out, PlotFormat::Svg);
-    CHECK(notes == std::vector<std::string>{"no plots for run 2: no trace at " + runs_dir + "/2/trace.h5"});
-    for (const char* table : {"main", "ablation", "flops"})
+    CHECK(notes == std::vector<std::string>{"no trace plots for run 2: no trace at " + runs_dir + "/2/trace.h5"});
+    for (const char* table : {"main", "flops"})
         for (TableFormat format : {TableFormat::Markdown, TableFormat::Csv, TableFormat::Latex})
             CHECK(std::filesystem::exists(out / (std::string(table) + "." + table_format_extension(format))));
+    CHECK_FALSE(std::filesystem::exists(out / "ablation.md"));  // no sm4-no-* method: left out
+    for (const char* file : {"tidy.csv", "report.json", "plots/sm4-run1-curves.svg", "plots/dense-run2-curves.svg"})
+        CHECK(std::filesystem::exists(out / file));
     CHECK(slurp(out / "main.md") == print_table(report.main, TableFormat::Markdown));
 
     const std::string entropy = slurp(out / "plots" / "sm4-run1-entropy.svg");
@@ -90,4 +109,72 @@ TEST_CASE("report: PNG plots carry the PNG signature and the chart's size; const
     CHECK(image.width == 960);
     png_image_free(&image);
     CHECK_THROWS_WITH(read_trace(dir / "none.h5", {}), (dir / "none.h5").string() + ": no such trace file");
+}
+
+TEST_CASE("report: a slot whose SM4 group has one expert is named so in the entropy legend, with no line", "[report]") {
+    TempDir dir;
+    ResultsDb db(dir / "sm4.db");
+    const std::string runs_dir = (dir / "runs").string();
+    add_fake_run(db, {"s", "sm4", "s/sm4", 0, {{"wine", {{"accuracy", 0.9}}}}, kRunCompleted, runs_dir, {},
+                      "[model]\nbackbone = \"sm4\"\ngroup_experts = [2, 1, 1]\n"});
+    write_sm4_trace(dir / "runs" / "1" / "trace.h5");
+    write_report(build_report(db, {}), dir / "report", PlotFormat::Svg);
+    const std::string entropy = slurp(dir / "report" / "plots" / "sm4-run1-entropy.svg");
+    CHECK(count(entropy, "<polyline") == 1);  // wine/table only
+    // greyed, the reason on a line of its own (a long legend would squeeze the plot)
+    CHECK(count(entropy, "fill=\"#828282\" text-anchor=\"start\" dominant-baseline=\"central\">digits-av/") == 2);
+    CHECK(count(entropy, ">  (1 expert: no routing)</text>") == 2);
+    CHECK_THAT(entropy, Contains(">wine/table</text>"));
+
+    // Without the config's layout (another backbone, or an unreadable config) the reason is not claimed.
+    const TraceData trace = read_trace(dir / "runs" / "1" / "trace.h5", {"routing/entropy", "routing/load"});
+    CHECK(entropy_chart(trace, "run 1")->series.at(1).name == "digits-av/image (never routed)");
+}
+
+TEST_CASE("report: the load heatmap marks which experts belong to which SM4 group", "[report]") {
+    TempDir dir;
+    write_sm4_trace(dir / "trace.h5");
+    const TraceData trace = read_trace(dir / "trace.h5", {"routing/load"});
+    ExpertLayout layout;
+    layout.group_experts = {2, 1, 1};
+    const Heatmap map = *load_heatmap(trace, "run 1", layout);
+    REQUIRE(map.column_groups.size() == 3);
+    CHECK(map.column_groups[0].name == "wine/table");
+    CHECK(map.column_groups[0].columns == 2);
+    save_chart(map, dir / "load.svg", PlotFormat::Svg);
+    const std::string svg = slurp(dir / "load.svg");
+    CHECK(count(svg, "stroke=\"#ffffff\" stroke-width=\"4\"") == 2);  // a separator before groups 2 and 3
+    // the names under their columns: a narrow group's on two lines, split after its '/'
+    for (const char* name : {">wine/table<", ">digits-av/<", ">image<", ">audio<"}) CHECK_THAT(svg, Contains(name));
+    CHECK(chart_size(map).height > chart_size(*load_heatmap(trace, "run 1")).height);  // a row for the names
+
+    // num_experts split evenly (earlier groups take the remainder), shared experts last.
+    ExpertLayout even;
+    even.num_experts = 3;
+    even.shared = 1;
+    const auto groups = expert_column_groups(even, {"a", "b"}, 4);
+    REQUIRE(groups.size() == 3);
+    CHECK(groups[0].columns == 2);
+    CHECK(groups[2].name == "shared");
+    CHECK(expert_column_groups(even, {"a", "b"}, 8).empty());  // does not fit the trace: no grouping
+    ExpertLayout by_kind;
+    by_kind.group_by = GroupBy::Kind;
+    CHECK(group_of_slot(by_kind, {"table", "image"}, "digits-av/image") == 1);
+}
+
+TEST_CASE("report: pace lines that coincide stay visible: wider lines below, a marker each", "[report]") {
+    TempDir dir;
+    write_sm4_trace(dir / "trace.h5");
+    const LineChart chart = *pace_chart(read_trace(dir / "trace.h5", {"pace/multiplier"}), "run 1");
+    REQUIRE(chart.series.size() == 3);
+    CHECK(chart.series[0].y == chart.series[1].y);
+    CHECK(chart.series[0].width > chart.series[1].width);
+    CHECK(chart.series[1].width > chart.series[2].width);
+    CHECK(chart.series[0].marker != chart.series[1].marker);
+    save_chart(chart, dir / "pace.svg", PlotFormat::Svg);
+    const std::string svg = slurp(dir / "pace.svg");
+    CHECK(count(svg, "stroke=\"#1f77b4\" stroke-width=\"6\"") == 1);  // group 0's line, below group 1's
+    CHECK(count(svg, "stroke=\"#ff7f0e\" stroke-width=\"4\"") == 1);
+    CHECK(count(svg, "fill=\"#1f77b4\"/>") == 5 + 1);               // group 0: a square per point and in the legend
+    CHECK(count(svg, "stroke=\"#ff7f0e\" stroke-width=\"2\"/>") == 2 * 5 + 2);  // group 1: a cross per point and in the legend
 }

@@ -125,7 +125,7 @@ TEST_CASE("report: the FLOPs table sums a task's components and states reduction
     no_references.flops_references.clear();
     db.replace_flops(3, "d", {});
     CHECK_THAT(print_table(build_report(db, no_references).flops, TableFormat::Markdown),
-               Contains("no FLOPs counted yet for dense (`sm4 flops --run 3`)"));
+               Contains("no FLOPs counted yet for dense (`sm4 flops --run 3 --db " + (dir / "sm4.db").string() + "`)"));
 }
 
 TEST_CASE("report: runs are selected by sweep or by ids, and unknown ones are named", "[report]") {

@@ -101,14 +101,16 @@ TEST_CASE("resume: Ctrl-C checkpoints, exits 130, and the run resumes to the sam
     CHECK(WEXITSTATUS(status) == 130);
     const auto run = ResultsDb(stopped.database()).find_run(1);
     CHECK(run->status == "interrupted");
-    CHECK_THAT(run->message, Contains("resume with `sm4 train --resume 1`"));
+    // The hint names the database (not the default one here), so it works verbatim.
+    CHECK_THAT(run->message, Contains("resume with `sm4 train --resume 1 --db " + stopped.database() + "`"));
     // The Ctrl-C checkpoint is recorded, at the step where it stopped (mid epoch).
     const auto checkpoints = ResultsDb(stopped.database()).checkpoints(1);
     REQUIRE(checkpoints.size() >= 2);
     CHECK_THAT(run->message, Contains("interrupted at step " + std::to_string(checkpoints.back().step) + " "));
     CHECK(checkpoints.back().is_best == false);
     CHECK(checkpoints.back().val_score == checkpoints[checkpoints.size() - 2].val_score);
-    const auto done = sm4::test::run_sm4("train --resume 1 --db " + stopped.database());
+    const auto hint_begin = run->message.find("`sm4 ") + 5, hint_end = run->message.find('`', hint_begin);
+    const auto done = sm4::test::run_sm4(run->message.substr(hint_begin, hint_end - hint_begin));
     INFO(done.err);
     REQUIRE(done.exit_code == 0);
     const auto whole = sm4::test::run_sm4("train" + reference.set_arguments(kLongerEpochs));
