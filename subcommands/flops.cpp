@@ -31,9 +31,10 @@ void add_flops_command(CLI::App& app) {
     command->callback([options] {
         FlopsReport report;
         if (options->run > 0) {
-            if (!options->config.files.empty() || !options->config.overrides.empty())
-                throw UsageError("--run accounts a run with its stored config; drop --config and --set");
-            report = account_run(options->database.resolve(), options->run, !options->no_measure);
+            if (!options->config.overrides.empty())
+                throw UsageError("--run accounts a run with its stored config; drop --set (a --config only names the "
+                                 "database, by its output.database)");
+            report = account_run(options->database.resolve(&options->config), options->run, !options->no_measure);
         } else {
             if (options->config.files.empty() && options->config.overrides.empty())
                 throw UsageError("flops needs --config FILE (or --set) or --run ID");

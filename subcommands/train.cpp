@@ -62,10 +62,13 @@ void add_train_command(CLI::App& app) {
         if (!options->device.empty()) options->config.overrides.push_back("train.device=" + options->device);
         TrainRequest request;
         if (options->resume > 0) {
-            if (!options->config.files.empty() || !options->config.overrides.empty())
-                throw UsageError("--resume continues a run with its stored config; drop --config, --set and --device");
+            if (!options->config.overrides.empty())
+                throw UsageError("--resume continues a run with its stored config; drop --set and --device (a --config "
+                                 "only names the database, by its output.database)");
             request.resume_run = options->resume;
-            options->config.overrides.push_back("output.database=" + options->database.resolve().string());
+            const std::string database = options->database.resolve(&options->config).string();
+            options->config.files.clear();
+            options->config.overrides.push_back("output.database=" + database);
         } else if (options->database.given()) {
             options->config.overrides.push_back("output.database=" + options->database.path);
         }

@@ -117,6 +117,11 @@ TEST_CASE("cli: the database comes from --db, --database, $SM4_DB or --config's 
     r = run_command("cd " + dir.path().string() + " && " + SM4_BINARY + " runs show 2 --config " + config.string());
     CHECK(r.exit_code == 0);
     CHECK_THAT(r.out, Contains("minibench/dense"));
+    // flops --run finds its run the same way (the config names only the database): it gets as far
+    // as the run's stored data.tasks, whose files this fixture does not have.
+    r = run_command("cd " + dir.path().string() + " && " + SM4_BINARY + " flops --run 1 --no-measure --config " +
+                    config.string());
+    CHECK_THAT(r.err, Contains("dataset of task 'wine' not found"));
     // Without any of them: results/sm4.db, which is not here.
     r = run_command("cd " + dir.path().string() + " && env -u SM4_DB " + SM4_BINARY + " runs list");
     CHECK(r.exit_code != 0);
