@@ -47,7 +47,10 @@ inline float exp(float x) {
     p = p * r + 1.6666665459e-1f;
     p = p * r + 5.0000001201e-1f;
     const float y = p * r * r + r + 1.0f;
-    return y * bits_to_float((static_cast<std::int32_t>(n) + 127) << 23);
+    // The exponent field, shifted as unsigned: a NaN x (n converts to INT_MIN) must not make the
+    // shift undefined; y is NaN then and so is the result, as with std::exp.
+    const auto biased = static_cast<std::uint32_t>(static_cast<std::int32_t>(n) + 127);
+    return y * bits_to_float(static_cast<std::int32_t>(biased << 23));
 }
 
 // log(1 + y) for y in [0, 1] (what softplus needs): log of u = 1 + y in [1, 2].
