@@ -30,14 +30,6 @@ double step_rate(const StepEvent& e) {
     return e.seconds > 0 ? static_cast<double>(e.steps_done_here) / e.seconds : 0.0;
 }
 
-double plain_interval_from_environment() {
-    const char* text = std::getenv("SM4_PROGRESS_SECONDS");
-    if (text == nullptr) return 30.0;
-    char* end = nullptr;
-    const double value = std::strtod(text, &end);
-    return end != text && *end == '\0' && value >= 0 ? value : 30.0;
-}
-
 std::string task_losses(const StepEvent& e) {
     std::vector<std::string> parts;
     for (const auto& [task, loss] : e.task_losses) parts.push_back(fmt::format("{} {:.4f}", task, loss));
@@ -58,7 +50,7 @@ std::string plain_progress_line(const StepEvent& e, bool with_tasks) {
 ConsoleObserver::ConsoleObserver()
     : terminal_(isatty(STDERR_FILENO) != 0),
       progress_wanted_(std::getenv("SM4_NO_PROGRESS") == nullptr),
-      plain_interval_(plain_interval_from_environment()) {}
+      plain_interval_(progress_interval_seconds()) {}
 
 void ConsoleObserver::draw(const std::string& line, bool final_line) {
     if (!terminal_ || !progress_wanted_ || verbosity_ == Verbosity::Quiet) return;

@@ -7,11 +7,6 @@
 
 namespace sm4::cli {
 
-std::string default_database() {
-    const char* env = std::getenv("SM4_DB");
-    return env != nullptr && *env != '\0' ? env : kDefaultDatabase;
-}
-
 void DatabaseOption::add_to(CLI::App& command, const std::string& help, bool with_config) {
     command.add_option("--db,--database", path, help + " (default: --config's output.database, $SM4_DB or " +
                                                       kDefaultDatabase + ")")

@@ -26,7 +26,4 @@ struct DatabaseOption {
     std::filesystem::path resolve(const ConfigOptions* config = nullptr) const;
 };
 
-// $SM4_DB, or results/sm4.db.
-std::string default_database();
-
 }  // namespace sm4::cli

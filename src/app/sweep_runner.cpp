@@ -13,6 +13,7 @@
 #include "core/errors.h"
 #include "core/events.h"
 #include "core/interrupt.h"
+#include "core/progress.h"
 #include "core/text.h"
 #include "io/results_db.h"
 #include "io/stored_config.h"
@@ -144,11 +145,6 @@ std::string child_error(const std::filesystem::path& log) {
     return line.rfind(prefix, 0) == 0 ? line.substr(prefix.size()) : line;
 }
 
-double progress_interval() {
-    const char* text = std::getenv("SM4_PROGRESS_SECONDS");
-    return text != nullptr ? std::max(0.0, std::atof(text)) : 30.0;
-}
-
 // Up to request.jobs children at once. The first Ctrl-C stops new starts and is passed on once to
 // each running child, which checkpoints and exits 130. Each child's latest progress line is shown
 // at most every 30 s ($SM4_PROGRESS_SECONDS).
@@ -160,7 +156,7 @@ void run_in_children(Sweep& sweep, const SweepRequest& request, const std::vecto
         Clock::time_point shown;  // when its progress was last shown
         std::string last_progress;
     };
-    const double interval = progress_interval();
+    const double interval = progress_interval_seconds();
     std::map<pid_t, Running> running;
     std::size_t next = 0;
     bool passed_on = false;

@@ -247,6 +247,8 @@ std::string database_flag(const std::string& database, const std::string& defaul
 // The same against the database a bare command opens wherever it is pasted: results/sm4.db when
 // $SM4_DB is unset or names it; otherwise nothing (the flag is always added).
 std::string database_flag(const std::string& database);
+// The database commands open without --db or --config: $SM4_DB, else results/sm4.db.
+std::string default_database();
 
 #define SM4_CONFIG_MEMBER(type, name, default_value, check, description) type name = default_value;
 

@@ -271,10 +271,13 @@ std::string database_flag(const std::string& database, const std::string& defaul
     return " --db " + shell_quote(database);
 }
 
-std::string database_flag(const std::string& database) {
+std::string default_database() {
     const char* env = std::getenv("SM4_DB");
-    const bool env_names_another = env != nullptr && *env != '\0' && std::string(env) != kDefaultDatabase;
-    return database_flag(database, env_names_another ? "" : kDefaultDatabase);
+    return env != nullptr && *env != '\0' ? env : kDefaultDatabase;
+}
+
+std::string database_flag(const std::string& database) {
+    return database_flag(database, default_database() == kDefaultDatabase ? kDefaultDatabase : "");
 }
 
 ResolvedConfig environment_defaults() {

@@ -4,6 +4,8 @@
 
 #include "core/events.h"
 
+#include <cstdlib>
+
 namespace sm4 {
 
 std::string format_duration(double seconds) {
@@ -46,6 +48,14 @@ void Progress::report(bool finished) {
     event.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
     event.finished = finished;
     events().progress(event);
+}
+
+double progress_interval_seconds() {
+    const char* text = std::getenv("SM4_PROGRESS_SECONDS");
+    if (text == nullptr) return 30.0;
+    char* end = nullptr;
+    const double value = std::strtod(text, &end);
+    return end != text && *end == '\0' && value >= 0 ? value : 30.0;
 }
 
 }  // namespace sm4

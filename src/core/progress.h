@@ -37,4 +37,8 @@ private:
 // "1:02:03" or "2:03"; "--:--" for what is not a duration.
 std::string format_duration(double seconds);
 
+// Seconds between plain (piped) progress lines: $SM4_PROGRESS_SECONDS when it is a number >= 0,
+// else 30.
+double progress_interval_seconds();
+
 }  // namespace sm4
