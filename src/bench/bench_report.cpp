@@ -52,11 +52,12 @@ BenchReport run_bench(const BenchRequest& request) {
     report.world_size = launch.world_size;
     report.rank = launch.rank;
     const auto e2e_count = request.e2e ? request.e2e_options.configs.size() * request.e2e_options.backbones.size() : 0;
-    const std::size_t layer_cases = group ? 0 : grid.size();
+    const bool layers = request.layers && !group;
+    const std::size_t layer_cases = layers ? grid.size() : 0;
     Progress progress("bench", static_cast<std::int64_t>(1 + layer_cases + e2e_count), "cases");
-    if (!group) report.ceiling = measure_matmul(request.matmul_n, device, std::max(1, request.repeats / 2));
+    if (layers) report.ceiling = measure_matmul(request.matmul_n, device, std::max(1, request.repeats / 2));
     progress.advance();
-    for (const auto& shape : group ? std::vector<LayerCase>{} : grid) {
+    for (const auto& shape : layers ? grid : std::vector<LayerCase>{}) {
         report.layers.push_back(measure_layer(shape, device, request.warmup, request.repeats));
         progress.set_suffix(fmt::format("last ratio {:.2f}", report.layers.back().ratio));
         progress.advance();
@@ -111,14 +112,16 @@ Table e2e_table(const BenchReport& r) {
     table.columns = {{"config"},      {"backbone"},     {"data"},      {"tasks"}, {"batch", "batch_size"},
                      {"ranks", "world_size"}, {"step ms", "step_ms"}, {"samples/s", "samples_per_s"},
                      {"reduce ms", "reduce_ms"}, {"reduce", "reduce_share"}, {"MB/step", "reduce_mb"},
-                     {"params", "parameters"}, {"load"}};
+                     {"params", "parameters"}, {"peak RSS MB", "rss_peak_mb"}, {"RSS growth MB", "rss_growth_mb"},
+                     {"load"}};
     for (const auto& e : r.e2e) {
         const double share = e.step_ms > 0 ? e.reduce_ms / e.step_ms : 0.0;
         table.add_row({text_cell(e.config), text_cell(e.backbone), text_cell(e.data), value_cell(e.tasks),
                        value_cell(e.batch_size), value_cell(e.world_size), number_cell(e.step_ms, 1),
                        number_cell(e.samples_per_s, 0), number_cell(e.reduce_ms, 2),
                        value_cell(share, fmt::format("{:.1f}%", 100.0 * share)), number_cell(e.reduce_mb, 2),
-                       value_cell(e.parameters), text_cell(e.load)});
+                       value_cell(e.parameters), number_cell(e.rss_peak_mb, 0), number_cell(e.rss_growth_mb, 1),
+                       text_cell(e.load)});
     }
     return table;
 }

@@ -20,6 +20,7 @@ struct BenchRequest {
     int repeats = 5, warmup = 2;  // timed calls (median) after warm-up calls, per case
     std::int64_t matmul_n = 4096; // side of the ceiling's square product
     bool e2e = false;             // also time training steps
+    bool layers = true;           // the ceiling and the layer grid (off: --e2e-only)
     std::int64_t threads = 0;     // per process (rank); 0: every core, shared by the ranks on the machine
     E2eOptions e2e_options;
 };

@@ -94,6 +94,7 @@ std::vector<E2eResult> measure_training(const E2eOptions& options, const at::Dev
         for (const auto& backbone : options.backbones) {
             Config config = base;
             config.model.backbone = backbone;
+            reset_peak_rss();
             at::manual_seed(0);
             MultitaskModel model(config.model, specs);
             model->to(device);
@@ -125,7 +126,11 @@ std::vector<E2eResult> measure_training(const E2eOptions& options, const at::Dev
             r.batch_size = batch;
             const double reduce_before = options.group ? options.group->reduce_seconds() : 0.0;
             const std::int64_t bytes_before = options.group ? options.group->reduced_bytes() : 0;
-            r.step_ms = interleaved_median_ms({step}, options.warmup, options.steps, device)[0];
+            for (int w = 0; w < options.warmup; ++w) step();
+            const double rss_warm = resident_mb();
+            r.step_ms = interleaved_median_ms({step}, 0, options.steps, device)[0];
+            r.rss_growth_mb = resident_mb() - rss_warm;
+            r.rss_peak_mb = peak_resident_mb();
             r.world_size = options.group ? options.group->world_size() : 1;
             r.samples_per_s = static_cast<double>(r.tasks * batch * r.world_size) / (r.step_ms / 1000.0);
             if (options.group) {

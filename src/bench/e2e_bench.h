@@ -21,7 +21,7 @@ class ProcessGroup;
 struct E2eOptions {
     std::filesystem::path experiments = "experiments";  // holds minibench.toml and medium.toml
     std::vector<std::string> configs = {"minibench", "medium"};
-    std::vector<Backbone> backbones = {Backbone::Dense, Backbone::Smoe, Backbone::Sm4};
+    std::vector<Backbone> backbones = {Backbone::Dense, Backbone::Smoe, Backbone::Sm4, Backbone::HighMmt};
     std::int64_t batch_size = 0;  // 0: the experiment's train.batch_size
     int warmup = 2, steps = 8;    // timed steps (median)
     // A data-parallel group (`sm4 bench --e2e --nproc N`): every step also sums the gradients over
@@ -38,6 +38,10 @@ struct E2eResult {
     double reduce_ms = 0;          // the gradient all-reduce's mean time per step (in step_ms)
     double reduce_mb = 0;          // megabytes each rank sums per step
     std::int64_t parameters = 0;
+    // Resident memory (MiB): the process's peak while this case ran (its peak counter reset
+    // first, where Linux allows), and how far the resident size moved from the end of the warm-up
+    // steps to the end of the timed steps (0 when a step frees all it allocates).
+    double rss_peak_mb = 0, rss_growth_mb = 0;
     std::string load;              // load average when measured
 };
 

@@ -48,4 +48,23 @@ std::string load_average() {
     return one + " " + five + " " + fifteen;
 }
 
+namespace {
+
+double status_field_mb(const std::string& field) {
+    std::ifstream in("/proc/self/status");
+    for (std::string line; std::getline(in, line);)
+        if (line.rfind(field + ":", 0) == 0) return std::stod(line.substr(field.size() + 1)) / 1024.0;  // kB
+    return 0.0;
+}
+
+}  // namespace
+
+double resident_mb() { return status_field_mb("VmRSS"); }
+double peak_resident_mb() { return status_field_mb("VmHWM"); }
+
+void reset_peak_rss() {
+    std::ofstream out("/proc/self/clear_refs");
+    out << "5";
+}
+
 }  // namespace sm4

@@ -22,4 +22,10 @@ double median(std::vector<double> values);
 // "1.23 0.98 0.75": the 1, 5 and 15 minute load averages of /proc/loadavg ("" where unreadable).
 std::string load_average();
 
+// The process's resident set size and its peak (VmRSS, VmHWM of /proc/self/status) in MiB, 0
+// where unreadable; reset_peak_rss() restarts the peak at the current size (Linux clear_refs 5).
+double resident_mb();
+double peak_resident_mb();
+void reset_peak_rss();
+
 }  // namespace sm4

@@ -4,6 +4,8 @@
 
 #include <cmath>
 
+#include "model/fused_attention.h"
+
 namespace sm4 {
 
 MultiHeadAttentionImpl::MultiHeadAttentionImpl(std::int64_t d_model, std::int64_t heads) : heads_(heads) {
@@ -12,12 +14,10 @@ MultiHeadAttentionImpl::MultiHeadAttentionImpl(std::int64_t d_model, std::int64_
 }
 
 at::Tensor MultiHeadAttentionImpl::forward(const at::Tensor& x) {
-    const std::int64_t batch = x.size(0), tokens = x.size(1), d = x.size(2), head_dim = d / heads_;
-    // [3, batch, heads, tokens, head_dim]
-    const at::Tensor parts = qkv(x).view({batch, tokens, 3, heads_, head_dim}).permute({2, 0, 3, 1, 4});
-    const at::Tensor scores = at::matmul(parts[0], parts[1].transpose(-2, -1)) / std::sqrt(static_cast<double>(head_dim));
-    const at::Tensor mixed = at::matmul(at::softmax(scores, -1), parts[2]);  // [batch, heads, tokens, head_dim]
-    return out(mixed.transpose(1, 2).reshape({batch, tokens, d}));
+    const std::int64_t d = x.size(2), head_dim = d / heads_;
+    const at::Tensor packed = qkv(x);  // [batch, tokens, 3 d]: q | k | v, each head-major
+    const AttentionLayout layout{heads_, head_dim, 0, d, 2 * d, 1.0 / std::sqrt(static_cast<double>(head_dim))};
+    return out(multi_head_attention(packed, packed, layout));
 }
 
 MixtureOfHeadsImpl::MixtureOfHeadsImpl(std::int64_t d_model, std::int64_t heads, const ExpertGroups& groups,

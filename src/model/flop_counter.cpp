@@ -80,6 +80,8 @@ void on_end(const at::RecordFunction&, at::ObserverContext* context) {
 
 }  // namespace
 
+bool flop_counter_active() { return active_counter.load() != nullptr; }
+
 MatmulFlopCounter::MatmulFlopCounter() {
     MatmulFlopCounter* none = nullptr;
     if (!active_counter.compare_exchange_strong(none, this))

@@ -15,6 +15,10 @@
 
 namespace sm4 {
 
+// Whether a MatmulFlopCounter is counting now (the fused attention then takes LibTorch's ops,
+// whose products the counter sees).
+bool flop_counter_active();
+
 class MatmulFlopCounter {
 public:
     MatmulFlopCounter();   // starts counting (at most one counter at a time: UsageError otherwise)

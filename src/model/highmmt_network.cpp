@@ -4,6 +4,8 @@
 
 #include <cmath>
 
+#include "model/fused_attention.h"
+
 namespace sm4 {
 namespace {
 
@@ -38,22 +40,9 @@ PerceiverAttentionImpl::PerceiverAttentionImpl(std::int64_t query_dim, std::int6
 }
 
 at::Tensor PerceiverAttentionImpl::forward(const at::Tensor& x, const at::Tensor& context) {
-    const std::int64_t batch = x.size(0), queries = x.size(1), keys = context.size(1);
     const std::int64_t inner = heads_ * head_dim_;
-    // The scale goes on the queries ([B, Lq, inner]), not on the scores ([B, heads, Lq, N]).
-    const at::Tensor q = to_q(x) * (1.0 / std::sqrt(static_cast<double>(head_dim_)));
-    const at::Tensor kv = to_kv(context);
-    at::Tensor k = kv.narrow(2, 0, inner), v = kv.narrow(2, inner, inner);
-    at::Tensor mixed;
-    if (heads_ == 1) {
-        mixed = at::bmm(at::softmax(at::bmm(q, k.transpose(1, 2)), -1), v);
-    } else {
-        const at::Tensor qh = q.view({batch, queries, heads_, head_dim_}).transpose(1, 2);
-        const at::Tensor kh = k.reshape({batch, keys, heads_, head_dim_}).transpose(1, 2);
-        const at::Tensor vh = v.reshape({batch, keys, heads_, head_dim_}).transpose(1, 2);
-        mixed = at::matmul(at::softmax(at::matmul(qh, kh.transpose(2, 3)), -1), vh).transpose(1, 2).reshape({batch, queries, inner});
-    }
-    return to_out(mixed);
+    const AttentionLayout layout{heads_, head_dim_, 0, 0, inner, 1.0 / std::sqrt(static_cast<double>(head_dim_))};
+    return to_out(multi_head_attention(to_q(x), to_kv(context), layout));
 }
 
 GegluFeedForwardImpl::GegluFeedForwardImpl(std::int64_t dim, std::int64_t hidden) {

@@ -22,7 +22,7 @@ namespace sm4 {
 
 // Attention of queries [B, Lq, query_dim] over a context [B, N, context_dim]: bias-free query and
 // key/value projections, `heads` heads of `head_dim`, softmax(q k^T / sqrt(head_dim)), an output
-// projection with bias. Materialises at most [B, heads, Lq, N] scores.
+// projection with bias; the attention itself is one fused pass (model/fused_attention.h).
 class PerceiverAttentionImpl : public torch::nn::Module {
 public:
     PerceiverAttentionImpl(std::int64_t query_dim, std::int64_t context_dim, std::int64_t heads, std::int64_t head_dim);
