@@ -44,23 +44,45 @@ SM4_INLINE std::int64_t width_of(std::int64_t hd) {
     return HD > 0 ? HD : hd;
 }
 
+// A row count rounded up to whole f8 vectors.
+SM4_INLINE std::int64_t padded(std::int64_t n) { return (n + 7) & ~std::int64_t{7}; }
+
+// rows [n, width] at a row stride -> [width, padded(n)], the padding zero.
+SM4_INLINE void transpose_padded(const float* __restrict rows, std::int64_t stride, std::int64_t n, std::int64_t width,
+                                 float* __restrict out) {
+    const std::int64_t np = padded(n);
+    for (std::int64_t c = 0; c < width; ++c)
+        for (std::int64_t j = n; j < np; ++j) out[c * np + j] = 0.0f;
+    for (std::int64_t j = 0; j < n; ++j)
+        for (std::int64_t c = 0; c < width; ++c) out[c * np + j] = rows[j * stride + c];
+}
+
+// out[j] = scale * sum_c x[c] * t[c][j] for j < np (t: [width, np]), eight columns at a time in
+// one register across the whole sum.
+template <int HD>
+SM4_INLINE void row_times_transposed(const float* __restrict x, float scale, const float* __restrict t,
+                                     std::int64_t width_runtime, std::int64_t np, float* __restrict out) {
+    const std::int64_t width = width_of<HD>(width_runtime);
+    for (std::int64_t j0 = 0; j0 < np; j0 += 8) {
+        f8 acc = {};
+        for (std::int64_t c = 0; c < width; ++c) acc += (x[c] * scale) * load8(t + c * np + j0);
+        store8(out + j0, acc);
+    }
+}
+
 // P = softmax(q k^T * scale) row by row (keys transposed first, so a row's scores are axpys
 // over the keys), then o_i = sum_j P_ij v_j.
 template <int HD>
 SM4_INLINE void forward_pair_impl(const Pair& a, std::int64_t hd_runtime, float* __restrict keys_t, float* __restrict p,
                                   float* __restrict o, std::int64_t o_stride) {
-    const std::int64_t hd = width_of<HD>(hd_runtime), n = a.keys;
-    for (std::int64_t j = 0; j < n; ++j)
-        for (std::int64_t c = 0; c < hd; ++c) keys_t[c * n + j] = a.k[j * a.kv_stride + c];
+    const std::int64_t hd = width_of<HD>(hd_runtime), n = a.keys, np = padded(n);
+    transpose_padded(a.k, a.kv_stride, n, hd, keys_t);
+    float* __restrict scores = keys_t + hd * np;  // one row of np
     for (std::int64_t i = 0; i < a.queries; ++i) {
         float* __restrict row = p + i * n;
         const float* __restrict q = a.q + i * a.q_stride;
-        for (std::int64_t j = 0; j < n; ++j) row[j] = 0.0f;
-        for (std::int64_t c = 0; c < hd; ++c) {
-            const float qc = q[c] * a.scale;
-            const float* __restrict kc = keys_t + c * n;
-            for (std::int64_t j = 0; j < n; ++j) row[j] += qc * kc[j];
-        }
+        row_times_transposed<HD>(q, a.scale, keys_t, hd, np, scores);
+        for (std::int64_t j = 0; j < n; ++j) row[j] = scores[j];
         float top = row[0];
         for (std::int64_t j = 1; j < n; ++j) top = row[j] > top ? row[j] : top;
         float sum = 0.0f;
@@ -72,13 +94,20 @@ SM4_INLINE void forward_pair_impl(const Pair& a, std::int64_t hd_runtime, float*
         for (std::int64_t j = 0; j < n; ++j) row[j] *= inverse;
         float* __restrict out = o + i * o_stride;
         if constexpr (HD > 0) {
-            f8 sums[HD / 8] = {};
-            for (std::int64_t j = 0; j < n; ++j) {
-                const float pj = row[j];
-                const float* __restrict vj = a.v + j * a.kv_stride;
-                for (int c = 0; c < HD / 8; ++c) sums[c] += pj * load8(vj + 8 * c);
+            f8 even[HD / 8] = {}, odd[HD / 8] = {};  // two chains of FMAs, not one
+            std::int64_t j = 0;
+            for (; j + 1 < n; j += 2) {
+                const float p0 = row[j], p1 = row[j + 1];
+                const float* __restrict v0 = a.v + j * a.kv_stride;
+                const float* __restrict v1 = v0 + a.kv_stride;
+                for (int c = 0; c < HD / 8; ++c) {
+                    even[c] += p0 * load8(v0 + 8 * c);
+                    odd[c] += p1 * load8(v1 + 8 * c);
+                }
             }
-            for (int c = 0; c < HD / 8; ++c) store8(out + 8 * c, sums[c]);
+            if (j < n)
+                for (int c = 0; c < HD / 8; ++c) even[c] += row[j] * load8(a.v + j * a.kv_stride + 8 * c);
+            for (int c = 0; c < HD / 8; ++c) store8(out + 8 * c, even[c] + odd[c]);
         } else {
             for (std::int64_t c = 0; c < hd; ++c) out[c] = 0.0f;
             for (std::int64_t j = 0; j < n; ++j) {
@@ -98,31 +127,34 @@ SM4_INLINE void backward_pair_impl(const Pair& a, std::int64_t hd_runtime, const
                                    const float* __restrict grad_o, std::int64_t grad_o_stride, float* __restrict values_t,
                                    float* __restrict d_scores, float* __restrict grad_q, std::int64_t grad_q_stride,
                                    float* __restrict grad_k, float* __restrict grad_v, std::int64_t grad_kv_stride) {
-    const std::int64_t hd = width_of<HD>(hd_runtime), n = a.keys, m = a.queries;
-    for (std::int64_t j = 0; j < n; ++j)
-        for (std::int64_t c = 0; c < hd; ++c) values_t[c * n + j] = a.v[j * a.kv_stride + c];
+    const std::int64_t hd = width_of<HD>(hd_runtime), n = a.keys, m = a.queries, np = padded(n);
+    transpose_padded(a.v, a.kv_stride, n, hd, values_t);
+    float* __restrict scratch = values_t + hd * np;
     for (std::int64_t i = 0; i < m; ++i) {
         const float* __restrict pi = p + i * n;
         const float* __restrict go = grad_o + i * grad_o_stride;
         float* __restrict ds = d_scores + i * n;
-        for (std::int64_t j = 0; j < n; ++j) ds[j] = 0.0f;
-        for (std::int64_t c = 0; c < hd; ++c) {
-            const float g = go[c];
-            const float* __restrict vc = values_t + c * n;
-            for (std::int64_t j = 0; j < n; ++j) ds[j] += g * vc[j];
-        }
+        row_times_transposed<HD>(go, 1.0f, values_t, hd, np, scratch);
+        for (std::int64_t j = 0; j < n; ++j) ds[j] = scratch[j];
         float dot = 0.0f;
         for (std::int64_t j = 0; j < n; ++j) dot += pi[j] * ds[j];
         for (std::int64_t j = 0; j < n; ++j) ds[j] = pi[j] * (ds[j] - dot) * a.scale;
         float* __restrict gq = grad_q + i * grad_q_stride;
         if constexpr (HD > 0) {
-            f8 sums[HD / 8] = {};
-            for (std::int64_t j = 0; j < n; ++j) {
-                const float sj = ds[j];
-                const float* __restrict kj = a.k + j * a.kv_stride;
-                for (int c = 0; c < HD / 8; ++c) sums[c] += sj * load8(kj + 8 * c);
+            f8 even[HD / 8] = {}, odd[HD / 8] = {};
+            std::int64_t j = 0;
+            for (; j + 1 < n; j += 2) {
+                const float s0 = ds[j], s1 = ds[j + 1];
+                const float* __restrict k0 = a.k + j * a.kv_stride;
+                const float* __restrict k1 = k0 + a.kv_stride;
+                for (int c = 0; c < HD / 8; ++c) {
+                    even[c] += s0 * load8(k0 + 8 * c);
+                    odd[c] += s1 * load8(k1 + 8 * c);
+                }
             }
-            for (int c = 0; c < HD / 8; ++c) store8(gq + 8 * c, load8(gq + 8 * c) + sums[c]);
+            if (j < n)
+                for (int c = 0; c < HD / 8; ++c) even[c] += ds[j] * load8(a.k + j * a.kv_stride + 8 * c);
+            for (int c = 0; c < HD / 8; ++c) store8(gq + 8 * c, load8(gq + 8 * c) + even[c] + odd[c]);
         } else {
             for (std::int64_t j = 0; j < n; ++j) {
                 const float sj = ds[j];
@@ -225,7 +257,7 @@ void attention_forward_into(const at::Tensor& q_source, const at::Tensor& kv_sou
     float* out_data = out.data_ptr<float>();
     float* p_data = probabilities.data_ptr<float>();
     parallel_ranges(batch * heads, pair_grain(queries, keys, hd), [&](std::int64_t begin, std::int64_t end) {
-        std::vector<float> keys_t(static_cast<std::size_t>(hd * keys));
+        std::vector<float> keys_t(static_cast<std::size_t>((hd + 1) * ((keys + 7) & ~std::int64_t{7})));
         for (std::int64_t pair = begin; pair < end; ++pair) {
             const std::int64_t b = pair / heads, h = pair % heads;
             forward_pair(pair_of(q_source, kv_source, l, b, h), hd, keys_t.data(), p_data + pair * queries * keys,
@@ -246,7 +278,8 @@ void attention_backward_into(const at::Tensor& grad_out, const at::Tensor& q_sou
     float* gkv_data = grad_kv_source.data_ptr<float>();
     const std::int64_t gq_stride = grad_q_source.size(2), gkv_stride = grad_kv_source.size(2);
     parallel_ranges(batch * heads, pair_grain(queries, keys, hd), [&](std::int64_t begin, std::int64_t end) {
-        std::vector<float> values_t(static_cast<std::size_t>(hd * keys)), d_scores(static_cast<std::size_t>(queries * keys));
+        std::vector<float> values_t(static_cast<std::size_t>((hd + 1) * ((keys + 7) & ~std::int64_t{7})));
+        std::vector<float> d_scores(static_cast<std::size_t>(queries * keys));
         for (std::int64_t pair = begin; pair < end; ++pair) {
             const std::int64_t b = pair / heads, h = pair % heads;
             float* gkv = gkv_data + b * keys * gkv_stride + h * hd;

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "model/fused_attention.h"
+#include "model/gelu.h"
 
 namespace sm4 {
 namespace {
@@ -52,7 +53,7 @@ GegluFeedForwardImpl::GegluFeedForwardImpl(std::int64_t dim, std::int64_t hidden
 
 at::Tensor GegluFeedForwardImpl::forward(const at::Tensor& x) {
     const auto halves = in(x).chunk(2, -1);
-    return out(halves[0] * at::gelu(halves[1]));
+    return out(halves[0] * fast_gelu(halves[1]));
 }
 
 PerceiverLayerImpl::PerceiverLayerImpl(const ModelConfig& c, std::int64_t context_dim, std::int64_t heads, std::int64_t head_dim) {

@@ -4,6 +4,9 @@
 
 #include <set>
 
+#include "model/gelu.h"
+#include "model/residual_dropout.h"
+
 namespace sm4 {
 
 BlockImpl::BlockImpl(const ModelConfig& c, bool sparse_ffn, std::int64_t slots, const ExpertGroups* groups,
@@ -25,20 +28,20 @@ BlockImpl::BlockImpl(const ModelConfig& c, bool sparse_ffn, std::int64_t slots, 
         ff1 = register_module("ff1", torch::nn::Linear(c.d_model, c.ffn_hidden));
         ff2 = register_module("ff2", torch::nn::Linear(c.ffn_hidden, c.d_model));
     }
-    dropout = register_module("dropout", torch::nn::Dropout(c.dropout));
+    dropout_ = c.dropout;
 }
 
 at::Tensor BlockImpl::forward(const at::Tensor& x, const at::Tensor& slot_of_token) {
     const at::Tensor normed = norm1(x);
     const at::Tensor attended = head_experts ? head_experts(normed, slot_of_token) : attention(normed);
-    const at::Tensor h = x + dropout(attended);
+    const at::Tensor h = residual_dropout(x, attended, dropout_, is_training());
     const std::int64_t batch = h.size(0), tokens = h.size(1), d = h.size(2);
     const at::Tensor normed2 = norm2(h);
     at::Tensor fed;
     if (moe) fed = moe(normed2.reshape({batch * tokens, d}), slot_of_token).view({batch, tokens, d});
     else if (sm4_moe) fed = sm4_moe(normed2.reshape({batch * tokens, d}), slot_of_token).view({batch, tokens, d});
-    else fed = ff2(at::gelu(ff1(normed2)));
-    return h + dropout(fed);
+    else fed = ff2(fast_gelu(ff1(normed2)));
+    return residual_dropout(h, fed, dropout_, is_training());
 }
 
 at::Tensor BlockImpl::aux_loss(double balance_weight, double z_weight) const {

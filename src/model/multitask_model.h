@@ -6,7 +6,6 @@
 
 #include <torch/nn/module.h>
 #include <torch/nn/modules/container/modulelist.h>
-#include <torch/nn/modules/dropout.h>
 #include <torch/nn/modules/linear.h>
 #include <torch/nn/modules/normalization.h>
 
@@ -40,7 +39,9 @@ public:
     torch::nn::Linear ff1{nullptr}, ff2{nullptr};
     MoeFeedForward moe{nullptr};
     Sm4Moe sm4_moe{nullptr};
-    torch::nn::Dropout dropout{nullptr};
+
+private:
+    double dropout_ = 0.0;  // on both residual branches (model/residual_dropout.h)
 };
 TORCH_MODULE(Block);
 

@@ -50,17 +50,37 @@ TEST_CASE("bench: end-to-end training throughput for every backbone, synthetic d
     options.steps = 1;
     int ticks = 0;
     const auto results = measure_training(options, at::Device(at::kCPU), [&] { ++ticks; });
-    REQUIRE(results.size() == 3);
-    CHECK(ticks == 3);
+    REQUIRE(results.size() == 4);
+    CHECK(ticks == 4);
     for (const auto& r : results) {
         CHECK(r.tasks == 4);
         CHECK(r.batch_size == 4);
         CHECK(r.samples_per_s > 0);
         CHECK(r.parameters > 0);
         CHECK((r.data == "real" || r.data == "synthetic"));
+        CHECK(r.rss_peak_mb > 50);  // LibTorch alone is more than that
+        CHECK(std::isfinite(r.rss_growth_mb));
     }
     CHECK(results[0].backbone == "dense");
     CHECK(results[1].parameters > results[0].parameters);  // experts add capacity
+    CHECK(results[3].backbone == "highmmt");
+}
+
+TEST_CASE("bench: --e2e-backbone picks the rows; an unknown backbone is refused naming the flag", "[bench][cli]") {
+    E2eOptions options;
+    options.experiments = SM4_SOURCE_DIR "/experiments";
+    options.configs = {"minibench"};
+    options.backbones = {Backbone::Sm4};
+    options.batch_size = 2;
+    options.warmup = 0;
+    options.steps = 1;
+    const auto results = measure_training(options, at::Device(at::kCPU), nullptr);
+    REQUIRE(results.size() == 1);
+    CHECK(results[0].backbone == "sm4");
+
+    const auto bad = test::run_sm4("bench --e2e-only --e2e-backbone moe");
+    CHECK(bad.exit_code == 2);
+    CHECK_THAT(bad.err, Catch::Contains("--e2e-backbone") && Catch::Contains("\"moe\""));
 }
 
 TEST_CASE("bench: an unknown grid or device is a usage error", "[bench]") {
