@@ -223,6 +223,69 @@ SM4_VECTOR_CLONES void backward_pair(const Pair& a, std::int64_t hd, const float
 #undef SM4_BACKWARD_PAIR
 }
 
+// Pairs with many keys (HighMMT's latents over hundreds of element tokens) run their products
+// through the BLAS on views of the pair's rows instead: the row loops above are for short
+// sequences, where a BLAS call costs more than its arithmetic.
+bool blas_pair(std::int64_t queries, std::int64_t keys, std::int64_t hd) { return keys >= 96 && queries * hd >= 256; }
+
+at::Tensor rows_view(const float* data, std::int64_t rows, std::int64_t width, std::int64_t stride) {
+    return at::from_blob(const_cast<float*>(data), {rows, width}, {stride, 1}, at::TensorOptions().dtype(at::kFloat));
+}
+
+// Softmax of scale * row, in place, for each of `rows` rows of n.
+SM4_VECTOR_CLONES void softmax_rows(float* p, std::int64_t rows, std::int64_t n, float scale) {
+    for (std::int64_t i = 0; i < rows; ++i) {
+        float* __restrict row = p + i * n;
+        float top = row[0];
+        for (std::int64_t j = 1; j < n; ++j) top = row[j] > top ? row[j] : top;
+        float sum = 0.0f;
+        for (std::int64_t j = 0; j < n; ++j) {
+            row[j] = fast::exp((row[j] - top) * scale);
+            sum += row[j];
+        }
+        const float inverse = 1.0f / sum;
+        for (std::int64_t j = 0; j < n; ++j) row[j] *= inverse;
+    }
+}
+
+// dS = P * (dP - <P_i, dP_i>) * scale, in place over dP, row by row.
+SM4_VECTOR_CLONES void score_gradient_rows(const float* p, float* d, std::int64_t rows, std::int64_t n, float scale) {
+    for (std::int64_t i = 0; i < rows; ++i) {
+        const float* __restrict pi = p + i * n;
+        float* __restrict di = d + i * n;
+        float dot = 0.0f;
+        for (std::int64_t j = 0; j < n; ++j) dot += pi[j] * di[j];
+        for (std::int64_t j = 0; j < n; ++j) di[j] = pi[j] * (di[j] - dot) * scale;
+    }
+}
+
+void forward_pair_blas(const Pair& a, std::int64_t hd, float* p, float* o, std::int64_t o_stride) {
+    const at::Tensor q = rows_view(a.q, a.queries, hd, a.q_stride);
+    const at::Tensor k = rows_view(a.k, a.keys, hd, a.kv_stride);
+    const at::Tensor v = rows_view(a.v, a.keys, hd, a.kv_stride);
+    at::Tensor scores = rows_view(p, a.queries, a.keys, a.keys);
+    at::mm_out(scores, q, k.t());
+    softmax_rows(p, a.queries, a.keys, a.scale);
+    at::Tensor out = rows_view(o, a.queries, hd, o_stride);
+    at::mm_out(out, scores, v);
+}
+
+void backward_pair_blas(const Pair& a, std::int64_t hd, const float* p, const float* grad_o, std::int64_t grad_o_stride,
+                        float* d_scores, float* grad_q, std::int64_t grad_q_stride, float* grad_k, float* grad_v,
+                        std::int64_t grad_kv_stride) {
+    const at::Tensor q = rows_view(a.q, a.queries, hd, a.q_stride);
+    const at::Tensor k = rows_view(a.k, a.keys, hd, a.kv_stride);
+    const at::Tensor v = rows_view(a.v, a.keys, hd, a.kv_stride);
+    const at::Tensor probabilities = rows_view(p, a.queries, a.keys, a.keys);
+    const at::Tensor go = rows_view(grad_o, a.queries, hd, grad_o_stride);
+    at::Tensor ds = rows_view(d_scores, a.queries, a.keys, a.keys);
+    at::mm_out(ds, go, v.t());
+    score_gradient_rows(p, d_scores, a.queries, a.keys, a.scale);
+    rows_view(grad_q, a.queries, hd, grad_q_stride).addmm_(ds, k);
+    rows_view(grad_k, a.keys, hd, grad_kv_stride).addmm_(ds.t(), q);
+    rows_view(grad_v, a.keys, hd, grad_kv_stride).addmm_(probabilities.t(), go);
+}
+
 Pair pair_of(const at::Tensor& q_source, const at::Tensor& kv_source, const AttentionLayout& l, std::int64_t b,
              std::int64_t h) {
     const float* q = q_source.data_ptr<float>() + b * q_source.stride(0) + l.q_column + h * l.head_dim;
@@ -256,12 +319,16 @@ void attention_forward_into(const at::Tensor& q_source, const at::Tensor& kv_sou
     probabilities = at::empty({batch, heads, queries, keys}, q_source.options());
     float* out_data = out.data_ptr<float>();
     float* p_data = probabilities.data_ptr<float>();
+    const bool blas = blas_pair(queries, keys, hd);
     parallel_ranges(batch * heads, pair_grain(queries, keys, hd), [&](std::int64_t begin, std::int64_t end) {
-        std::vector<float> keys_t(static_cast<std::size_t>((hd + 1) * ((keys + 7) & ~std::int64_t{7})));
+        std::vector<float> keys_t(blas ? 0 : static_cast<std::size_t>((hd + 1) * ((keys + 7) & ~std::int64_t{7})));
         for (std::int64_t pair = begin; pair < end; ++pair) {
             const std::int64_t b = pair / heads, h = pair % heads;
-            forward_pair(pair_of(q_source, kv_source, l, b, h), hd, keys_t.data(), p_data + pair * queries * keys,
-                         out_data + b * queries * width + h * hd, width);
+            const Pair a = pair_of(q_source, kv_source, l, b, h);
+            float* p = p_data + pair * queries * keys;
+            float* o = out_data + b * queries * width + h * hd;
+            if (blas) forward_pair_blas(a, hd, p, o, width);
+            else forward_pair(a, hd, keys_t.data(), p, o, width);
         }
     });
 }
@@ -277,16 +344,23 @@ void attention_backward_into(const at::Tensor& grad_out, const at::Tensor& q_sou
     float* gq_data = grad_q_source.data_ptr<float>();
     float* gkv_data = grad_kv_source.data_ptr<float>();
     const std::int64_t gq_stride = grad_q_source.size(2), gkv_stride = grad_kv_source.size(2);
+    const bool blas = blas_pair(queries, keys, hd);
     parallel_ranges(batch * heads, pair_grain(queries, keys, hd), [&](std::int64_t begin, std::int64_t end) {
-        std::vector<float> values_t(static_cast<std::size_t>((hd + 1) * ((keys + 7) & ~std::int64_t{7})));
+        std::vector<float> values_t(blas ? 0 : static_cast<std::size_t>((hd + 1) * ((keys + 7) & ~std::int64_t{7})));
         std::vector<float> d_scores(static_cast<std::size_t>(queries * keys));
         for (std::int64_t pair = begin; pair < end; ++pair) {
             const std::int64_t b = pair / heads, h = pair % heads;
+            const Pair a = pair_of(q_source, kv_source, l, b, h);
+            const float* p = p_data + pair * queries * keys;
+            const float* go = go_data + b * queries * width + h * hd;
+            float* gq = gq_data + b * queries * gq_stride + l.q_column + h * hd;
             float* gkv = gkv_data + b * keys * gkv_stride + h * hd;
-            backward_pair(pair_of(q_source, kv_source, l, b, h), hd, p_data + pair * queries * keys,
-                          go_data + b * queries * width + h * hd, width, values_t.data(), d_scores.data(),
-                          gq_data + b * queries * gq_stride + l.q_column + h * hd, gq_stride, gkv + l.k_column,
-                          gkv + l.v_column, gkv_stride);
+            if (blas)
+                backward_pair_blas(a, hd, p, go, width, d_scores.data(), gq, gq_stride, gkv + l.k_column,
+                                   gkv + l.v_column, gkv_stride);
+            else
+                backward_pair(a, hd, p, go, width, values_t.data(), d_scores.data(), gq, gq_stride, gkv + l.k_column,
+                              gkv + l.v_column, gkv_stride);
         }
     });
 }
