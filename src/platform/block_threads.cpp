@@ -131,13 +131,21 @@ private:
 
 }  // namespace
 
+namespace {
+std::atomic<int> block_thread_count{0};  // 0: follow OpenBLAS's thread count
+}  // namespace
+
+void set_block_threads(int threads) { block_thread_count.store(std::max(0, threads)); }
+
 int block_threads() {
     static const bool disabled = [] {
         const char* env = std::getenv("SM4_BLOCK_THREADS");
         return env != nullptr && std::string(env) == "0";
     }();
     const OpenBlas& blas = openblas();
-    return !disabled && blas.threading == OpenBlasThreading::Pthreads ? std::max(1, blas.get_threads()) : 1;
+    if (disabled || blas.threading != OpenBlasThreading::Pthreads) return 1;
+    const int set = block_thread_count.load();
+    return std::max(1, set > 0 ? set : blas.get_threads());
 }
 
 void run_blocks(const std::vector<std::int64_t>& blocks, const std::function<void(std::int64_t)>& work) {

@@ -18,6 +18,10 @@ namespace sm4 {
 // the BLAS and LibTorch choose).
 int block_threads();
 
+// Fixes block_threads() at `threads` (0: follow OpenBLAS's thread count again), so the blocks can
+// use more threads than the matrix products outside them (platform/threads.h's policy).
+void set_block_threads(int threads);
+
 // Calls work(b) once for every b in `blocks`, largest first as given, on block_threads()
 // threads (the caller's included), taking the next block as each thread frees. The threads share
 // the caller's LibTorch thread-local state (grad mode, dispatch keys). The first exception a block

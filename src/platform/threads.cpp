@@ -1,11 +1,13 @@
 #include "platform/threads.h"
 
+#include "platform/block_threads.h"
 #include "platform/cpu_allocator.h"
 #include "platform/openblas.h"
 
 #include <ATen/Parallel.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <thread>
 
 namespace sm4 {
@@ -15,7 +17,9 @@ ThreadSettings apply_thread_count(std::int64_t threads) {
     const OpenBlas& blas = openblas();
     if (blas.threading == OpenBlasThreading::Pthreads) {
         at::set_num_threads(1);
-        blas.set_threads(n);
+        const char* products = std::getenv("SM4_BLAS_THREADS");
+        blas.set_threads(products != nullptr && std::atoi(products) > 0 ? std::min(n, std::atoi(products)) : n);
+        set_block_threads(n);
     } else if (blas.threading == OpenBlasThreading::OpenMp) {
         at::set_num_threads(n);
         blas.set_threads(n);
