@@ -25,7 +25,7 @@ void add_flops_command(CLI::App& app) {
                  "written to the flops table");
     options->config.add_to(*command);
     command->add_option("--run", options->run, "Account run ID with its stored config and best checkpoint");
-    options->database.add_to(*command, "Results database holding --run");
+    options->database.add_to(*command, "Results database holding --run, or receiving the rows of --config");
     command->add_flag("--json", options->json, "Print JSON instead of tables");
     command->add_flag("--no-measure", options->no_measure, "Analytic counts only: no data loaded, no forward pass counted");
     command->callback([options] {
@@ -38,7 +38,11 @@ void add_flops_command(CLI::App& app) {
         } else {
             if (options->config.files.empty() && options->config.overrides.empty())
                 throw UsageError("flops needs --config FILE (or --set) or --run ID");
-            const ResolvedConfig config = options->config.resolve();
+            ResolvedConfig config = options->config.resolve();
+            if (options->database.given()) {  // --db names where the rows go, over output.database
+                config.values.output.database = options->database.path;
+                config.sources["output.database"] = "--db";
+            }
             if (options->config.dump_if_requested(config)) return;
             report = account_config(config, !options->no_measure);
         }

@@ -9,7 +9,8 @@ Rounds interleave the candidates, so load from other processes hits all of them 
 table shows medians (and ranges) over the rounds and sm4's ratio to the peer at its best.
 
     /usr/bin/python3 bench/peer/compare.py [--rounds 3] [--steps 60] [--warmup 30]
-        [--backbone dense --backbone smoe ...] [--highmmt-src /path/to/HighMMT] [--json]
+        [--backbone dense --backbone smoe ...] [--highmmt-src /path/to/HighMMT --perceiver-src /path/to/fork]
+        [--json]
 
 Needs Debian's python3-torch, python3-h5py and a built ./build/sm4; run from the repository root.
 """
@@ -54,6 +55,8 @@ def peer_row(args, backbone, setting):
 def upstream_row(args, threads):
     command = [sys.executable, os.path.join(HERE, "highmmt_upstream.py"), "--highmmt-src", args.highmmt_src,
                "--steps", str(args.steps), "--warmup", str(min(args.warmup, 10)), "--json"]
+    if args.perceiver_src:
+        command += ["--perceiver-src", args.perceiver_src]
     if threads:
         command += ["--threads", str(threads)]
     return run_json(command)
@@ -72,6 +75,8 @@ def main():
     parser.add_argument("--steps", type=int, default=60)
     parser.add_argument("--warmup", type=int, default=30)
     parser.add_argument("--highmmt-src", help="a checkout of pliang279/HighMMT (its code is imported from there)")
+    parser.add_argument("--perceiver-src", help="a checkout of the perceiver-pytorch fork HighMMT imports "
+                        "(bench/peer/HIGHMMT.md)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     backbones = args.backbone or BACKBONES

@@ -122,3 +122,15 @@ TEST_CASE("sm4 flops: an unknown run is a clear error", "[flops]") {
     CHECK(result.exit_code == 2);
     CHECK_THAT(result.err, Contains("run 42 not found in " + database));
 }
+
+TEST_CASE("sm4 flops --config with --db writes its rows there, not to output.database", "[flops][cli]") {
+    const test::SmallExperiment experiment;
+    const test::TempDir dir;
+    const std::string database = (dir / "elsewhere.db").string();
+    const auto result = test::run_command(std::string(SM4_BINARY) + " flops --no-measure --db " + database +
+                                          experiment.set_arguments({}));
+    INFO(result.err);
+    REQUIRE(result.exit_code == 0);
+    CHECK(!ResultsDb(database).flops(std::nullopt, config_hash(experiment.config({}))).empty());
+    CHECK(!std::filesystem::exists(experiment.database()));  // the experiment's own database untouched
+}
