@@ -70,6 +70,51 @@ SM4_INLINE void row_times_transposed(const float* __restrict x, float scale, con
     }
 }
 
+// out (+)= sum_j w[j] * rows_j for n rows of the head width at a row stride; with a fixed
+// width, eight floats a register and two chains of FMAs (even and odd rows), not one.
+template <int HD>
+SM4_INLINE void weighted_row_sum(const float* __restrict w, const float* __restrict rows, std::int64_t stride,
+                                 std::int64_t n, std::int64_t width_runtime, bool accumulate, float* __restrict out) {
+    if constexpr (HD > 0) {
+        f8 even[HD / 8] = {}, odd[HD / 8] = {};
+        std::int64_t j = 0;
+        for (; j + 1 < n; j += 2) {
+            const float w0 = w[j], w1 = w[j + 1];
+            const float* __restrict r0 = rows + j * stride;
+            const float* __restrict r1 = r0 + stride;
+            for (int c = 0; c < HD / 8; ++c) {
+                even[c] += w0 * load8(r0 + 8 * c);
+                odd[c] += w1 * load8(r1 + 8 * c);
+            }
+        }
+        if (j < n)
+            for (int c = 0; c < HD / 8; ++c) even[c] += w[j] * load8(rows + j * stride + 8 * c);
+        for (int c = 0; c < HD / 8; ++c)
+            store8(out + 8 * c, (accumulate ? load8(out + 8 * c) : f8{}) + even[c] + odd[c]);
+    } else {
+        if (!accumulate)
+            for (std::int64_t c = 0; c < width_runtime; ++c) out[c] = 0.0f;
+        for (std::int64_t j = 0; j < n; ++j) {
+            const float wj = w[j];
+            const float* __restrict rj = rows + j * stride;
+            for (std::int64_t c = 0; c < width_runtime; ++c) out[c] += wj * rj[c];
+        }
+    }
+}
+
+// row = softmax(scale * row), in place.
+SM4_INLINE void softmax_in_place(float* __restrict row, std::int64_t n, float scale) {
+    float top = row[0];
+    for (std::int64_t j = 1; j < n; ++j) top = row[j] > top ? row[j] : top;
+    float sum = 0.0f;
+    for (std::int64_t j = 0; j < n; ++j) {
+        row[j] = fast::exp((row[j] - top) * scale);
+        sum += row[j];
+    }
+    const float inverse = 1.0f / sum;
+    for (std::int64_t j = 0; j < n; ++j) row[j] *= inverse;
+}
+
 // P = softmax(q k^T * scale) row by row (keys transposed first, so a row's scores are axpys
 // over the keys), then o_i = sum_j P_ij v_j.
 template <int HD>
@@ -83,39 +128,8 @@ SM4_INLINE void forward_pair_impl(const Pair& a, std::int64_t hd_runtime, float*
         const float* __restrict q = a.q + i * a.q_stride;
         row_times_transposed<HD>(q, a.scale, keys_t, hd, np, scores);
         for (std::int64_t j = 0; j < n; ++j) row[j] = scores[j];
-        float top = row[0];
-        for (std::int64_t j = 1; j < n; ++j) top = row[j] > top ? row[j] : top;
-        float sum = 0.0f;
-        for (std::int64_t j = 0; j < n; ++j) {
-            row[j] = fast::exp(row[j] - top);
-            sum += row[j];
-        }
-        const float inverse = 1.0f / sum;
-        for (std::int64_t j = 0; j < n; ++j) row[j] *= inverse;
-        float* __restrict out = o + i * o_stride;
-        if constexpr (HD > 0) {
-            f8 even[HD / 8] = {}, odd[HD / 8] = {};  // two chains of FMAs, not one
-            std::int64_t j = 0;
-            for (; j + 1 < n; j += 2) {
-                const float p0 = row[j], p1 = row[j + 1];
-                const float* __restrict v0 = a.v + j * a.kv_stride;
-                const float* __restrict v1 = v0 + a.kv_stride;
-                for (int c = 0; c < HD / 8; ++c) {
-                    even[c] += p0 * load8(v0 + 8 * c);
-                    odd[c] += p1 * load8(v1 + 8 * c);
-                }
-            }
-            if (j < n)
-                for (int c = 0; c < HD / 8; ++c) even[c] += row[j] * load8(a.v + j * a.kv_stride + 8 * c);
-            for (int c = 0; c < HD / 8; ++c) store8(out + 8 * c, even[c] + odd[c]);
-        } else {
-            for (std::int64_t c = 0; c < hd; ++c) out[c] = 0.0f;
-            for (std::int64_t j = 0; j < n; ++j) {
-                const float pj = row[j];
-                const float* __restrict vj = a.v + j * a.kv_stride;
-                for (std::int64_t c = 0; c < hd; ++c) out[c] += pj * vj[c];
-            }
-        }
+        softmax_in_place(row, n, 1.0f);  // the scale is already in the scores
+        weighted_row_sum<HD>(row, a.v, a.kv_stride, n, hd, false, o + i * o_stride);
     }
 }
 
@@ -139,29 +153,7 @@ SM4_INLINE void backward_pair_impl(const Pair& a, std::int64_t hd_runtime, const
         float dot = 0.0f;
         for (std::int64_t j = 0; j < n; ++j) dot += pi[j] * ds[j];
         for (std::int64_t j = 0; j < n; ++j) ds[j] = pi[j] * (ds[j] - dot) * a.scale;
-        float* __restrict gq = grad_q + i * grad_q_stride;
-        if constexpr (HD > 0) {
-            f8 even[HD / 8] = {}, odd[HD / 8] = {};
-            std::int64_t j = 0;
-            for (; j + 1 < n; j += 2) {
-                const float s0 = ds[j], s1 = ds[j + 1];
-                const float* __restrict k0 = a.k + j * a.kv_stride;
-                const float* __restrict k1 = k0 + a.kv_stride;
-                for (int c = 0; c < HD / 8; ++c) {
-                    even[c] += s0 * load8(k0 + 8 * c);
-                    odd[c] += s1 * load8(k1 + 8 * c);
-                }
-            }
-            if (j < n)
-                for (int c = 0; c < HD / 8; ++c) even[c] += ds[j] * load8(a.k + j * a.kv_stride + 8 * c);
-            for (int c = 0; c < HD / 8; ++c) store8(gq + 8 * c, load8(gq + 8 * c) + even[c] + odd[c]);
-        } else {
-            for (std::int64_t j = 0; j < n; ++j) {
-                const float sj = ds[j];
-                const float* __restrict kj = a.k + j * a.kv_stride;
-                for (std::int64_t c = 0; c < hd; ++c) gq[c] += sj * kj[c];
-            }
-        }
+        weighted_row_sum<HD>(ds, a.k, a.kv_stride, n, hd, true, grad_q + i * grad_q_stride);
     }
     for (std::int64_t j = 0; j < n; ++j) {
         float* __restrict gv = grad_v + j * grad_kv_stride;
@@ -234,18 +226,7 @@ at::Tensor rows_view(const float* data, std::int64_t rows, std::int64_t width, s
 
 // Softmax of scale * row, in place, for each of `rows` rows of n.
 SM4_VECTOR_CLONES void softmax_rows(float* p, std::int64_t rows, std::int64_t n, float scale) {
-    for (std::int64_t i = 0; i < rows; ++i) {
-        float* __restrict row = p + i * n;
-        float top = row[0];
-        for (std::int64_t j = 1; j < n; ++j) top = row[j] > top ? row[j] : top;
-        float sum = 0.0f;
-        for (std::int64_t j = 0; j < n; ++j) {
-            row[j] = fast::exp((row[j] - top) * scale);
-            sum += row[j];
-        }
-        const float inverse = 1.0f / sum;
-        for (std::int64_t j = 0; j < n; ++j) row[j] *= inverse;
-    }
+    for (std::int64_t i = 0; i < rows; ++i) softmax_in_place(p + i * n, n, scale);
 }
 
 // dS = P * (dP - <P_i, dP_i>) * scale, in place over dP, row by row.
