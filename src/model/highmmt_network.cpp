@@ -6,6 +6,7 @@
 
 #include "model/fused_attention.h"
 #include "model/gelu.h"
+#include "model/token_projection.h"
 
 namespace sm4 {
 namespace {
@@ -40,10 +41,12 @@ PerceiverAttentionImpl::PerceiverAttentionImpl(std::int64_t query_dim, std::int6
     to_out = register_module("to_out", torch::nn::Linear(inner, query_dim));
 }
 
-at::Tensor PerceiverAttentionImpl::forward(const at::Tensor& x, const at::Tensor& context) {
+at::Tensor PerceiverAttentionImpl::forward(const at::Tensor& x, const at::Tensor& context) { return attend(x, to_kv(context)); }
+
+at::Tensor PerceiverAttentionImpl::attend(const at::Tensor& x, const at::Tensor& kv) {
     const std::int64_t inner = heads_ * head_dim_;
     const AttentionLayout layout{heads_, head_dim_, 0, 0, inner, 1.0 / std::sqrt(static_cast<double>(head_dim_))};
-    return to_out(multi_head_attention(to_q(x), to_kv(context), layout));
+    return to_out(multi_head_attention(to_q(x), kv, layout));
 }
 
 GegluFeedForwardImpl::GegluFeedForwardImpl(std::int64_t dim, std::int64_t hidden) {
@@ -70,7 +73,16 @@ PerceiverLayerImpl::PerceiverLayerImpl(const ModelConfig& c, std::int64_t contex
 }
 
 at::Tensor PerceiverLayerImpl::forward(const at::Tensor& latents, const at::Tensor& context) {
-    at::Tensor x = cross(norm_query(latents), norm_context(context)) + latents;
+    return latent_stage(cross(norm_query(latents), norm_context(context)) + latents);
+}
+
+at::Tensor PerceiverLayerImpl::forward(const at::Tensor& latents, const TokenParts& tokens) {
+    const at::Tensor kv = normed_token_projection(tokens, norm_context->weight, norm_context->bias,
+                                                  norm_context->options.eps(), cross->to_kv->weight);
+    return latent_stage(cross->attend(norm_query(latents), kv) + latents);
+}
+
+at::Tensor PerceiverLayerImpl::latent_stage(at::Tensor x) {
     x = ff(norm_ff(x)) + x;
     const at::Tensor normed = norm_self(x);
     at::Tensor y = self(normed, normed) + x;
@@ -107,18 +119,16 @@ HighMmtNetworkImpl::HighMmtNetworkImpl(const ModelConfig& config, const std::vec
     }
 }
 
-at::Tensor HighMmtNetworkImpl::tokens(std::size_t task, std::size_t modality, const at::Tensor& input) const {
-    const TokenLayout& l = layout_.tasks[task][modality];
-    const at::Tensor data = raw_tokens(input, l);
+TokenParts HighMmtNetworkImpl::token_parts(std::size_t task, std::size_t modality, const at::Tensor& input) const {
     const at::Tensor& tail = tails_[task][modality];
-    return at::cat({data.to(tail.dtype()), tail.unsqueeze(0).expand({input.size(0), tail.size(0), tail.size(1)})}, 2);
+    return {raw_tokens(input, layout_.tasks[task][modality]).to(tail.dtype()), tail};
 }
 
 at::Tensor HighMmtNetworkImpl::forward(std::size_t task, const std::vector<at::Tensor>& inputs) {
     const std::int64_t batch = inputs.at(0).size(0);
     std::vector<at::Tensor> encoded;  // per modality: [batch, latents, latent_dim]
     for (std::size_t m = 0; m < inputs.size(); ++m) {
-        const at::Tensor t = tokens(task, m, inputs[m]);
+        const TokenParts t = token_parts(task, m, inputs[m]);
         at::Tensor x = latents.unsqueeze(0).expand({batch, latents.size(0), latents.size(1)});
         for (std::size_t i = 0; i < unimodal->size(); ++i) x = unimodal->ptr<PerceiverLayerImpl>(i)->forward(x, t);
         encoded.push_back(x);

@@ -17,6 +17,7 @@
 #include "core/config.h"
 #include "model/highmmt_tokens.h"
 #include "model/task_spec.h"
+#include "model/token_projection.h"
 
 namespace sm4 {
 
@@ -27,6 +28,8 @@ class PerceiverAttentionImpl : public torch::nn::Module {
 public:
     PerceiverAttentionImpl(std::int64_t query_dim, std::int64_t context_dim, std::int64_t heads, std::int64_t head_dim);
     at::Tensor forward(const at::Tensor& x, const at::Tensor& context);
+    // The same with the keys and values already projected (kv = to_kv(context)).
+    at::Tensor attend(const at::Tensor& x, const at::Tensor& kv);
 
     torch::nn::Linear to_q{nullptr}, to_kv{nullptr}, to_out{nullptr};
 
@@ -52,11 +55,18 @@ class PerceiverLayerImpl : public torch::nn::Module {
 public:
     PerceiverLayerImpl(const ModelConfig& config, std::int64_t context_dim, std::int64_t heads, std::int64_t head_dim);
     at::Tensor forward(const at::Tensor& latents, const at::Tensor& context);
+    // Over a modality's tokens given in parts: the context's norm and key/value projection as
+    // one normed_token_projection (the tail's share computed once, not per example).
+    at::Tensor forward(const at::Tensor& latents, const TokenParts& tokens);
 
     torch::nn::LayerNorm norm_query{nullptr}, norm_context{nullptr}, norm_ff{nullptr}, norm_self{nullptr},
         norm_self_ff{nullptr};
     PerceiverAttention cross{nullptr}, self{nullptr};
     GegluFeedForward ff{nullptr}, self_ff{nullptr};
+
+private:
+    // Everything after the cross-attention's residual: feed-forward, latent self-attention.
+    at::Tensor latent_stage(at::Tensor x);
 };
 TORCH_MODULE(PerceiverLayer);
 
@@ -66,8 +76,9 @@ public:
 
     // inputs: one tensor per modality of the task, [batch, ...shape]; returns the head's outputs.
     at::Tensor forward(std::size_t task, const std::vector<at::Tensor>& inputs);
-    // One modality's tokens, [batch, tokens, width] (data, zero padding, Fourier features, code).
-    at::Tensor tokens(std::size_t task, std::size_t modality, const at::Tensor& input) const;
+    // One modality's tokens, [batch, tokens, width], in two parts: the data [batch, tokens,
+    // channels] and the tail every example shares (zero padding, Fourier features, code).
+    TokenParts token_parts(std::size_t task, std::size_t modality, const at::Tensor& input) const;
 
     const HighMmtLayout& layout() const { return layout_; }
 
