@@ -1,8 +1,6 @@
 #include "bench/e2e_bench.h"
 
 #include <ATen/ATen.h>
-#include <torch/nn/utils/clip_grad.h>
-#include <torch/optim/adamw.h>
 
 #include "bench/timing.h"
 #include "core/config_loader.h"
@@ -11,6 +9,7 @@
 #include "platform/process_group.h"
 #include "train/losses.h"
 #include "train/task_data.h"
+#include "train/fused_adam.h"
 
 namespace sm4 {
 namespace {
@@ -99,7 +98,7 @@ std::vector<E2eResult> measure_training(const E2eOptions& options, const at::Dev
             MultitaskModel model(config.model, specs);
             model->to(device);
             model->train();
-            torch::optim::AdamW optimizer(model->parameters(),
+            FusedAdamW optimizer(model->parameters(),
                                           torch::optim::AdamWOptions(config.train.lr).weight_decay(config.train.weight_decay));
             auto step = [&] {
                 optimizer.zero_grad();
@@ -115,7 +114,7 @@ std::vector<E2eResult> measure_training(const E2eOptions& options, const at::Dev
                         if (p.grad().defined()) gradients.push_back(p.grad());
                     options.group->all_reduce_mean(gradients);
                 }
-                if (config.train.grad_clip > 0) torch::nn::utils::clip_grad_norm_(model->parameters(), config.train.grad_clip);
+                if (config.train.grad_clip > 0) clip_gradient_norm(model->parameters(), config.train.grad_clip);
                 optimizer.step();
             };
             E2eResult r;

@@ -3,8 +3,6 @@
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
 #include <fmt/format.h>
-#include <torch/nn/utils/clip_grad.h>
-#include <torch/optim/adamw.h>
 
 #include <algorithm>
 #include <chrono>
@@ -19,6 +17,7 @@
 #include "train/evaluate.h"
 #include "train/losses.h"
 #include "train/schedule.h"
+#include "train/fused_adam.h"
 
 namespace sm4 {
 namespace {
@@ -61,7 +60,7 @@ void train_probe_model(MultitaskModel& model, const Config& config, const std::v
     for (const auto& t : tasks) sizes.push_back(t.train.size());
     BatchSampler sampler(sizes, task_batch_sizes(config.train, sizes.size()), static_cast<std::uint64_t>(config.train.seed),
                          config.train.sampling);
-    torch::optim::AdamW optimizer(model->parameters(),
+    FusedAdamW optimizer(model->parameters(),
                                   torch::optim::AdamWOptions(config.train.lr).weight_decay(config.train.weight_decay));
     TrainConfig schedule = config.train;
     schedule.epochs = 1;
@@ -82,7 +81,7 @@ void train_probe_model(MultitaskModel& model, const Config& config, const std::v
             total = total + weight * task_loss(tasks[t].spec.type, out.outputs, labels.to(device)) + out.aux_loss;
         }
         total.backward();
-        if (config.train.grad_clip > 0) torch::nn::utils::clip_grad_norm_(model->parameters(), config.train.grad_clip);
+        if (config.train.grad_clip > 0) clip_gradient_norm(model->parameters(), config.train.grad_clip);
         optimizer.step();
         progress.advance();
     }

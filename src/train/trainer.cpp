@@ -3,9 +3,6 @@
 #include <ATen/ATen.h>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
-#include <torch/nn/utils/clip_grad.h>
-#include <torch/optim/adam.h>
-#include <torch/optim/adamw.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -39,6 +36,7 @@
 #include "train/pcgrad.h"
 #include "train/run_trace.h"
 #include "train/schedule.h"
+#include "train/fused_adam.h"
 
 namespace sm4 {
 namespace {
@@ -198,8 +196,8 @@ void build(Session& s) {
     std::vector<torch::optim::OptimizerParamGroup> groups;
     for (const auto& parameters : by_group) groups.emplace_back(parameters, options(s.config.train.weight_decay));
     if (!s.weighting->parameters().empty()) groups.emplace_back(s.weighting->parameters(), options(0.0));
-    if (adam) s.optimizer = std::make_unique<torch::optim::Adam>(std::move(groups), torch::optim::AdamOptions(lr));
-    else s.optimizer = std::make_unique<torch::optim::AdamW>(std::move(groups), torch::optim::AdamWOptions(lr));
+    if (adam) s.optimizer = std::make_unique<FusedAdam>(std::move(groups), torch::optim::AdamOptions(lr));
+    else s.optimizer = std::make_unique<FusedAdamW>(std::move(groups), torch::optim::AdamWOptions(lr));
     if (s.writes()) s.db = std::make_unique<ResultsDb>(s.config.output.database);
     s.state.batch_counters.assign(s.tasks.size(), 0);
     if (s.group) s.group->broadcast(replicated_state(s));
@@ -428,7 +426,7 @@ void train_step(Session& s, BatchSampler& sampler) {
         for (std::size_t t : drawn)  // every rank sees the same average, so every rank stops here
             if (!std::isfinite(task_losses[t])) stop_diverged(s, s.tasks[t].spec.name, task_losses[t]);
     }
-    if (s.config.train.grad_clip > 0) torch::nn::utils::clip_grad_norm_(s.model->parameters(), s.config.train.grad_clip);
+    if (s.config.train.grad_clip > 0) clip_gradient_norm(s.model->parameters(), s.config.train.grad_clip);
     s.optimizer->step();
     s.weighting->after_step();
     s.weighting->record(task_losses);
