@@ -43,7 +43,7 @@ Cell missing_cell();                             // "-", null
 
 struct Column {
     std::string name;        // header, e.g. "moe ms"
-    std::string key;         // JSON key; empty: the name with spaces and punctuation as '_'
+    std::string key{};       // JSON key; empty: the name with spaces and punctuation as '_'
     int direction = 0;       // +1 higher is better, -1 lower is better (an arrow in the header)
     bool code = false;       // identifiers: `code` in markdown, \texttt in LaTeX
 };

@@ -34,7 +34,7 @@ struct NewRun {
     std::string variant;       // its named variant within the sweep
     std::string config_hash;   // stable hash of the resolved config ("" when not computed)
     std::int64_t world_size = 1;   // data-parallel ranks that trained it
-    std::string dist_backend;      // their c10d backend ("gloo", "nccl"; "" for one process)
+    std::string dist_backend{};    // their c10d backend ("gloo", "nccl"; "" for one process)
 };
 
 struct RunRecord {
