@@ -4,7 +4,8 @@
 #
 #   scripts/test.sh [CATCH2 ARGS...]             release build in build/
 #   scripts/test.sh --sanitize [CATCH2 ARGS...]  AddressSanitizer + UBSan build in build-asan/
-#                                                (every file again: ~1 h on 2 cores; not in CI)
+#                                                (every file again: ~40 min to build on 2 cores, the
+#                                                suite ~10 min in two shards: docs/reliability.md; not in CI)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
