@@ -25,6 +25,10 @@ void ConfigOptions::add_to(CLI::App& command) {
         ->group("Configuration");
     command.add_option("-s,--set", overrides, "Override one key, e.g. --set data.seed=3; repeatable, wins over files")
         ->group("Configuration");
+    command.add_option("--method", method,
+                       "Apply the config files' [method.NAME] tables (a method's own values in an experiment, e.g. "
+                       "highmmt's latents and token rules in experiments/large.toml)")
+        ->group("Configuration");
     command.add_flag("--dump-config", dump, "Print the resolved config, each value with where it came from, and exit")
         ->group("Configuration");
 }
@@ -32,7 +36,7 @@ void ConfigOptions::add_to(CLI::App& command) {
 ResolvedConfig ConfigOptions::resolve() const {
     std::vector<std::filesystem::path> paths;
     for (const auto& file : files) paths.push_back(config_file(file));
-    return load_config(paths, overrides);
+    return load_config(paths, overrides, method);
 }
 
 bool ConfigOptions::dump_if_requested(const ResolvedConfig& config) const {

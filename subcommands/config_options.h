@@ -15,6 +15,7 @@ namespace sm4::cli {
 struct ConfigOptions {
     std::vector<std::string> files;
     std::vector<std::string> overrides;
+    std::string method;  // --method: the files' [method.NAME] tables to apply
     bool dump = false;
 
     void add_to(CLI::App& command);

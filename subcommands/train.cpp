@@ -20,9 +20,6 @@ namespace {
 void print_summary(const TrainResult& result) {
     fmt::print("run {} completed in {:.0f} s; best epoch {}; {}\n", result.run_id, result.seconds,
                result.best_epoch, result.run_dir.string());
-    if (result.probe_seconds > 0)
-        fmt::print("the AEA probe took {:.0f} s, {:.1f}% of the run\n", result.probe_seconds,
-                   100.0 * result.probe_seconds / result.seconds);
     if (result.world_size > 1)
         fmt::print("data-parallel: {} ranks on {}; all-reduce {:.1f} s ({:.1f}% of the run), {:.2f} MB per step per rank\n",
                    result.world_size, result.backend, result.reduce_seconds,

@@ -24,6 +24,7 @@ EvalResult evaluate_checkpoint(const EvalRequest& request) {
         const auto run = db->find_run(*request.run);
         if (!run) throw UsageError(fmt::format("run {} not found in {}", *request.run, request.database));
         config = stored_config(*run);
+        require_current_design(config, fmt::format("run {}", *request.run));
         result.checkpoint = run_folder(*run) / "best.pt";
         if (!std::filesystem::exists(result.checkpoint))
             throw UsageError(fmt::format("run {} has no best checkpoint yet ({} is missing)", *request.run,
@@ -31,6 +32,7 @@ EvalResult evaluate_checkpoint(const EvalRequest& request) {
     } else {
         result.checkpoint = request.checkpoint;
         config = stored_config(read_checkpoint_config(result.checkpoint), result.checkpoint.string() + " config");
+        require_current_design(config, result.checkpoint.string());
     }
     configure_cpu_runtime(request.threads > 0 ? request.threads : config.values.train.threads);
 

@@ -12,8 +12,8 @@
 #include "io/run_summary.h"
 #include "io/stored_config.h"
 #include "io/task_dataset.h"
-#include "model/flop_count.h"
-#include "model/flop_measure.h"
+#include "model/flops/flop_count.h"
+#include "model/flops/flop_measure.h"
 #include "model/multitask_model.h"
 #include "platform/threads.h"
 #include "train/checkpoint.h"
@@ -89,10 +89,6 @@ FlopsReport account(const ResolvedConfig& resolved, std::optional<std::int64_t> 
     } else {
         specs = header_specs(config);
     }
-    if (config.model.match_flops == MatchFlops::Sm4 && config.aea.enabled && config.model.group_experts.empty())
-        notify("model.match_flops: counted against SM4 with its groups splitting model.num_experts evenly; a training "
-               "run first probes the allocation AEA chooses (aea.enabled), so its size can differ: count the run "
-               "itself with `sm4 flops --run ID`");
     const ModelConfig configured = flops_matched_dense(config.model, specs);
     const ModelConfig dense = dense_counterpart(configured);
     const std::int64_t batch = std::max<std::int64_t>(report.batch, 1);
@@ -139,6 +135,7 @@ FlopsReport account_run(const std::filesystem::path& database, std::int64_t run,
     }
     if (!record) throw UsageError(fmt::format("run {} not found in {}", run, database.string()));
     const ResolvedConfig config = stored_config(*record);
+    require_current_design(config, fmt::format("run {}", run));
     const auto folder = run_folder(*record);
     std::filesystem::path checkpoint;
     for (const char* name : {"best.pt", "checkpoint.pt"})

@@ -31,7 +31,7 @@ struct FlopsReport {
 // hash (run_id NULL) in its output.database.
 FlopsReport account_config(const ResolvedConfig& config, bool measure = true);
 
-// Accounts a run from its stored config (AEA's chosen group_experts included) with its best
+// Accounts a run from its stored config with its best
 // checkpoint's weights (the latest checkpoint, or initial weights, when there is none yet) and
 // replaces the run's rows. IoError when the database does not exist, UsageError when the run does not.
 FlopsReport account_run(const std::filesystem::path& database, std::int64_t run, bool measure = true);

@@ -21,7 +21,7 @@ namespace {
 
 // The budgets. minibench's sweep file carries its own (3 epochs of 200 steps, 3 seeds: about
 // 25 minutes with 2 jobs on 2 cores); --quick trims any experiment to one seed and a few steps.
-const std::vector<std::string> kQuickBudget = {"train.epochs=1", "train.steps_per_epoch=60", "aea.probe_steps=10",
+const std::vector<std::string> kQuickBudget = {"train.epochs=1", "train.steps_per_epoch=60",
                                                "train.log_every=10"};
 
 bool is_bundled(const std::string& experiment) { return experiment == "minibench"; }

@@ -25,7 +25,10 @@ std::string cpu_model() {
 }
 
 std::string capacity_label(const LayerCase& c) { return c.capacity ? "1.25" : "none"; }
-std::string kind_label(const LayerCase& c) { return c.groups > 0 ? fmt::format("sm4/{}", c.groups) : "smoe"; }
+// "k 2" for one k, "k 1-4 / 4 mod." for slots of mixed k.
+std::string k_label(const LayerCase& c) {
+    return c.modalities > 0 ? fmt::format("1-{} / {} mod.", c.modalities, c.modalities) : std::to_string(c.top_k);
+}
 
 }  // namespace
 
@@ -77,7 +80,7 @@ Table layer_table(const BenchReport& r) {
                      {"k", "top_k"},
                      {"hidden", "expert_hidden"},
                      {"capacity", "capacity_factor"},
-                     {"layer", "groups"},
+                     {"modalities"},
                      {"GFLOP", "gflop"},
                      {"moe ms", "moe_ms"},
                      {"dense ms", "dense_ms"},
@@ -94,9 +97,9 @@ Table layer_table(const BenchReport& r) {
     for (const auto& l : r.layers) {
         const auto& c = l.shape;
         const double share = r.ceiling.gflops > 0 ? l.dense_gflops / r.ceiling.gflops : 0.0;
-        table.add_row({value_cell(c.tokens), value_cell(c.d_model), value_cell(c.experts), value_cell(c.top_k),
+        table.add_row({value_cell(c.tokens), value_cell(c.d_model), value_cell(c.experts), value_cell(c.mean_k(), k_label(c)),
                        value_cell(c.hidden()), value_cell(c.capacity ? 1.25 : 0.0, capacity_label(c)),
-                       value_cell(c.groups, kind_label(c)), number_cell(c.flops() / 1e9, 3), number_cell(l.moe_ms, 1),
+                       value_cell(c.modalities), number_cell(c.flops() / 1e9, 3), number_cell(l.moe_ms, 1),
                        number_cell(l.dense_ms, 1), number_cell(l.ratio, 3), number_cell(l.moe_gflops, 0),
                        number_cell(l.dense_gflops, 0), value_cell(share, fmt::format("{:.0f}%", 100.0 * share)),
                        number_cell(l.router_ms, 2), number_cell(l.plan_ms, 2), number_cell(l.dispatch_ms, 2),

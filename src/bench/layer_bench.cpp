@@ -6,24 +6,13 @@
 
 #include "bench/timing.h"
 #include "core/errors.h"
-#include "model/dispatch_kernels.h"
-#include "model/moe_feed_forward.h"
-#include "model/sm4_moe.h"
+#include "model/kernels/dispatch_kernels.h"
+#include "model/moe/sparse_feed_forward.h"
 
 namespace sm4 {
 namespace {
 
 constexpr double kCapacityFactor = 1.25;
-
-MoeSettings settings_of(const LayerCase& c) {
-    MoeSettings s;
-    s.d_model = c.d_model;
-    s.hidden = c.hidden();
-    s.experts = c.experts;
-    s.top_k = c.top_k;
-    s.capacity_factor = c.capacity ? kCapacityFactor : 0.0;
-    return s;
-}
 
 // Every parameter's gradient dropped, so each timed backward writes fresh ones as in training
 // after zero_grad(set_to_none).
@@ -31,53 +20,44 @@ void clear_grads(torch::nn::Module& module) {
     for (auto& p : module.parameters()) p.mutable_grad().reset();
 }
 
-// The layer under test behind one interface: the vanilla MoE or SM4's grouped one.
-struct MoeUnderTest {
-    MoeFeedForward smoe{nullptr};
-    Sm4Moe sm4{nullptr};
-    RoutingAccumulator scratch;  // the routing stage's statistics, thrown away
+// The tokens' routing: one modality slot (every token top_k), or `modalities` slots in equal
+// contiguous blocks, slot j activating k_j = j + 1 experts (mixed k in one plan).
+TokenRouting routing_of(const LayerCase& c, const at::Device& device) {
+    TokenRouting r;
+    const std::int64_t slots = std::max<std::int64_t>(c.modalities, 1);
+    const auto options = at::TensorOptions().dtype(at::kLong).device(device);
+    r.slot = at::floor_divide(at::arange(c.tokens, options) * slots, c.tokens);
+    r.k = c.modalities > 0 ? r.slot + 1 : at::full({c.tokens}, c.top_k, options);
+    r.k_max = c.modalities > 0 ? c.modalities : c.top_k;
+    r.uniform_k = c.modalities <= 1;
+    for (std::int64_t j = 0; j < slots; ++j) r.slots.push_back(j);
+    r.local_slot = r.slot;
+    return r;
+}
 
-    torch::nn::Module& module() { return smoe ? *smoe : static_cast<torch::nn::Module&>(*sm4); }
-    at::Tensor forward(const at::Tensor& x, const at::Tensor& slots) {
-        return smoe ? smoe->forward(x, slots) : sm4->forward(x, slots);
-    }
-    at::Tensor aux() const { return smoe ? smoe->aux_loss : sm4->aux_loss; }
-    // Router, then plan: the two routing stages, each timed alone by the callers.
-    std::function<void()> route(const at::Tensor& x, const at::Tensor& slots) {
-        if (smoe) return [this, x] { smoe->router->forward(x); };
-        return [this, x, slots] { sm4->router->forward(x, slots, scratch); };
-    }
-    DispatchPlan plan(const at::Tensor& x, const at::Tensor& slots) {
-        if (smoe) return smoe->plan(smoe->router->forward(x), x.size(0));
-        return sm4->plan(sm4->router->forward(x, slots, scratch), x.device());
-    }
-};
+double moe_capacity(const LayerCase& c) { return c.capacity ? kCapacityFactor : 0.0; }
 
-MoeUnderTest make_moe(const LayerCase& c, const at::Device& device) {
-    MoeUnderTest m;
-    if (c.groups > 0) {
-        ExpertGroups groups;  // one group per modality slot, the experts dealt out in turn
-        for (std::int64_t g = 0; g < c.groups; ++g) {
-            groups.group_of_slot.push_back(g);
-            groups.names.push_back("modality" + std::to_string(g));
-        }
-        groups.experts.assign(static_cast<std::size_t>(c.groups), 0);
-        for (std::int64_t e = 0; e < c.experts; ++e) ++groups.experts[static_cast<std::size_t>(e % c.groups)];
-        m.sm4 = Sm4Moe(settings_of(c), groups, c.groups);
-        m.sm4->to(device);
-    } else {
-        m.smoe = MoeFeedForward(settings_of(c), 1);
-        m.smoe->to(device);
-    }
-    m.scratch.reset(std::max<std::int64_t>(c.groups, 1), c.experts);
-    return m;
+SparseFeedForward make_moe(const LayerCase& c, const at::Device& device) {
+    SparseFeedForwardSettings s;
+    s.router.d_model = c.d_model;
+    s.router.experts = c.experts;
+    s.router.slots = std::max<std::int64_t>(c.modalities, 1);
+    s.hidden = c.hidden();
+    s.capacity_factor = moe_capacity(c);
+    SparseFeedForward moe(s, s.router.slots);
+    moe->to(device);
+    return moe;
 }
 
 }  // namespace
 
+double LayerCase::mean_k() const {
+    if (modalities <= 0) return static_cast<double>(top_k);
+    return (static_cast<double>(modalities) + 1.0) / 2.0;  // k = 1..modalities over equal blocks
+}
+
 double LayerCase::flops() const {
-    return 12.0 * static_cast<double>(tokens) * static_cast<double>(top_k) * static_cast<double>(d_model) *
-           static_cast<double>(hidden());
+    return 12.0 * static_cast<double>(tokens) * mean_k() * static_cast<double>(d_model) * static_cast<double>(hidden());
 }
 
 std::vector<LayerCase> layer_grid(const std::string& name) { return layer_grid(parse_choice<LayerGrid>("layer grid", name)); }
@@ -87,10 +67,10 @@ std::vector<LayerCase> layer_grid(LayerGrid grid) {
     if (grid == LayerGrid::Targets) {
         cases = {{8192, 256, 16, 2, false, 0}, {8192, 64, 16, 2, false, 0}};  // the two target sizes
     } else if (grid == LayerGrid::Tiny) {
-        cases = {{256, 16, 4, 2, false, 0}, {256, 16, 4, 2, true, 0}, {256, 16, 4, 1, true, 2}};
+        cases = {{256, 16, 4, 2, false, 0}, {256, 16, 4, 2, true, 0}, {256, 16, 4, 1, true, 2}, {256, 16, 4, 1, false, 4}};
     } else if (grid == LayerGrid::Quick) {
         cases = {{8192, 256, 16, 2, false, 0}, {8192, 64, 16, 2, false, 0}, {8192, 256, 16, 2, true, 0},
-                 {8192, 64, 16, 2, true, 0},   {8192, 256, 16, 2, true, 4}, {8192, 64, 16, 2, true, 4},
+                 {8192, 64, 16, 2, true, 0},   {8192, 64, 16, 1, false, 2}, {8192, 64, 16, 1, false, 4},
                  {4096, 128, 4, 1, false, 0},  {32768, 64, 64, 4, false, 0}, {16384, 512, 8, 2, false, 0}};
     } else {
         for (std::int64_t tokens : {4096, 8192, 32768})
@@ -99,7 +79,7 @@ std::vector<LayerCase> layer_grid(LayerGrid grid) {
                     for (std::int64_t k : {1, 2, 4})
                         for (bool capacity : {false, true}) cases.push_back({tokens, d, experts, k, capacity, 0});
         for (std::int64_t d : {64, 256})
-            for (std::int64_t groups : {2, 4}) cases.push_back({8192, d, 16, 2, true, groups});
+            for (std::int64_t modalities : {2, 4}) cases.push_back({8192, d, 16, 1, false, modalities});
     }
     return cases;
 }
@@ -120,19 +100,20 @@ MatmulCeiling measure_matmul(std::int64_t n, const at::Device& device, int repea
 LayerResult measure_layer(const LayerCase& c, const at::Device& device, int warmup, int repeats) {
     at::manual_seed(0);
     const auto options = at::TensorOptions().device(device);
-    MoeUnderTest moe = make_moe(c, device);
-    torch::nn::Linear ff1(c.d_model, c.top_k * c.hidden()), ff2(c.top_k * c.hidden(), c.d_model);
+    SparseFeedForward moe = make_moe(c, device);
+    // The dense feed-forward of the same active FLOPs: mean k times an expert's hidden width.
+    const auto dense_hidden = static_cast<std::int64_t>(std::llround(c.mean_k() * static_cast<double>(c.hidden())));
+    torch::nn::Linear ff1(c.d_model, dense_hidden), ff2(dense_hidden, c.d_model);
     ff1->to(device);
     ff2->to(device);
     const at::Tensor x = at::randn({c.tokens, c.d_model}, options).requires_grad_();
     const at::Tensor grad = at::randn({c.tokens, c.d_model}, options);
-    const std::int64_t slot_count = std::max<std::int64_t>(c.groups, 1);
-    const at::Tensor slots = at::arange(c.tokens, options.dtype(at::kLong)).remainder(slot_count);
+    const TokenRouting routing = routing_of(c, device);
 
     auto moe_step = [&] {
-        clear_grads(moe.module());
-        const at::Tensor y = moe.forward(x, slots);
-        torch::autograd::backward({y, moe.aux()}, {grad, at::ones({}, options)});
+        clear_grads(*moe);
+        const at::Tensor y = moe->forward(x, routing);
+        torch::autograd::backward({y, moe->aux_loss}, {grad, at::ones({}, options)});
         x.mutable_grad().reset();
     };
     auto dense_step = [&] {
@@ -141,9 +122,9 @@ LayerResult measure_layer(const LayerCase& c, const at::Device& device, int warm
         ff2(at::gelu(ff1(x))).backward(grad);
         x.mutable_grad().reset();
     };
-    const DispatchPlan plan = moe.plan(x, slots);
-    auto route = moe.route(x, slots);
-    auto plan_step = [&] { moe.plan(x, slots); };  // includes the router: subtracted below
+    const DispatchPlan plan = plan_routing(moe->router->forward(x, routing), c.experts, moe_capacity(c));
+    auto route = [&] { moe->router->forward(x, routing); };
+    auto plan_step = [&] { plan_routing(moe->router->forward(x, routing), c.experts, moe_capacity(c)); };  // router included: subtracted below
     auto dispatch = [&] { combine_rows(gather_rows(x.detach(), plan), plan, c.tokens); };
     const auto ms = interleaved_median_ms({moe_step, dense_step, route, plan_step, dispatch}, warmup, repeats, device);
 

@@ -16,8 +16,9 @@ namespace sm4 {
 struct LayerCase {
     std::int64_t tokens = 8192, d_model = 256, experts = 16, top_k = 2;
     bool capacity = false;   // capacity factor 1.25 (else none)
-    std::int64_t groups = 0; // > 0: an SM4 MoE with this many modality groups (experts split evenly)
-    std::int64_t hidden() const { return 2 * d_model; }  // per expert; the dense FFN has top_k times it
+    std::int64_t modalities = 0; // > 0: the tokens in this many modality slots, slot j activating j + 1 experts
+    std::int64_t hidden() const { return 2 * d_model; }  // per expert; the dense FFN has mean_k() times it
+    double mean_k() const;   // experts per token, on average
     // Matrix-product FLOPs of the active experts, forward + backward: 3 * 2 * tokens * k * 2 * d * h.
     double flops() const;
 };

@@ -21,14 +21,21 @@ using Numbers = std::vector<double>;
 
 // ---- the words of choice keys -------------------------------------------------------------
 enum class Backbone { Dense, Smoe, Sm4, HighMmt };
-enum class Position { Learned, Fourier };
-enum class GroupBy { Modality, Kind };
+// Which router network scores a token in an expert group (Table 5): one for all (the paper's
+// SM4), one per modality slot, one per task, or no experts at all (a dense layer).
+enum class RouterScope { Single, Modality, Task, None };
+enum class QkvRouting { Separate, Shared };
+enum class Gate { TopKSoftmax, Renormalized };
+enum class Fusion { Sequence, Batch };
+enum class Pooling { Mean, First, Last };
+enum class HeadNorm { BatchNorm, LayerNorm, None };
+enum class EncoderFeedForward { Geglu, None };
+enum class AeaLoss { Alone, Task };
 enum class Sampling { RoundRobin, Proportional, HighMmt };
 enum class LossWeighting { Fixed, Equal, Uncertainty, Dwa, GradNorm };
 enum class Schedule { Cosine, Step, Constant };
 enum class ComputeDevice { Cpu, Cuda };
 enum class PaceApply { Lr, Loss, Both };
-enum class AeaRule { WithinTolerance, LowestVal, LowestGap };
 enum class Optimizer { AdamW, Adam };
 enum class Select { Pooled, Weighted, Sum };
 enum class RegressionScore { Mse, Rmse };
@@ -36,8 +43,18 @@ enum class MatchFlops { None, Sm4, Smoe };
 enum class SingleModality { Flatten, Mean, Refuse };
 
 template <> struct ChoiceNames<Backbone> { static constexpr std::array<std::string_view, 4> names{"dense", "smoe", "sm4", "highmmt"}; };
-template <> struct ChoiceNames<Position> { static constexpr std::array<std::string_view, 2> names{"learned", "fourier"}; };
-template <> struct ChoiceNames<GroupBy> { static constexpr std::array<std::string_view, 2> names{"modality", "kind"}; };
+template <> struct ChoiceNames<RouterScope> {
+    static constexpr std::array<std::string_view, 4> names{"single", "modality", "task", "none"};
+};
+template <> struct ChoiceNames<QkvRouting> { static constexpr std::array<std::string_view, 2> names{"separate", "shared"}; };
+template <> struct ChoiceNames<Gate> { static constexpr std::array<std::string_view, 2> names{"topk_softmax", "renormalized"}; };
+template <> struct ChoiceNames<Fusion> { static constexpr std::array<std::string_view, 2> names{"sequence", "batch"}; };
+template <> struct ChoiceNames<Pooling> { static constexpr std::array<std::string_view, 3> names{"mean", "first", "last"}; };
+template <> struct ChoiceNames<HeadNorm> {
+    static constexpr std::array<std::string_view, 3> names{"batchnorm", "layernorm", "none"};
+};
+template <> struct ChoiceNames<EncoderFeedForward> { static constexpr std::array<std::string_view, 2> names{"geglu", "none"}; };
+template <> struct ChoiceNames<AeaLoss> { static constexpr std::array<std::string_view, 2> names{"alone", "task"}; };
 template <> struct ChoiceNames<Sampling> {
     static constexpr std::array<std::string_view, 3> names{"round_robin", "proportional", "highmmt"};
 };
@@ -47,9 +64,6 @@ template <> struct ChoiceNames<LossWeighting> {
 template <> struct ChoiceNames<Schedule> { static constexpr std::array<std::string_view, 3> names{"cosine", "step", "constant"}; };
 template <> struct ChoiceNames<ComputeDevice> { static constexpr std::array<std::string_view, 2> names{"cpu", "cuda"}; };
 template <> struct ChoiceNames<PaceApply> { static constexpr std::array<std::string_view, 3> names{"lr", "loss", "both"}; };
-template <> struct ChoiceNames<AeaRule> {
-    static constexpr std::array<std::string_view, 3> names{"within_tolerance", "lowest_val", "lowest_gap"};
-};
 template <> struct ChoiceNames<Optimizer> { static constexpr std::array<std::string_view, 2> names{"adamw", "adam"}; };
 template <> struct ChoiceNames<Select> { static constexpr std::array<std::string_view, 3> names{"pooled", "weighted", "sum"}; };
 template <> struct ChoiceNames<RegressionScore> { static constexpr std::array<std::string_view, 2> names{"mse", "rmse"}; };
@@ -94,67 +108,85 @@ template <> struct ChoiceNames<SingleModality> {
       "for CMU-MOSEI (datasets/MULTIBENCH.md)")
 
 #define SM4_MODEL_KEYS(X)                                                                                      \
-    X(Backbone, backbone, Backbone::Smoe, any(),                                                               \
-      "dense (pre-norm transformer), smoe (vanilla sparse MoE, one shared router per layer), sm4 (one router "  \
-      "and expert group per modality) or highmmt (HighMMT's perceiver network, docs/highmmt.md)")               \
-    X(std::int64_t, d_model, 64, in_range(8, 4096), "Token width")                                             \
-    X(std::int64_t, layers, 2, in_range(1, 64), "Transformer blocks shared by all tasks")                      \
-    X(std::int64_t, heads, 4, in_range(1, 64), "Attention heads (must divide d_model)")                        \
-    X(std::int64_t, ffn_hidden, 128, in_range(4, 65536), "Hidden width of the dense feed-forward")            \
-    X(std::int64_t, expert_hidden, 0, in_range(0, 65536),                                                      \
-      "Hidden width of each expert; 0 = ffn_hidden (ffn_hidden / top_k makes top-k experts cost one dense "     \
-      "feed-forward)")                                                                                          \
-    X(MatchFlops, match_flops, MatchFlops::None, any(),                                                        \
-      "dense backbone: size ffn_hidden (with plain attention) so FLOPs per sample equal this config's with "    \
-      "backbone sm4 or smoe (sm4 with aea.enabled: as AEA allocates it); the run records the chosen ffn_hidden") \
-    X(double, dropout, 0.1, in_range(0, 0.9), "Dropout after attention and feed-forward")                      \
-    X(std::int64_t, patch_size, 0, in_range(0, 1024),                                                          \
-      "Side of the square patches images are cut into (capped at the image side); 0 = from image_grid")         \
-    X(std::int64_t, image_grid, 4, in_range(1, 256),                                                           \
-      "With patch_size 0: patch side = ceil(side / image_grid), so every image gives about image_grid^2 "       \
-      "tokens whatever its size")                                                                               \
-    X(Position, position, Position::Learned, any(), "Position features: learned or fourier (HighMMT)")         \
-    X(std::int64_t, fourier_bands, 8, in_range(1, 64), "Frequency bands of Fourier position features")         \
-    X(std::int64_t, num_experts, 8, in_range(1, 1024), "Experts per MoE layer")                                \
-    X(std::int64_t, top_k, 2, in_range(1, 1024), "Experts each token is sent to")                              \
+    X(Backbone, backbone, Backbone::Sm4, any(),                                                                \
+      "sm4 (the paper's network: unimodal encoder, then layers with SMoA and SMoE, docs/sm4.md), dense (the "  \
+      "same network with dense layers), smoe (dense attention, SMoE feed-forward with one router) or highmmt "  \
+      "(HighMMT's perceiver network, docs/highmmt.md)")                                                        \
+    X(std::int64_t, d_model, 64, in_range(8, 4096),                                                            \
+      "Width of the layers after the encoder (the latents are projected to it when model.latent_dim differs)") \
+    X(std::int64_t, layers, 1, in_range(1, 64), "Transformer layers after the unimodal encoder, shared by all tasks") \
+    X(Integers, sparse_layers, Integers{}, any(),                                                              \
+      "Which layers (1-based) are sparse (SM4 layers; MoE layers for smoe); empty = every moe_every-th (Table 8)") \
     X(std::int64_t, moe_every, 1, in_range(1, 64),                                                             \
-      "Every n-th block (n, 2n, ...) has MoE instead of the dense feed-forward")                                \
-    X(double, capacity_factor, 1.25, in_range(-1, 1000),                                                       \
-      "Expert capacity = factor * tokens * top_k / experts; <= 0 drops nothing")                                \
-    X(GroupBy, group_by, GroupBy::Modality, any(),                                                             \
-      "sm4: one expert group per modality slot (task/modality), or per modality kind")                          \
-    X(Integers, group_experts, Integers{}, any(),                                                              \
-      "sm4: experts owned by each group, in group order; empty = num_experts split evenly")                     \
-    X(std::int64_t, shared_experts, 0, in_range(0, 1024), "sm4: experts open to every group besides its own")  \
+      "With sparse_layers empty: layers n, 2n, ... are sparse, the others dense")                              \
+    X(std::int64_t, heads, 8, in_range(1, 64), "Attention heads of those layers (must divide d_model; 8 of 8 in the paper)") \
+    X(std::int64_t, ffn_hidden, 128, in_range(4, 65536), "Hidden width of a dense feed-forward")              \
+    X(std::int64_t, expert_hidden, 0, in_range(0, 65536),                                                      \
+      "Hidden width of each feed-forward expert; 0 = ffn_hidden (the paper does not state it: docs/sm4.md)")   \
+    X(MatchFlops, match_flops, MatchFlops::None, any(),                                                        \
+      "dense backbone: size ffn_hidden so FLOPs per sample equal this config's with backbone sm4 or smoe; "     \
+      "the run records the chosen ffn_hidden")                                                                  \
+    X(double, dropout, 0.1, in_range(0, 0.9), "Dropout on the residual branches of the layers after the encoder") \
+    X(std::int64_t, num_experts, 16, in_range(1, 1024),                                                        \
+      "Experts of each expert group (feed-forward, query, key, value): 16 / 32 / 16 in the paper")             \
+    X(Integers, modality_top_k, Integers{1}, non_empty(),                                                      \
+      "Experts a token activates in every expert group: one value for every modality slot, or one per slot "   \
+      "(task/modality, in data.tasks order); AEA starts from these (Eq. 3)")                                    \
+    X(RouterScope, ffn_router, RouterScope::Single, any(),                                                     \
+      "sm4: the SMoE's router network: single (one for every modality and task), modality, task, or none "     \
+      "(a dense feed-forward: w/o SMoE) (Table 5)")                                                             \
+    X(RouterScope, attention_router, RouterScope::Single, any(),                                               \
+      "sm4: the SMoA's routers (query, key, value): single, modality, task, or none (dense attention: w/o "     \
+      "SMoA) (Table 5)")                                                                                        \
+    X(QkvRouting, qkv_router, QkvRouting::Separate, any(),                                                     \
+      "sm4: separate (a router each for query, key and value, C.3) or shared (one for all three, Table 12)")   \
+    X(Gate, gate, Gate::TopKSoftmax, any(),                                                                    \
+      "topk_softmax: the chosen experts' entries of the full softmax (Eq. 1-2); renormalized: a softmax over "  \
+      "the chosen logits")                                                                                      \
+    X(double, capacity_factor, 0.0, in_range(-1, 1000),                                                        \
+      "Expert capacity = factor * assignments / experts; <= 0 drops nothing (the paper)")                       \
     X(bool, noisy_gating, true, any(), "Noisy top-k gating (Shazeer et al. 2017) while training")              \
-    X(double, balance_loss_weight, 0.01, in_range(0, 100),                                                     \
-      "Weight of the importance + load balancing loss (cv^2 of each)")                                          \
+    X(double, balance_loss_weight, 0.1, in_range(0, 100),                                                      \
+      "Weight of the importance + load balancing loss (cv^2 of each, per router; Shazeer et al. 2017)")         \
     X(double, router_z_loss_weight, 0.0, in_range(0, 100),                                                     \
       "Weight of the router z-loss (mean squared log-sum-exp of router logits)")                                \
-    X(std::int64_t, attention_experts, 0, in_range(0, 256),                                                    \
-      "Mixture of attention heads: head experts per attention layer; 0 = ordinary attention")                   \
-    X(std::int64_t, attention_top_k, 2, in_range(1, 256), "Attention-head experts each token uses")            \
-    X(std::int64_t, latents, 20, in_range(1, 4096), "highmmt: latent vectors of the shared latent array")      \
-    X(std::int64_t, latent_dim, 64, in_range(1, 4096), "highmmt: width of each latent")                        \
-    X(std::int64_t, cross_heads, 1, in_range(1, 64), "highmmt: heads of the latents' attention to a modality's tokens") \
-    X(std::int64_t, cross_head_dim, 64, in_range(1, 1024), "highmmt: width of each of those heads")            \
-    X(std::int64_t, latent_heads, 8, in_range(1, 64), "highmmt: heads of the latent self-attention")           \
-    X(std::int64_t, latent_head_dim, 64, in_range(1, 1024), "highmmt: width of each latent self-attention head") \
+    X(Fusion, fusion, Fusion::Sequence, any(),                                                                 \
+      "How a task's modality latents meet: sequence (concatenated tokens, C.2) or batch (each modality its "   \
+      "own sequence, Table 11)")                                                                                \
+    X(Pooling, head_pooling, Pooling::Mean, any(),                                                             \
+      "How each modality's latents become its latent_dim-wide part of the head input: mean, first or last")    \
+    X(HeadNorm, head_norm, HeadNorm::BatchNorm, any(),                                                         \
+      "Norm of the head input before its Linear: batchnorm (Tables 15-17), layernorm or none")                  \
+    X(std::int64_t, binary_logits, 1, in_range(1, 2),                                                          \
+      "Outputs of a binary task's head: 1 (a logit, binary cross-entropy) or 2 (two classes, cross-entropy; "  \
+      "the paper's large group)")                                                                               \
+    X(EncoderFeedForward, encoder_ff, EncoderFeedForward::Geglu, any(),                                        \
+      "Unimodal encoder (dense, smoe, sm4): geglu (HighMMT's layer: a GEGLU after each attention) or none "     \
+      "(Figure 5: attention only)")                                                                             \
+    X(bool, encoder_double_residual, true, any(),                                                              \
+      "Unimodal encoder: add the layer's input again around its latent block, as HighMMT's code does")         \
+    X(std::int64_t, latents, 20, in_range(1, 4096), "Latent vectors of the shared latent array (every modality leaves with this many)") \
+    X(std::int64_t, latent_dim, 64, in_range(1, 4096), "Width of each latent")                                 \
+    X(std::int64_t, cross_heads, 1, in_range(1, 64), "Heads of the latents' attention to a modality's tokens") \
+    X(std::int64_t, cross_head_dim, 64, in_range(1, 1024), "Width of each of those heads")                     \
+    X(std::int64_t, latent_heads, 8, in_range(1, 64), "Heads of the encoder's latent self-attention")          \
+    X(std::int64_t, latent_head_dim, 64, in_range(1, 1024), "Width of each latent self-attention head")        \
+    X(std::int64_t, ff_mult, 4, in_range(1, 64),                                                               \
+      "Encoder GEGLU hidden = latent_dim * ff_mult (its first layer is twice as wide)")                         \
+    X(std::int64_t, unimodal_depth, 1, in_range(1, 64), "Layers of the unimodal encoder")                     \
     X(std::int64_t, pair_heads, 4, in_range(1, 64), "highmmt: heads of the cross-modal (pair) attention")      \
     X(std::int64_t, pair_head_dim, 64, in_range(1, 1024), "highmmt: width of each pair-attention head")        \
-    X(std::int64_t, ff_mult, 4, in_range(1, 64),                                                               \
-      "highmmt: GEGLU feed-forward hidden = latent_dim * ff_mult (its first layer is twice as wide)")           \
-    X(std::int64_t, unimodal_depth, 1, in_range(1, 64), "highmmt: layers of the unimodal stage")               \
     X(std::int64_t, cross_depth, 2, in_range(0, 64), "highmmt: layers of the cross-modal stage (0 = none)")    \
     X(double, max_freq, 1.0, in_range(1e-6, 1e6),                                                              \
-      "highmmt: Fourier max frequency (bands spaced 2^linspace(1, log2(max_freq / 2), bands), as HighMMT)")     \
+      "Fourier max frequency (bands spaced 2^linspace(1, log2(max_freq / 2), bands), as HighMMT)")              \
+    X(std::int64_t, fourier_bands, 8, in_range(1, 64), "Frequency bands of the Fourier position features")     \
     X(Strings, token_rules, Strings{}, any(),                                                                  \
-      "highmmt: per-modality token rules \"task/modality: rule [bands=K] [max_freq=F] [code=NAME]\", rule one "  \
-      "of pixels, steps, elements, one, flatten, patches=P (docs/highmmt.md)")                                  \
+      "Per-modality token rules \"task/modality: rule [bands=K] [max_freq=F] [code=NAME]\", rule one of "      \
+      "pixels, steps, elements, one, flatten, patches=P or patches=HxW (docs/sm4.md, docs/highmmt.md)")        \
     X(std::int64_t, modality_codes, 0, in_range(0, 4096),                                                      \
-      "highmmt: length of the one-hot modality code; 0 = the number of distinct codes")                         \
+      "Length of the one-hot modality code; 0 = the number of distinct codes")                                  \
     X(std::int64_t, max_tokens, 65536, in_range(1, 1 << 24),                                                   \
-      "highmmt: most tokens one modality of one example may give (the memory rule)")                            \
+      "Most tokens one modality of one example may give (the memory rule)")                                     \
     X(SingleModality, single_modality, SingleModality::Flatten, any(),                                         \
       "highmmt: head input of a one-modality task (no pair): flatten its latents (HighMMT), mean, or refuse")
 
@@ -214,19 +246,14 @@ template <> struct ChoiceNames<SingleModality> {
 
 #define SM4_AEA_KEYS(X)                                                                                        \
     X(bool, enabled, false, any(),                                                                             \
-      "Adaptive expert allocation (sm4 backbone, model.group_experts empty): probe expert counts per modality " \
-      "group before training")                                                                                  \
-    X(Integers, candidates, (Integers{1, 2, 4, 8}), non_empty(), "Expert counts the probe tries for every group") \
-    X(std::int64_t, budget, 0, in_range(0, 1e6),                                                               \
-      "Most experts per layer over all groups; 0 = no limit (over it, the largest groups step down)")           \
-    X(std::int64_t, probe_steps, 0, in_range(0, 1e9),                                                          \
-      "Training steps per candidate; 0 = one epoch's steps shared by the candidates")                           \
-    X(std::int64_t, probe_train_examples, 2048, in_range(1, 1e9),                                              \
-      "Train examples per task scored for the probe's train loss")                                              \
-    X(AeaRule, rule, AeaRule::WithinTolerance, any(),                                                          \
-      "within_tolerance: smallest count whose val loss is within aea.tolerance of the best; lowest_val; "       \
-      "lowest_gap: smallest val-train gap among those within tolerance")                                        \
-    X(double, tolerance, 0.05, in_range(0, 10), "Relative tolerance on the best validation loss")
+      "Adaptive expert allocation (Algorithm 3): after each epoch, each modality slot's k grows by one when "  \
+      "its validation loss stops falling, steps back and freezes when the growth did not help")                 \
+    X(AeaLoss, modality_loss, AeaLoss::Alone, any(),                                                           \
+      "A slot's validation loss: alone (its task's loss with only that modality present) or task (the task's " \
+      "loss, shared by its modalities)")                                                                        \
+    X(double, min_improvement, 0.0, in_range(0, 1),                                                            \
+      "Relative drop below the best loss that counts as an improvement (0: any drop, the paper)")               \
+    X(std::int64_t, max_k, 0, in_range(0, 1024), "Most experts AEA lets a slot activate; 0 = model.num_experts")
 
 #define SM4_EVAL_KEYS(X)                                                                                       \
     X(Split, split, Split::Test, any(), "Split sm4 eval scores")                                               \
@@ -265,10 +292,7 @@ inline std::int64_t expert_hidden_width(const ModelConfig& m) { return m.expert_
 struct TrainConfig { SM4_TRAIN_KEYS(SM4_CONFIG_MEMBER) };
 // SM4's adaptive learning pace (README, "Adaptive learning pace").
 struct PaceConfig { SM4_PACE_KEYS(SM4_CONFIG_MEMBER) };
-// SM4's adaptive expert allocation: before main training, a probe trains the sm4 model once per
-// candidate count (every group with that many experts, the groups learning side by side), scores
-// each group by the train and validation losses of the tasks that use it, and picks each
-// group's count by `rule`. Runs only for backbone "sm4" with model.group_experts empty.
+// SM4's adaptive expert allocation (Algorithm 3, train/expert_allocation.h).
 struct AeaConfig { SM4_AEA_KEYS(SM4_CONFIG_MEMBER) };
 struct EvalConfig { SM4_EVAL_KEYS(SM4_CONFIG_MEMBER) };
 struct OutputConfig { SM4_OUTPUT_KEYS(SM4_CONFIG_MEMBER) };

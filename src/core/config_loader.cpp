@@ -20,6 +20,50 @@
 namespace sm4 {
 namespace {
 
+// Keys of sm4's design 1 (before the paper's network, docs/sm4.md "Design 1"), and what took
+// their place. A stored config (a run's or a checkpoint's) that holds them reads without them and
+// lists them in `retired`; in a config file or --set they are an error that says so.
+struct RetiredKey {
+    const char* key;
+    const char* why;
+};
+constexpr const char* kTokensRetired =
+    "design 1's convolutional patch tokens were retired: every backbone takes Algorithm 1's tokens (model.token_rules)";
+constexpr const char* kPartitionRetired =
+    "design 1's per-modality expert partition was retired: one expert pool per group, routed by model.ffn_router and "
+    "model.attention_router";
+constexpr const char* kHeadsRetired =
+    "design 1's attention-head experts were retired: SMoA routes query, key and value expert groups "
+    "(model.attention_router)";
+constexpr const char* kProbeRetired =
+    "design 1's allocation probe was retired: AEA is Algorithm 3, run during training (aea.enabled, aea.max_k)";
+constexpr RetiredKey kRetiredKeys[] = {
+    {"model.position", kTokensRetired},
+    {"model.patch_size", kTokensRetired},
+    {"model.image_grid", kTokensRetired},
+    {"model.group_by", kPartitionRetired},
+    {"model.group_experts", kPartitionRetired},
+    {"model.shared_experts", kPartitionRetired},
+    {"model.attention_experts", kHeadsRetired},
+    {"model.attention_top_k", kHeadsRetired},
+    {"model.top_k", "model.top_k was replaced by model.modality_top_k (one value, or one per modality slot)"},
+    {"aea.candidates", kProbeRetired},
+    {"aea.budget", kProbeRetired},
+    {"aea.probe_steps", kProbeRetired},
+    {"aea.probe_train_examples", kProbeRetired},
+    {"aea.rule", kProbeRetired},
+    {"aea.tolerance", kProbeRetired},
+};
+
+const RetiredKey* find_retired(const std::string& key) {
+    for (const auto& r : kRetiredKeys)
+        if (key == r.key) return &r;
+    return nullptr;
+}
+
+// Whether retired keys are skipped (stored configs) or refused (files, --set).
+enum class Retired { Refuse, Skip };
+
 std::vector<std::string> all_keys() {
     std::vector<std::string> keys;
     for (const auto& f : config_fields()) keys.push_back(f.key);
@@ -116,8 +160,18 @@ void assign(ResolvedConfig& config, const ConfigField& field, const ConfigValue&
     config.sources[field.key] = where;
 }
 
+[[noreturn]] void refuse_retired(const RetiredKey& retired, const std::string& where) {
+    throw ConfigError(fmt::format("{}: key '{}' is no longer read: {} (docs/sm4.md)", where, retired.key, retired.why));
+}
+
 // One key's value; `where` ("file.toml:12") names it in sources and errors.
-void apply_leaf(ResolvedConfig& config, const toml::node& node, const std::string& key, const std::string& where) {
+void apply_leaf(ResolvedConfig& config, const toml::node& node, const std::string& key, const std::string& where,
+                Retired retired = Retired::Refuse) {
+    if (const RetiredKey* r = find_retired(key)) {
+        if (retired == Retired::Refuse) refuse_retired(*r, where);
+        config.retired.push_back(key);
+        return;
+    }
     if (const ConfigField* field = find_config_field(key)) {
         auto value = convert(node, field->type);
         if (!value)
@@ -132,12 +186,71 @@ void apply_leaf(ResolvedConfig& config, const toml::node& node, const std::strin
     throw ConfigError(fmt::format("{}: unknown key '{}'{}", where, key, did_you_mean(key, all_keys())));
 }
 
-void apply_node(ResolvedConfig& config, const toml::node& node, const std::string& key, const std::string& origin) {
+void apply_node(ResolvedConfig& config, const toml::node& node, const std::string& key, const std::string& origin,
+                Retired retired) {
     if (const toml::table* table = node.as_table(); table && !find_config_field(key) && is_section(key)) {
-        for (const auto& [name, child] : *table) apply_node(config, child, key + "." + std::string(name.str()), origin);
+        for (const auto& [name, child] : *table)
+            apply_node(config, child, key + "." + std::string(name.str()), origin, retired);
         return;
     }
-    apply_leaf(config, node, key, fmt::format("{}:{}", origin, node.source().begin.line));
+    apply_leaf(config, node, key, fmt::format("{}:{}", origin, node.source().begin.line), retired);
+}
+
+// The [method.NAME] tables: each key checked as a file's would be (on a scratch config), kept
+// as TOML text for apply_method.
+void collect_methods(ResolvedConfig& config, const toml::node& node, const std::string& origin) {
+    const toml::table* methods = node.as_table();
+    if (!methods)
+        throw ConfigError(fmt::format("{}:{}: 'method' expects tables [method.NAME]", origin, node.source().begin.line));
+    for (const auto& [name, table] : *methods) {
+        const toml::table* settings = table.as_table();
+        if (!settings)
+            throw ConfigError(fmt::format("{}:{}: 'method.{}' expects a table of keys", origin, table.source().begin.line,
+                                          std::string(name.str())));
+        std::vector<std::pair<std::string, const toml::node*>> leaves;
+        std::vector<std::pair<std::string, const toml::table*>> open{{"", settings}};
+        while (!open.empty()) {
+            const auto [prefix, t] = open.back();
+            open.pop_back();
+            for (const auto& [key, child] : *t) {
+                const std::string full = prefix.empty() ? std::string(key.str()) : prefix + "." + std::string(key.str());
+                if (child.as_table() && !find_config_field(full)) open.emplace_back(full, child.as_table());
+                else leaves.emplace_back(full, &child);
+            }
+        }
+        auto& list = config.methods[std::string(name.str())];
+        for (const auto& [key, child] : leaves) {
+            const std::string where = fmt::format("{}:{}", origin, child->source().begin.line);
+            ResolvedConfig scratch = default_config();
+            apply_leaf(scratch, *child, key, where);  // unknown keys and wrong types fail here
+            toml::table holder;
+            holder.insert("v", *child);
+            std::ostringstream text;
+            text << holder;
+            std::string value = text.str();
+            value = value.substr(value.find('=') + 1);
+            list.erase(std::remove_if(list.begin(), list.end(), [&](const MethodSetting& m) { return m.key == key; }), list.end());
+            list.push_back({key, std::string(trim(value)), where});
+        }
+    }
+}
+
+void apply_document(ResolvedConfig& config, std::string_view text, const std::string& origin,
+                    const std::vector<std::string>& skip_tables, Retired retired) {
+    check_toml_limits(text, origin);
+    toml::table doc;
+    try {
+        doc = toml::parse(text, origin);
+    } catch (const toml::parse_error& e) {
+        throw ConfigError(fmt::format("{}:{}:{}: invalid TOML: {}", origin, e.source().begin.line,
+                                      e.source().begin.column, e.description()));
+    }
+    for (const auto& [name, node] : doc) {
+        const std::string key(name.str());
+        if (key == "method") collect_methods(config, node, origin);
+        else if (std::find(skip_tables.begin(), skip_tables.end(), key) == skip_tables.end())
+            apply_node(config, node, key, origin, retired);
+    }
 }
 
 }  // namespace
@@ -154,18 +267,11 @@ void apply_toml(ResolvedConfig& config, std::string_view text, const std::string
 
 void apply_toml(ResolvedConfig& config, std::string_view text, const std::string& origin,
                 const std::vector<std::string>& skip_tables) {
-    check_toml_limits(text, origin);
-    toml::table doc;
-    try {
-        doc = toml::parse(text, origin);
-    } catch (const toml::parse_error& e) {
-        throw ConfigError(fmt::format("{}:{}:{}: invalid TOML: {}", origin, e.source().begin.line,
-                                      e.source().begin.column, e.description()));
-    }
-    for (const auto& [name, node] : doc) {
-        const std::string key(name.str());
-        if (std::find(skip_tables.begin(), skip_tables.end(), key) == skip_tables.end()) apply_node(config, node, key, origin);
-    }
+    apply_document(config, text, origin, skip_tables, Retired::Refuse);
+}
+
+void apply_stored_toml(ResolvedConfig& config, std::string_view text, const std::string& origin) {
+    apply_document(config, text, origin, {}, Retired::Skip);
 }
 
 void apply_toml_value(ResolvedConfig& config, const std::string& key, std::string_view value, const std::string& where) {
@@ -193,6 +299,7 @@ void apply_override(ResolvedConfig& config, const std::string& assignment) {
         throw ConfigError(fmt::format("--set '{}': expected section.key=value", assignment));
     const std::string key(trim(std::string_view(assignment).substr(0, eq)));
     const std::string text(trim(std::string_view(assignment).substr(eq + 1)));
+    if (const RetiredKey* r = find_retired(key)) refuse_retired(*r, "--set");
     const ConfigField* field = find_config_field(key);
     if (!field)
         throw ConfigError(fmt::format("--set: unknown key '{}'{}", key, did_you_mean(key, all_keys())));
@@ -290,9 +397,25 @@ ResolvedConfig environment_defaults() {
     return config;
 }
 
-ResolvedConfig load_config(const std::vector<std::filesystem::path>& files, const std::vector<std::string>& overrides) {
+void apply_method(ResolvedConfig& config, const std::string& name) {
+    const auto it = config.methods.find(name);
+    if (it == config.methods.end()) return;
+    for (const auto& m : it->second) apply_toml_value(config, m.key, m.toml, m.where);
+}
+
+ResolvedConfig load_config(const std::vector<std::filesystem::path>& files, const std::vector<std::string>& overrides,
+                           const std::string& method) {
     ResolvedConfig config = environment_defaults();
     for (const auto& file : files) apply_toml_file(config, file);
+    if (!method.empty()) {
+        if (!config.methods.count(method)) {
+            std::vector<std::string> names;
+            for (const auto& [n, settings] : config.methods) names.push_back(n);
+            throw UsageError(fmt::format("--method {}: the config files have no [method.{}] table{}", method, method,
+                                         names.empty() ? std::string() : " (they have: " + join(names, ", ") + ")"));
+        }
+        apply_method(config, method);
+    }
     for (const auto& assignment : overrides) apply_override(config, assignment);
     validate_config(config.values);
     return config;

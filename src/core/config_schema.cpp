@@ -164,11 +164,22 @@ void validate_config(const Config& c) {
     const auto& m = c.model;
     if (m.d_model % m.heads != 0)
         throw ConfigError(fmt::format("model.heads ({}) must divide model.d_model ({})", m.heads, m.d_model));
-    if (m.top_k > m.num_experts)
-        throw ConfigError(fmt::format("model.top_k ({}) must not exceed model.num_experts ({})", m.top_k, m.num_experts));
-    if (m.attention_experts > 0 && m.attention_top_k > m.attention_experts)
-        throw ConfigError(fmt::format("model.attention_top_k ({}) must not exceed model.attention_experts ({})",
-                                      m.attention_top_k, m.attention_experts));
+    for (auto k : m.modality_top_k)
+        if (k < 1 || k > m.num_experts)
+            throw ConfigError(fmt::format("model.modality_top_k: a token activates 1 to model.num_experts ({}) experts "
+                                          "of a group, found {}", m.num_experts, k));
+    for (std::size_t i = 0; i < m.sparse_layers.size(); ++i) {
+        const auto layer = m.sparse_layers[i];
+        if (layer < 1 || layer > m.layers)
+            throw ConfigError(fmt::format("model.sparse_layers: layer {} is not among the model.layers ({}) layers, "
+                                          "numbered from 1", layer, m.layers));
+        for (std::size_t j = 0; j < i; ++j)
+            if (m.sparse_layers[j] == layer)
+                throw ConfigError(fmt::format("model.sparse_layers: layer {} is listed twice", layer));
+    }
+    if (c.aea.max_k > m.num_experts)
+        throw ConfigError(fmt::format("aea.max_k ({}) is above model.num_experts ({}): a slot cannot activate more "
+                                      "experts than a group has", c.aea.max_k, m.num_experts));
     if (!c.train.task_weights.empty() && c.train.task_weights.size() != c.data.tasks.size())
         throw ConfigError(fmt::format("train.task_weights has {} weights for the {} tasks of data.tasks",
                                       c.train.task_weights.size(), c.data.tasks.size()));
@@ -189,8 +200,6 @@ void validate_config(const Config& c) {
         throw ConfigError(fmt::format("train.pcgrad needs train.loss_weighting \"fixed\" or \"equal\", not \"{}\" "
                                       "(its weights are learned from the summed loss)",
                                       to_string(c.train.loss_weighting)));
-    for (auto n : c.aea.candidates)
-        if (n < 1) throw ConfigError(fmt::format("aea.candidates: every candidate needs at least 1 expert, found {}", n));
     for (double w : c.train.task_weights)
         if (!std::isfinite(w)) throw ConfigError(fmt::format("train.task_weights: every weight must be a finite number, found {}", w));
     const auto& d = c.preprocess.digits_av;

@@ -11,10 +11,13 @@
 namespace sm4 {
 
 // Component names, as stored in flops.component.
-inline constexpr const char* kTokenizer = "tokenizer";
+inline constexpr const char* kTokenizer = "tokenizer";    // design 1's tokenizers (old rows)
+inline constexpr const char* kEncoder = "encoder";        // the unimodal encoder (every backbone but highmmt)
+inline constexpr const char* kSmoa = "smoa";              // SMoA: query, key, value experts, scores, output
+inline constexpr const char* kSmoe = "smoe";              // SMoE: the feed-forward experts
 inline constexpr const char* kAttention = "attention";
 inline constexpr const char* kFeedForward = "feed_forward";
-inline constexpr const char* kExperts = "experts";
+inline constexpr const char* kExperts = "experts";        // design 1's feed-forward experts (old rows)
 inline constexpr const char* kRouter = "router";
 inline constexpr const char* kHead = "head";
 inline constexpr const char* kCrossModal = "cross_modal";  // highmmt: the pair stage's projections and feed-forwards
@@ -25,7 +28,7 @@ struct FlopsRecord {
     std::string model;         // "configured", or the label of a model it is compared with ("dense")
     std::string task;
     std::string modality;      // a modality of the task, or "" for parts that see every modality
-    std::string component;     // tokenizer, attention, feed_forward, experts, router, cross_modal, head, total
+    std::string component;     // encoder, attention, smoa, feed_forward, smoe, router, cross_modal, head, total
     std::int64_t params = 0;   // parameters of this part
     double active_params = 0;  // parameters one sample uses (expected value for routed experts)
     double flops = 0;          // per sample; a multiply-add counts as 2

@@ -104,6 +104,12 @@ ALTER TABLE runs ADD COLUMN dist_backend TEXT NOT NULL DEFAULT '';
     R"sql(
 ALTER TABLE runs ADD COLUMN folder TEXT NOT NULL DEFAULT '';
 )sql",
+    // 5 -> 6: which design of sm4's networks trained a run: 1 for every run before (sm4's own
+    // design, before the paper's full text: a per-modality expert partition, no unimodal
+    // encoder), 2 for the paper's network (docs/sm4.md).
+    R"sql(
+ALTER TABLE runs ADD COLUMN design INTEGER NOT NULL DEFAULT 1;
+)sql",
 };
 static_assert(std::size(kMigrations) == ResultsDb::kSchemaVersion, "one migration step per schema version");
 
@@ -112,7 +118,7 @@ static_assert(std::size(kMigrations) == ResultsDb::kSchemaVersion, "one migratio
 
 constexpr const char* kRunColumns =
     "id, name, experiment, status, created_at, finished_at, config_toml, seed, git_revision, build_info, host, "
-    "message, sweep, variant, config_hash, world_size, dist_backend, folder";
+    "message, sweep, variant, config_hash, world_size, dist_backend, folder, design";
 
 int stored_version(sqlite3* db, const std::filesystem::path& path) {
     Statement exists(db, path, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'");
@@ -166,6 +172,7 @@ RunRecord read_run(const Statement& row) {
     run.world_size = row.int64(15);
     run.dist_backend = row.text(16);
     run.folder = row.text(17);
+    run.design = row.int64(18);
     return run;
 }
 
@@ -195,15 +202,23 @@ ResultsDb::~ResultsDb() { sqlite::close(db_); }
 
 int ResultsDb::schema_version() const { return stored_version(db_, path_); }
 
+std::string design_text(std::int64_t design) {
+    if (design == kModelDesign) return "the paper's network (docs/sm4.md)";
+    if (design == 1)
+        return "sm4's design 1, retired: per-modality expert groups, no unimodal encoder; its results report, its "
+               "checkpoints no longer load";
+    return "unknown";
+}
+
 std::int64_t ResultsDb::create_run(const NewRun& run) {
     Statement insert(db_, path_,
                      "INSERT INTO runs (name, experiment, status, created_at, config_toml, seed, git_revision, "
-                     "build_info, host, sweep, variant, config_hash, world_size, dist_backend) "
-                     "VALUES (?1, ?2, 'running', " SM4_NOW_UTC ", ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
+                     "build_info, host, sweep, variant, config_hash, world_size, dist_backend, design) "
+                     "VALUES (?1, ?2, 'running', " SM4_NOW_UTC ", ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)");
     insert.bind(1, run.name).bind(2, run.experiment).bind(3, run.config_toml).bind(4, run.seed);
     insert.bind(5, run.git_revision).bind(6, run.build_info).bind(7, run.host);
     insert.bind(8, run.sweep).bind(9, run.variant).bind(10, run.config_hash);
-    insert.bind(11, run.world_size).bind(12, run.dist_backend).run();
+    insert.bind(11, run.world_size).bind(12, run.dist_backend).bind(13, std::int64_t{kModelDesign}).run();
     return sqlite3_last_insert_rowid(db_);
 }
 

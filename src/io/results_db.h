@@ -22,6 +22,12 @@ inline constexpr const char* kRunCompleted = "completed";
 inline constexpr const char* kRunFailed = "failed";
 inline constexpr const char* kRunInterrupted = "interrupted";
 
+// The design of sm4's networks this build trains, recorded with every run (runs.design): 2 is
+// the paper's network (docs/sm4.md); 1 was sm4's own design before the paper's full text (a
+// per-modality expert partition and no unimodal encoder), retired: its runs still report, but
+// their checkpoints no longer load.
+inline constexpr std::int64_t kModelDesign = 2;
+
 struct NewRun {
     std::string name;          // user-chosen or derived from the experiment file
     std::string experiment;    // config files it came from, e.g. "experiments/minibench.toml"
@@ -49,7 +55,12 @@ struct RunRecord {
     std::int64_t world_size = 1;
     std::string dist_backend;
     std::string folder;  // the run folder it claimed; empty for runs of schema < 5 (run_folder())
+    std::int64_t design = kModelDesign;  // the network design that trained it (kModelDesign, or 1)
 };
+
+// What runs.design says about a run's network, in words: 2 "the paper's network", 1 "sm4's
+// design 1 (retired)".
+std::string design_text(std::int64_t design);
 
 struct MetricRecord {
     std::int64_t run_id = 0;
@@ -92,7 +103,7 @@ struct QueryResult {
 
 class ResultsDb {
 public:
-    static constexpr int kSchemaVersion = 5;
+    static constexpr int kSchemaVersion = 6;
 
     // Opens or creates the database (and its folder), enables WAL, foreign keys and a busy
     // timeout, and migrates an older schema to kSchemaVersion in one transaction. Throws IoError

@@ -79,11 +79,12 @@ std::int64_t copy_runs(sqlite3* db, const std::filesystem::path& output, int ver
     // A run keeps the folder it claimed; older runs (no folder column) keep theirs only while
     // their new id equals the old one (run_folder falls back to <runs_dir>/<id>).
     const std::string folder_column = version >= 5 ? "folder" : "''";
+    const std::string design_column = version >= 6 ? "design" : "1";
     Statement insert(db, output,
                      "INSERT INTO main.runs (name, experiment, status, created_at, finished_at, config_toml, seed, "
-                     "git_revision, build_info, host, message, sweep, variant, config_hash, world_size, dist_backend, folder) "
+                     "git_revision, build_info, host, message, sweep, variant, config_hash, world_size, dist_backend, folder, design) "
                      "SELECT name, experiment, status, created_at, finished_at, config_toml, seed, git_revision, "
-                     "build_info, host, message, " + sweep_columns + ", " + world_columns + ", " + folder_column +
+                     "build_info, host, message, " + sweep_columns + ", " + world_columns + ", " + folder_column + ", " + design_column +
                      " FROM input.runs WHERE id = ?1");
     Statement remember(db, output, "INSERT INTO temp.run_ids (old, new) VALUES (?1, ?2)");
     Statement ids(db, output, "SELECT id FROM input.runs ORDER BY id");

@@ -74,6 +74,7 @@ std::string format_run_details(const RunDetails& d) {
              {"status", run.status},             {"created_at", run.created_at},
              {"finished_at", run.finished_at},   {"seed", std::to_string(run.seed)},
              {"world_size", std::to_string(run.world_size)}, {"folder", run.folder},
+             {"design", fmt::format("{}: {}", run.design, design_text(run.design))},
              {"git_revision", run.git_revision}, {"build_info", run.build_info},
              {"host", run.host},                 {"message", run.message}})
         fields.add_row({text_cell(name), text_cell(value)});
@@ -117,7 +118,7 @@ Json run_details_json(const RunDetails& d) {
     run.set("created_at", r.created_at).set("finished_at", r.finished_at.empty() ? Json() : Json(r.finished_at));
     run.set("seed", r.seed).set("world_size", r.world_size).set("dist_backend", r.dist_backend);
     run.set("folder", r.folder).set("git_revision", r.git_revision).set("build_info", r.build_info);
-    run.set("host", r.host).set("message", r.message);
+    run.set("host", r.host).set("message", r.message).set("design", r.design);
 
     Json checkpoints = Json::array();
     for (const auto& c : d.checkpoints)

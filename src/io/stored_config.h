@@ -18,6 +18,10 @@ ResolvedConfig stored_config(std::string_view config_toml, const std::string& or
 // A run's config, origin "run <id> config".
 ResolvedConfig stored_config(const RunRecord& run);
 
+// UsageError naming `what` (a run, a checkpoint) when `config` was stored by sm4's design 1 (it
+// held keys that design had: config.retired), whose checkpoints this sm4 cannot load.
+void require_current_design(const ResolvedConfig& config, const std::string& what);
+
 // The folder the run claimed (runs.folder; io/run_folder.h), or for runs of schema < 5
 // <output.runs_dir of the run's stored config>/<id>: its checkpoints and trace.h5.
 std::filesystem::path run_folder(const RunRecord& run);

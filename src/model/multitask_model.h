@@ -1,49 +1,32 @@
-// The multimodal multitask transformer: per-(task, modality) tokenizers, a stack of pre-norm
-// blocks shared by every task (attention, then a dense feed-forward or a sparse MoE every
-// moe_every blocks), and one head per task on the mean of that task's tokens. With backbone
-// "highmmt" the model is HighMMT's perceiver network instead (model/highmmt_network.h).
+// The multimodal multitask network, as stages every backbone shares (docs/sm4.md):
+//   tokens   -> Algorithm 1's tokens of each modality (model/tokens/)
+//   encoder  -> the shared latent array attends to them: N latents per modality (model/encoder/)
+//   fusion   -> a task's modality latents concatenated on the sequence axis (or the batch axis)
+//   layers   -> transformer layers; in SM4 layers SMoA and SMoE routed with each modality's k
+//   heads    -> per task, each modality's latents pooled, concatenated, BatchNorm + Linear
+// The dense and smoe backbones differ from sm4 only in their layers. With backbone "highmmt" the
+// model is HighMMT's network instead (model/highmmt/highmmt_network.h: the same encoder, then
+// its cross-modal pair stage and LayerNorm heads).
 #pragma once
 
 #include <torch/nn/module.h>
 #include <torch/nn/modules/container/modulelist.h>
 #include <torch/nn/modules/linear.h>
-#include <torch/nn/modules/normalization.h>
 
 #include <string>
 #include <vector>
 
 #include "core/config.h"
-#include "model/attention.h"
-#include "model/expert_groups.h"
-#include "model/highmmt_network.h"
-#include "model/moe_feed_forward.h"
-#include "model/sm4_moe.h"
+#include "model/encoder/unimodal_encoder.h"
+#include "model/heads/batch_norm.h"
+#include "model/heads/task_heads.h"
+#include "model/highmmt/highmmt_network.h"
+#include "model/layer_plan.h"
+#include "model/layers/transformer_layer.h"
+#include "model/moe/token_routing.h"
 #include "model/task_spec.h"
-#include "model/tokenizers.h"
 
 namespace sm4 {
-
-class BlockImpl : public torch::nn::Module {
-public:
-    // groups: the sm4 expert groups when the feed-forward is an SM4 MoE, else null;
-    // head_groups: the routing groups of the attention-head experts (when attention_experts > 0).
-    BlockImpl(const ModelConfig& config, bool sparse_ffn, std::int64_t slots, const ExpertGroups* groups,
-              const ExpertGroups& head_groups);
-    at::Tensor forward(const at::Tensor& x, const at::Tensor& slot_of_token);  // [batch, tokens, d_model]
-    // The block's weighted auxiliary loss from its last forward (0 for a dense block).
-    at::Tensor aux_loss(double balance_weight, double z_weight) const;
-
-    torch::nn::LayerNorm norm1{nullptr}, norm2{nullptr};
-    MultiHeadAttention attention{nullptr};
-    MixtureOfHeads head_experts{nullptr};
-    torch::nn::Linear ff1{nullptr}, ff2{nullptr};
-    MoeFeedForward moe{nullptr};
-    Sm4Moe sm4_moe{nullptr};
-
-private:
-    double dropout_ = 0.0;  // on both residual branches (model/residual_dropout.h)
-};
-TORCH_MODULE(Block);
 
 struct TaskOutput {
     at::Tensor outputs;   // [batch, head_outputs] logits or regression values
@@ -56,35 +39,49 @@ public:
 
     // inputs: one tensor per modality of the task, [batch, ...shape].
     TaskOutput forward(std::size_t task, const std::vector<at::Tensor>& inputs);
+    // The same with only the modalities where present[j] is true (the others' inputs are not
+    // read; their part of the head input is zero). Not for highmmt.
+    TaskOutput forward(std::size_t task, const std::vector<at::Tensor>& inputs, const std::vector<bool>& present);
+
+    // The stages one at a time (`sm4 flops` counts them apart): one modality's latents
+    // [batch, latents, latent_dim], then everything after the encoder from the present
+    // modalities' latents (in the task's modality order).
+    at::Tensor encode(std::size_t task, std::size_t modality, const at::Tensor& input);
+    TaskOutput forward_latents(std::size_t task, const std::vector<at::Tensor>& latents, const std::vector<bool>& present);
 
     const std::vector<TaskSpec>& tasks() const { return tasks_; }
-    // Modality slots, "task/modality", in the order of routing statistics.
+    // Modality slots, "task/modality", in the order of routing statistics and model.modality_top_k.
     const std::vector<std::string>& slot_names() const { return slot_names_; }
-    // Layers with routing, named "block<i>.ffn" / "block<i>.attention", and their statistics.
-    std::vector<std::string> routing_layer_names() const;
-    std::vector<RoutingAccumulator*> routing_statistics();
-    std::int64_t experts_per_layer() const;
-    // The last layer every task shares (GradNorm measures gradient norms there).
-    std::vector<at::Tensor> last_shared_layer_parameters() const;  // width of the load rows (max over routing layers)
-    const ExpertGroups& expert_groups() const { return groups_; }  // sm4 backbone only
-    // The parameters a modality group owns (its slots' tokenizers and, with the sm4 backbone,
-    // its routers and experts in every layer), one list per group, then everything else.
-    std::vector<std::vector<at::Tensor>> parameters_by_group(const std::vector<std::int64_t>& group_of_slot,
-                                                             std::size_t groups);
+    // The first slot of a task (its modalities are the next ones).
+    std::int64_t first_slot(std::size_t task) const { return task_slots_[task].front(); }
 
-    std::vector<ModalityTokenizer> tokenizers;  // one per slot
-    torch::nn::ModuleList blocks{nullptr};
-    torch::nn::LayerNorm final_norm{nullptr};
-    std::vector<torch::nn::Linear> heads;       // one per task
-    HighMmtNetwork highmmt{nullptr};            // backbone "highmmt": the whole network (no blocks)
+    // Experts each slot's tokens activate in every expert group (Eq. 3); AEA moves them.
+    const std::vector<std::int64_t>& modality_top_k() const { return top_k_; }
+    void set_modality_top_k(const std::vector<std::int64_t>& k);
+
+    // Routed groups, named "layer<i>.attention.query" ... "layer<i>.ffn", and their statistics.
+    std::vector<std::string> routing_layer_names();
+    std::vector<RoutingAccumulator*> routing_statistics();
+    std::int64_t experts_per_layer() const;  // width of the load rows (0: nothing routed)
+    // The last layer every task shares (GradNorm measures gradient norms there).
+    std::vector<at::Tensor> last_shared_layer_parameters() const;
+    // Data-parallel: the heads' batch statistics and the routers' balance over the global batch.
+    void set_replica_group(const ReplicaGroup& group);
+
+    UnimodalEncoder encoder{nullptr};
+    torch::nn::Linear latent_projection{nullptr};  // latent_dim -> d_model, when they differ
+    torch::nn::ModuleList layers{nullptr};         // TransformerLayer
+    std::vector<TaskHead> heads;                   // one per task
+    HighMmtNetwork highmmt{nullptr};               // backbone "highmmt": the whole network
 
 private:
+    TokenRouting token_routing(std::size_t task, std::int64_t batch, const std::vector<std::int64_t>& present) const;
+
     ModelConfig config_;
     std::vector<TaskSpec> tasks_;
     std::vector<std::string> slot_names_;
     std::vector<std::vector<std::int64_t>> task_slots_;  // slot indices of each task's modalities
-    ExpertGroups groups_;
-    ExpertGroups head_groups_;  // attention-head experts: SM4's groups split evenly, or one group
+    std::vector<std::int64_t> top_k_;                    // per slot
 };
 TORCH_MODULE(MultitaskModel);
 

@@ -14,7 +14,6 @@
 #include "core/choice.h"
 #include "core/config.h"
 #include "core/table.h"
-#include "report/report_experts.h"
 
 namespace sm4 {
 
@@ -42,7 +41,6 @@ struct ReportRun {
     std::string method;
     std::filesystem::path trace;
     std::vector<std::string> tasks;       // data.tasks of its stored config; empty when unreadable
-    std::optional<ExpertLayout> experts;  // backbone sm4: its expert groups as configured
     std::vector<MetricRecord> history;    // splits train and val, source train: the learning curves
 };
 

@@ -52,24 +52,7 @@ void write_text_file(const std::filesystem::path& path, const std::string& text)
     output.commit();
 }
 
-namespace {
-
-// Why a slot has no entropy line: a group of one expert routes nothing.
-std::string never_routed(const TraceData& trace, const std::string& slot, const std::optional<ExpertLayout>& experts) {
-    if (experts && trace.has("routing/load")) {
-        const auto& groups = trace.axis("pace_groups");
-        const auto sizes = group_sizes(*experts, groups.size(), trace.series.at("routing/load").row_shape.at(1));
-        const std::int64_t g = group_of_slot(*experts, groups, slot);
-        if (!sizes.empty() && g >= 0 && sizes[static_cast<std::size_t>(g)] + experts->shared == 1)
-            return slot + " (1 expert: no routing)";
-    }
-    return slot + " (never routed)";
-}
-
-}  // namespace
-
-std::optional<LineChart> entropy_chart(const TraceData& trace, const std::string& subject,
-                                       const std::optional<ExpertLayout>& experts) {
+std::optional<LineChart> entropy_chart(const TraceData& trace, const std::string& subject) {
     if (!trace.has("routing/entropy")) return std::nullopt;
     const TraceArray& entropy = trace.series.at("routing/entropy");
     const std::int64_t layers = entropy.row_shape.at(0), slots = entropy.row_shape.at(1);
@@ -87,7 +70,7 @@ std::optional<LineChart> entropy_chart(const TraceData& trace, const std::string
             s.y.push_back(count ? sum / count : std::nan(""));
         }
         if (std::none_of(s.y.begin(), s.y.end(), [](double v) { return std::isfinite(v); }))
-            s.name = never_routed(trace, s.name, experts);
+            s.name += " (never routed)";
         chart.series.push_back(std::move(s));
     }
     return chart;
@@ -112,15 +95,13 @@ std::optional<LineChart> pace_chart(const TraceData& trace, const std::string& s
     return chart;
 }
 
-std::optional<Heatmap> load_heatmap(const TraceData& trace, const std::string& subject,
-                                    const std::optional<ExpertLayout>& experts) {
+std::optional<Heatmap> load_heatmap(const TraceData& trace, const std::string& subject) {
     if (!trace.has("routing/load") || trace.rows() == 0) return std::nullopt;
     const TraceArray& load = trace.series.at("routing/load");
     const std::int64_t layers = load.row_shape.at(0), count = load.row_shape.at(1);
     Heatmap map{"Expert load per layer (mean over training), " + subject, "expert", "layer", "share", trace.axis("layers"),
                 {}, {}, {}};
     for (std::int64_t e = 0; e < count; ++e) map.column_labels.push_back(std::to_string(e));
-    if (experts) map.column_groups = expert_column_groups(*experts, trace.axis("pace_groups"), count);
     for (std::int64_t l = 0; l < layers; ++l) {
         std::vector<double> row;
         for (std::int64_t e = 0; e < count; ++e) {
@@ -152,8 +133,8 @@ std::vector<std::string> write_run_plots(const std::vector<ReportRun>& runs, con
             continue;
         }
         const TraceData trace = read_trace(r.trace, {"routing/entropy", "routing/load", "pace/multiplier"});
-        if (auto chart = entropy_chart(trace, subject, r.experts)) save_chart(*chart, stem + "entropy" + extension, format);
-        if (auto map = load_heatmap(trace, subject, r.experts)) save_chart(*map, stem + "load" + extension, format);
+        if (auto chart = entropy_chart(trace, subject)) save_chart(*chart, stem + "entropy" + extension, format);
+        if (auto map = load_heatmap(trace, subject)) save_chart(*map, stem + "load" + extension, format);
         if (!trace.has("routing/entropy"))
             notes.push_back(fmt::format("no routing plots for run {}: its backbone routes nothing (dense)", r.run.id));
         if (auto chart = pace_chart(trace, subject)) save_chart(*chart, stem + "pace" + extension, format);

@@ -14,18 +14,15 @@
 
 namespace sm4 {
 
-// One line per modality slot: routing entropy averaged over the layers where it was routed. A
-// slot never routed has no line; its legend entry says why: "<slot> (1 expert: no routing)" when
-// `experts` gives its SM4 group one expert, else "<slot> (never routed)".
-std::optional<LineChart> entropy_chart(const TraceData& trace, const std::string& subject,
-                                       const std::optional<ExpertLayout>& experts = std::nullopt);
+// One line per modality slot: routing entropy averaged over the routed groups (layers x query,
+// key, value, feed-forward) where it was routed. A slot never routed has no line; its legend
+// entry reads "<slot> (never routed)".
+std::optional<LineChart> entropy_chart(const TraceData& trace, const std::string& subject);
 // One line per pace group, each with its own marker and the earlier ones drawn wider, so groups
 // paced alike stay visible; none when every multiplier is 1 (pace disabled).
 std::optional<LineChart> pace_chart(const TraceData& trace, const std::string& subject);
-// layers x experts, the share of assignments averaged over every logged row; with `experts` the
-// columns are grouped by SM4 expert group (the trace's pace_groups name them).
-std::optional<Heatmap> load_heatmap(const TraceData& trace, const std::string& subject,
-                                    const std::optional<ExpertLayout>& experts = std::nullopt);
+// routed groups x experts, the share of assignments averaged over every logged row.
+std::optional<Heatmap> load_heatmap(const TraceData& trace, const std::string& subject);
 
 // Writes `text` to `path` atomically (temporary name, then rename); IoError naming the file.
 void write_text_file(const std::filesystem::path& path, const std::string& text);

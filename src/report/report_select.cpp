@@ -92,13 +92,12 @@ std::vector<RunRecord> selected_runs(const ResultsDb& db, const ReportOptions& o
 
 // A completed run with what its stored config and metrics tell the plots and the task order.
 ReportRun report_run(const ResultsDb& db, const RunRecord& run) {
-    ReportRun r{run, run.variant.empty() ? run.name : run.variant, run_trace_path(db, run), {}, std::nullopt, {}};
+    ReportRun r{run, run.variant.empty() ? run.name : run.variant, run_trace_path(db, run), {}, {}};
     try {
         const Config config = stored_config(run).values;
         r.tasks = config.data.tasks;
-        r.experts = expert_layout(config);
     } catch (const ConfigError&) {
-        // a stored config this sm4 no longer reads: tables in logged order, no expert groups
+        // a stored config this sm4 no longer reads: tables in logged order
     }
     for (auto& m : db.metrics(run.id, "", "train"))
         if ((m.split == "train" || m.split == "val") && m.task != "all") r.history.push_back(std::move(m));

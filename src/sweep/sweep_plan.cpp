@@ -43,14 +43,27 @@ void keep_entry(List& list, std::size_t tasks, std::size_t t, ResolvedConfig& co
     config.sources[key] = source;
 }
 
-// A per_task variant's run of task t: only that task, and only its entry of every per-task list
-// (loss weights, batch sizes, selection weights) that is set.
+// Keeps the token rules ("task/modality: ...") of task `name` only.
+void keep_rules_of(Strings& rules, const std::string& name, ResolvedConfig& config, const std::string& source) {
+    Strings kept;
+    for (const auto& rule : rules)
+        if (rule.rfind(name + "/", 0) == 0) kept.push_back(rule);
+    if (kept.size() == rules.size()) return;
+    rules = kept;
+    config.sources["model.token_rules"] = source;
+}
+
+// A per_task variant's run of task t: only that task, only its entry of every per-task list
+// (loss weights, batch sizes, selection weights) that is set, and only its token rules. (A
+// model.modality_top_k of one entry per slot is kept whole: the plan does not know how many
+// slots each task has, so such a run stops at its start naming the key.)
 ResolvedConfig only_task(ResolvedConfig config, std::size_t t, const std::string& source) {
     auto& c = config.values;
     const std::size_t tasks = c.data.tasks.size();
     keep_entry(c.train.task_weights, tasks, t, config, "train.task_weights", source);
     keep_entry(c.train.task_batch_sizes, tasks, t, config, "train.task_batch_sizes", source);
     keep_entry(c.train.select_weights, tasks, t, config, "train.select_weights", source);
+    keep_rules_of(c.model.token_rules, c.data.tasks[t], config, source);
     c.data.tasks = {c.data.tasks[t]};
     config.sources["data.tasks"] = source;
     return config;
@@ -124,6 +137,7 @@ SweepPlan make_sweep_plan(const std::filesystem::path& path, const std::vector<s
                 run.grid.push_back(axis.key + "=" + axis.values[point[a]].label);
             }
             for (const auto& setting : variant.set) apply(run.config, setting.key, setting.value);
+            apply_method(run.config, variant.name);  // the experiment's [method.<variant>] table
             for (const auto& assignment : overrides) apply_override(run.config, assignment);
             const auto run_seeds = file.seeds.empty() ? std::vector<std::int64_t>{run.config.values.train.seed} : file.seeds;
             const auto tasks = run.config.values.data.tasks;

@@ -7,7 +7,7 @@
 #include <cmath>
 #include <memory>
 
-#include "model/fast_math.h"
+#include "model/kernels/fast_math.h"
 
 namespace sm4 {
 namespace {

@@ -22,12 +22,11 @@
 #include "io/run_folder.h"
 #include "io/run_summary.h"
 #include "io/stored_config.h"
-#include "model/flop_count.h"
+#include "model/flops/flop_count.h"
 #include "platform/build_info.h"
 #include "platform/device.h"
 #include "platform/process_group.h"
 #include "platform/threads.h"
-#include "train/allocation_probe.h"
 #include "train/batch_sampler.h"
 #include "train/checkpoint.h"
 #include "train/loss_weighting.h"
@@ -106,7 +105,6 @@ struct Session {
     std::unique_ptr<RunTrace> trace;
     TrainingState state;
     std::int64_t steps_per_epoch = 0;
-    double probe_seconds = 0.0;                 // AEA's probe, before the run
     Clock::time_point start = Clock::now();
     std::int64_t steps_done_here = 0;
     std::int64_t agreement_checks = 0;  // epochs at which the ranks were checked to agree
@@ -148,17 +146,12 @@ std::int64_t steps_per_epoch(const Config& config, const BatchSampler& sampler) 
     return config.train.steps_per_epoch > 0 ? config.train.steps_per_epoch : sampler.default_steps_per_epoch();
 }
 
-// ALP paces modality groups: SM4's expert groups, or else each modality slot.
+// ALP paces the modality slots.
 void choose_pace_groups(Session& s) {
     const auto& slots = s.model->slot_names();
-    if (s.config.model.backbone == Backbone::Sm4) {
-        s.pace_groups = s.model->expert_groups().names;
-        s.group_of_slot = s.model->expert_groups().group_of_slot;
-    } else {
-        s.pace_groups = slots;
-        s.group_of_slot.resize(slots.size());
-        for (std::size_t j = 0; j < slots.size(); ++j) s.group_of_slot[j] = static_cast<std::int64_t>(j);
-    }
+    s.pace_groups = slots;
+    s.group_of_slot.resize(slots.size());
+    for (std::size_t j = 0; j < slots.size(); ++j) s.group_of_slot[j] = static_cast<std::int64_t>(j);
     std::size_t slot = 0;
     s.task_groups.assign(s.tasks.size(), {});
     for (std::size_t t = 0; t < s.tasks.size(); ++t)
@@ -183,9 +176,7 @@ void build(Session& s) {
     s.extras->register_module("loss_weighting", s.weighting);
     s.extras->register_module("pace", s.pace.ptr());
 
-    // Param groups: one per pace group (its learning rate scaled by ALP), the rest of the
-    // model, then the loss weighting's own parameters (no weight decay).
-    const auto by_group = s.model->parameters_by_group(s.group_of_slot, s.pace_groups.size());
+    // Param groups: the model, then the loss weighting's own parameters (no weight decay).
     // adam: HighMMT's torch.optim.Adam (weight decay added to the gradient); adamw: decoupled.
     const bool adam = s.config.train.optimizer == Optimizer::Adam;
     const double lr = s.config.train.lr;
@@ -194,24 +185,21 @@ void build(Session& s) {
         return std::make_unique<torch::optim::AdamWOptions>(torch::optim::AdamWOptions(lr).weight_decay(decay));
     };
     std::vector<torch::optim::OptimizerParamGroup> groups;
-    for (const auto& parameters : by_group) groups.emplace_back(parameters, options(s.config.train.weight_decay));
+    groups.emplace_back(s.model->parameters(), options(s.config.train.weight_decay));
     if (!s.weighting->parameters().empty()) groups.emplace_back(s.weighting->parameters(), options(0.0));
     if (adam) s.optimizer = std::make_unique<FusedAdam>(std::move(groups), torch::optim::AdamOptions(lr));
     else s.optimizer = std::make_unique<FusedAdamW>(std::move(groups), torch::optim::AdamWOptions(lr));
     if (s.writes()) s.db = std::make_unique<ResultsDb>(s.config.output.database);
     s.state.batch_counters.assign(s.tasks.size(), 0);
-    if (s.group) s.group->broadcast(replicated_state(s));
+    if (s.group) {
+        s.group->broadcast(replicated_state(s));
+        ProcessGroup* group = s.group.get();
+        s.model->set_replica_group({[group](const std::vector<at::Tensor>& t) { group->all_reduce_sum(t); }, s.world()});
+    }
 }
 
-// Pace groups first (lr scaled by their multiplier when ALP applies to the learning rate), then
-// the rest of the model and the loss weighting at the plain rate.
 void set_learning_rates(Session& s, double lr) {
-    const bool scale = s.config.pace.enabled && s.config.pace.apply != PaceApply::Loss;
-    auto& groups = s.optimizer->param_groups();
-    for (std::size_t i = 0; i < groups.size(); ++i) {
-        const double m = scale && i < s.multipliers.size() ? s.multipliers[i] : 1.0;
-        groups[i].options().set_lr(lr * m);
-    }
+    for (auto& group : s.optimizer->param_groups()) group.options().set_lr(lr);
 }
 
 // A task's pace: the mean multiplier of its modalities' groups (1 unless ALP scales losses).
@@ -491,62 +479,23 @@ void run_epoch(Session& s, BatchSampler& sampler) {
     events().epoch(event);
 }
 
-void announce_probe(const AllocationProbe& probe) {
-    events().table({"aea-probe",
-                    fmt::format("adaptive expert allocation ({} steps per candidate, {:.0f} s):", probe.steps,
-                                probe.total_seconds()),
-                    allocation_probe_table(probe), ""});
-}
-
-// AEA: probes the expert counts and writes the choice into the run's config as
-// model.group_experts (source "aea"), so the stored config rebuilds the same model on resume.
-std::optional<AllocationProbe> allocate_experts(Session& s, ResolvedConfig& resolved) {
-    if (!allocation_probe_applies(resolved.values)) return std::nullopt;
-    AllocationProbe probe = probe_expert_allocation(resolved.values, s.tasks, s.device,
-                                                    steps_per_epoch(resolved.values, make_sampler(resolved.values, s.tasks)));
-    set_config_value(resolved, "model.group_experts", probe.chosen, "aea");
-    announce_probe(probe);
-    return probe;
-}
-
 // model.match_flops: writes the solved dense model into the run's config (source "match_flops"),
-// so the stored config rebuilds it without solving again. Against sm4 with aea.enabled, the
-// reference is the SM4 model as an SM4 run of this config and seed trains it: AEA's probe runs
-// here (same seed, same data, so the same choice) and the dense model matches that allocation;
-// the probe is returned so the run records it in `allocations`.
-std::optional<AllocationProbe> match_flops(Session& s, ResolvedConfig& resolved) {
-    if (resolved.values.model.match_flops == MatchFlops::None) return std::nullopt;
+// so the stored config rebuilds it without solving again.
+void match_flops(Session& s, ResolvedConfig& resolved) {
+    if (resolved.values.model.match_flops == MatchFlops::None) return;
     std::vector<TaskSpec> specs;
     for (const auto& t : s.tasks) specs.push_back(t.spec);
     const std::string target = to_string(resolved.values.model.match_flops);
-    Config reference = resolved.values;
-    reference.model = match_flops_reference(resolved.values.model);
-    std::optional<AllocationProbe> probe;
-    std::vector<std::int64_t> allocation;
-    if (allocation_probe_applies(reference)) {
-        notify(fmt::format("model.match_flops: probing the expert allocation {} would train (aea.enabled)", target));
-        probe = probe_expert_allocation(reference, s.tasks, s.device,
-                                        steps_per_epoch(reference, make_sampler(reference, s.tasks)));
-        announce_probe(*probe);
-        allocation = probe->chosen;
-    }
-    const ModelConfig dense = flops_matched_dense(resolved.values.model, specs, allocation);
+    const ModelConfig dense = flops_matched_dense(resolved.values.model, specs);
     set_config_value(resolved, "model.ffn_hidden", dense.ffn_hidden, "match_flops");
-    set_config_value(resolved, "model.attention_experts", dense.attention_experts, "match_flops");
     set_config_value(resolved, "model.match_flops", std::string("none"), "match_flops");
-    notify(fmt::format("model.match_flops: dense feed-forward hidden size {} matches the FLOPs of {}{}", dense.ffn_hidden,
-                       target, allocation.empty() ? std::string() : fmt::format(" with experts per group [{}] (AEA)",
-                                                                                 fmt::join(allocation, ", "))));
-    return probe;
+    notify(fmt::format("model.match_flops: dense feed-forward hidden size {} matches the FLOPs of {}", dense.ffn_hidden, target));
 }
 
 void start_new_run(Session& s, const TrainRequest& request) {
     ResolvedConfig resolved = request.config;
     prepare_runtime(s, resolved.values);
-    // AEA's probe runs on every rank (same seed, same data); all adopt rank 0's choice. A dense
-    // model matched to SM4 runs it to size itself (match_flops), an SM4 model to allocate.
-    std::optional<AllocationProbe> probe = match_flops(s, resolved);
-    if (!probe) probe = allocate_experts(s, resolved);
+    match_flops(s, resolved);
     if (s.group) {
         const std::string chosen = s.group->share("config", to_toml(resolved, false));
         if (!s.writes()) resolved = stored_config(chosen, "rank 0's config");
@@ -570,9 +519,7 @@ void start_new_run(Session& s, const TrainRequest& request) {
         s.run_id = std::stoll(s.group->share("run id", std::to_string(s.run_id)));
         s.run_dir = s.group->share("run folder", s.run_dir.string());
     }
-    if (probe) s.probe_seconds = probe->total_seconds();
     if (!s.writes()) return;
-    if (probe) s.db->add_allocations(allocation_records(s.run_id, *probe));
     std::ofstream(s.run_dir / "config.toml") << s.config_toml;
 }
 
@@ -594,6 +541,7 @@ std::string resume_config(Session& s, std::int64_t run_id, const std::string& da
                 throw UsageError(fmt::format("run {} was trained by {} rank{} and this resume has {}: resume it with "
                                              "the same world size (its batches are drawn for that many ranks)",
                                              run_id, run->world_size, run->world_size == 1 ? "" : "s", s.world()));
+            require_current_design(stored_config(*run), fmt::format("run {}", run_id));
             const auto folder = run_folder(*run);
             check_run_folder_owner(folder, run_id, database);
             verdict = "ok\n" + folder.string() + "\n" + run->config_toml;
@@ -717,7 +665,6 @@ TrainResult train_model(const TrainRequest& request) {
     result.run_id = s.run_id;
     result.run_dir = s.run_dir;
     result.best_epoch = s.state.best_epoch;
-    result.probe_seconds = s.probe_seconds;
     result.seconds = std::chrono::duration<double>(Clock::now() - s.start).count();
     if (s.group) {
         result.rank = s.group->rank();

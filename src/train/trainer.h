@@ -2,7 +2,7 @@
 // a checkpoint every epoch, the run recorded in the results database and its routing dynamics
 // in results/runs/<id>/trace.h5; and resuming a stopped run exactly where its checkpoint is.
 // It reports as it goes to the process's observer (core/events.h): the run's start, every step,
-// every epoch, AEA's probe table.
+// every epoch.
 #pragma once
 
 #include <cstdint>
@@ -28,8 +28,7 @@ struct TrainResult {
     std::filesystem::path run_dir;
     std::vector<TaskEvaluation> test;       // the best checkpoint on the test split
     std::int64_t best_epoch = 0;
-    double seconds = 0.0;                   // the whole command, AEA's probe included
-    double probe_seconds = 0.0;             // AEA's probe (0 without it)
+    double seconds = 0.0;                   // the whole command
     // Data-parallel runs: this process's rank, the group, and what its all-reduces cost.
     int rank = 0, world_size = 1;
     std::string backend;

@@ -29,7 +29,8 @@ TEST_CASE("bench: a tiny grid reports every case with positive times and consist
         CHECK(std::isfinite(l.routing_share));
         if (!l.shape.capacity) CHECK(l.dropped == 0);
     }
-    CHECK(report.layers[2].shape.groups == 2);
+    CHECK(report.layers[2].shape.modalities == 2);  // two slots, k 1 and 2 in one plan
+    CHECK(report.layers[3].shape.modalities == 4);
 
     const std::string json = bench_json(report).dump();
     for (const char* key : {"\"machine\"", "\"cpu\"", "\"blas_threads\"", "\"matmul\"", "\"gflops\"", "\"layers\"",

@@ -180,7 +180,7 @@ TEST_CASE("cli: config --json gives every value and where it came from; $SM4_DAT
     auto r = run_sm4("config --json --set train.epochs=3");
     REQUIRE(r.exit_code == 0);
     CHECK(json_eval(r.out, "d['values']['train']['epochs'], d['sources']['train.epochs'], d['values']['model']['backbone']") ==
-          "3 --set smoe");
+          "3 --set sm4");
     CHECK(json_eval(r.out, "d['values']['data']['tasks'], d['sources']['data.root']") ==
           "['fashion-mnist', 'digits-av', 'breast-cancer', 'wine'] default");
     r = run_command("SM4_DATA_ROOT=/data/sm4 " + std::string(SM4_BINARY) + " config --json");

@@ -219,7 +219,7 @@ TEST_CASE("config: every key has one row with its default, type and check; choic
     REQUIRE(backbone);
     CHECK(backbone->type == ConfigType::Choice);
     CHECK(backbone->choices == std::vector<std::string>{"dense", "smoe", "sm4", "highmmt"});
-    CHECK(std::get<std::string>(backbone->default_value) == "smoe");
+    CHECK(std::get<std::string>(backbone->default_value) == "sm4");
     CHECK(load_config({}, {"model.backbone=sm4"}).values.model.backbone == Backbone::Sm4);
     // An unknown word is refused where it is read, with the words there are and the closest.
     CHECK_THAT(error_of([&] { load_config({}, {"model.backbone=sm5"}); }),

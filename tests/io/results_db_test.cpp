@@ -59,17 +59,17 @@ bool is_iso_utc(const std::string& text) {
 
 }  // namespace
 
-TEST_CASE("results db: a new file has the documented tables and columns, WAL and schema version 5", "[db]") {
+TEST_CASE("results db: a new file has the documented tables and columns, WAL and schema version 6", "[db]") {
     TempDir dir;
     const auto path = dir / "nested" / "results" / "sm4.db";
     ResultsDb db(path);  // creates the folders too
     CHECK(std::filesystem::exists(path));
-    CHECK(db.schema_version() == 5);
+    CHECK(db.schema_version() == 6);
 
     CHECK(column(db.query("PRAGMA table_info(runs)"), 1) ==
           std::vector<std::string>{"id", "name", "experiment", "status", "created_at", "finished_at", "config_toml",
                                    "seed", "git_revision", "build_info", "host", "message", "sweep", "variant",
-                                   "config_hash", "world_size", "dist_backend", "folder"});
+                                   "config_hash", "world_size", "dist_backend", "folder", "design"});
     CHECK(column(db.query("PRAGMA table_info(allocations)"), 1) ==
           std::vector<std::string>{"run_id", "modality", "candidate", "train_loss", "val_loss", "gap", "chosen",
                                    "probe_seconds"});
@@ -82,11 +82,17 @@ TEST_CASE("results db: a new file has the documented tables and columns, WAL and
           std::vector<std::string>{"run_id", "epoch", "step", "path", "val_score", "is_best", "created_at"});
     CHECK(column(db.query("PRAGMA index_list(metrics)"), 1).size() == 1);
     CHECK(db.query("PRAGMA journal_mode").rows == std::vector<std::vector<std::string>>{{"wal"}});
-    CHECK(db.query("SELECT version FROM schema_version").rows == std::vector<std::vector<std::string>>{{"5"}});
+    CHECK(db.query("SELECT version FROM schema_version").rows == std::vector<std::vector<std::string>>{{"6"}});
+    // A new run is of the paper's network, design 2.
+    NewRun fresh;
+    fresh.name = "r";
+    const std::int64_t id = db.create_run(fresh);
+    CHECK(db.find_run(id)->design == kModelDesign);
+    CHECK(db.query("SELECT design FROM runs").rows == std::vector<std::vector<std::string>>{{"2"}});
 
     // Reopening an up-to-date file changes nothing.
     ResultsDb again(path);
-    CHECK(again.schema_version() == 5);
+    CHECK(again.schema_version() == 6);
     CHECK(again.query("SELECT count(*) FROM schema_version").rows.at(0).at(0) == "1");
 }
 
@@ -242,7 +248,7 @@ TEST_CASE("results db: a newer schema is refused, naming both versions", "[db]")
     { ResultsDb db(path); }
     REQUIRE(run_command("sqlite3 " + path.string() + " 'UPDATE schema_version SET version = 99'").exit_code == 0);
     const std::string message = error_of<IoError>([&] { ResultsDb db(path); });
-    CHECK_THAT(message, Contains(path.string()) && Contains("99") && Contains("version 5"));
+    CHECK_THAT(message, Contains(path.string()) && Contains("99") && Contains("version 6"));
 }
 
 TEST_CASE("results db: a file that is not a database is an IoError naming it", "[db]") {
@@ -307,10 +313,11 @@ TEST_CASE("results db: a schema-1 file migrates to schema 2 and keeps its runs",
         "'2026-01-01T00:00:00Z', '', 3, 'abc', 'b', 'h');";
     REQUIRE(run_command("sqlite3 " + path.string() + " \"" + v1 + "\"").exit_code == 0);
     ResultsDb db(path);
-    CHECK(db.schema_version() == 5);
+    CHECK(db.schema_version() == 6);
     const auto run = db.find_run(1);
     REQUIRE(run);
     CHECK(run->name == "old");
+    CHECK(run->design == 1);  // every run before schema 6 was trained by sm4's design 1
     CHECK(run->seed == 3);
     CHECK(run->sweep.empty());
     CHECK(run->folder.empty());  // older runs keep <runs_dir>/<id>

@@ -1,83 +1,98 @@
-// The mixture of attention heads against its definition.
+// SMoA (3.1, A.7, C.3) against a hand-computed case: two experts in each of the query, key and
+// value groups, two tokens routed differently by each group's router.
 #include <catch.hpp>
 
 #include <ATen/ATen.h>
 #include <torch/csrc/autograd/grad_mode.h>
 
-#include "model/attention.h"
+#include <cmath>
+
+#include "model/attention/sparse_attention.h"
 
 using namespace sm4;
 
-TEST_CASE("mixture of heads: with k = E it equals the gate-weighted sum of every head", "[model][attention]") {
-    at::manual_seed(11);
-    const std::int64_t batch = 3, tokens = 5, d = 8, heads = 2, experts = 3;
-    MixtureOfHeads moa(d, heads, single_group(1, experts), experts, /*noisy=*/false);
-    {
-        torch::NoGradGuard no_grad;
-        moa->router->routers[0]->gate->weight.normal_();
-    }
-    const at::Tensor x = at::randn({batch, tokens, d});
-    const at::Tensor out = moa->forward(x, at::zeros({batch * tokens}, at::kLong));
+namespace {
 
-    const std::int64_t hd = d / heads;
-    const at::Tensor kv = moa->kv(x);
-    const at::Tensor k = kv.narrow(2, 0, hd), v = kv.narrow(2, hd, hd);
-    const at::Tensor gates = at::softmax(moa->router->routers[0]->gate(x), -1);  // [batch, tokens, experts]
-    at::Tensor expected = at::zeros_like(x);
-    for (std::int64_t e = 0; e < experts; ++e) {
-        const at::Tensor q = at::matmul(x, moa->query_weight(e));                                   // [b, t, hd]
-        const at::Tensor attention = at::softmax(at::matmul(q, k.transpose(1, 2)) / std::sqrt(double(hd)), -1);
-        const at::Tensor head = at::matmul(at::matmul(attention, v), moa->output_weight(e));        // [b, t, d]
-        expected = expected + gates.select(2, e).unsqueeze(2) * head;
+TokenRouting one_slot(std::int64_t tokens, std::int64_t k) {
+    TokenRouting r;
+    r.slot = at::zeros({tokens}, at::kLong);
+    r.k = at::full({tokens}, k, at::kLong);
+    r.k_max = k;
+    r.slots = {0};
+    r.local_slot = r.slot;
+    return r;
+}
+
+SparseAttention hand_case(bool shared_router) {
+    SparseAttentionSettings s;
+    s.router.d_model = 4;
+    s.router.experts = 2;
+    s.router.noisy = false;
+    s.heads = 1;
+    s.shared_router = shared_router;
+    at::manual_seed(21);
+    SparseAttention smoa(s, 1);
+    torch::NoGradGuard no_grad;
+    // Query router: token 0 -> expert 0, token 1 -> expert 1; key router the other way round;
+    // value router: both tokens -> expert 0.
+    smoa->router_of(0)->weight[0].copy_(at::tensor({5.0f, 0.0f, 0.0f, 0.0f, 0.0f, 5.0f, 0.0f, 0.0f}).view({2, 4}));
+    if (!shared_router) {
+        smoa->router_of(1)->weight[0].copy_(at::tensor({0.0f, 5.0f, 0.0f, 0.0f, 5.0f, 0.0f, 0.0f, 0.0f}).view({2, 4}));
+        smoa->router_of(2)->weight[0].copy_(at::tensor({1.0f, 1.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f}).view({2, 4}));
     }
+    return smoa;
+}
+
+}  // namespace
+
+TEST_CASE("smoa: query, key and value come from the experts their own routers chose, by hand", "[model][attention]") {
+    SparseAttention smoa = hand_case(false);
+    smoa->eval();
+    const at::Tensor x = at::tensor({1.0f, 0.0f, 0.0f, 0.0f, 0.0f, 1.0f, 0.0f, 0.0f}).view({1, 2, 4});
+    const at::Tensor out = smoa->forward(x, one_slot(2, 1));
+
+    // By hand: gate = the chosen entry of the full softmax of the router's logits.
+    const double strong = std::exp(5.0) / (std::exp(5.0) + 1.0), weak = std::exp(1.0) / (std::exp(1.0) + 1.0);
+    auto project = [&](std::size_t group, std::int64_t token, std::int64_t expert, double gate) {
+        return gate * (at::matmul(x[0][token], smoa->weight[group][expert]) + smoa->bias[group][expert]);
+    };
+    const at::Tensor q = at::stack({project(0, 0, 0, strong), project(0, 1, 1, strong)});
+    const at::Tensor k = at::stack({project(1, 0, 1, strong), project(1, 1, 0, strong)});
+    const at::Tensor v = at::stack({project(2, 0, 0, weak), project(2, 1, 0, weak)});
+    const at::Tensor attention = at::softmax(at::matmul(q, k.t()) / 2.0, 1);  // one head of 4: scale 1/sqrt(4)
+    const at::Tensor expected = smoa->out(at::matmul(attention, v)).unsqueeze(0);
     CHECK(at::allclose(out, expected, 1e-5, 1e-6));
+    CHECK(at::equal(smoa->last_plans[0].experts, at::tensor({0, 1}, at::kLong)));
+    CHECK(at::equal(smoa->last_plans[0].tokens, at::tensor({0, 1}, at::kLong)));
+    CHECK(at::equal(smoa->last_plans[1].tokens, at::tensor({1, 0}, at::kLong)));  // expert 0 has token 1
+    CHECK(smoa->last_plans[2].counts == std::vector<std::int64_t>{2, 0});
 }
 
-TEST_CASE("mixture of heads: with k < E each token uses only its top-k heads", "[model][attention]") {
-    at::manual_seed(12);
-    MixtureOfHeads moa(8, 2, single_group(1, 4), 1, /*noisy=*/false);
-    {
-        torch::NoGradGuard no_grad;
-        moa->router->routers[0]->gate->weight.normal_();
+TEST_CASE("smoa: with one router for q, k and v (Table 12) the three groups take the same experts", "[model][attention]") {
+    SparseAttention smoa = hand_case(true);
+    CHECK(smoa->routers.size() == 1);
+    const at::Tensor x = at::tensor({1.0f, 0.0f, 0.0f, 0.0f, 0.0f, 1.0f, 0.0f, 0.0f}).view({1, 2, 4});
+    smoa->forward(x, one_slot(2, 1));
+    for (std::size_t g = 1; g < 3; ++g) {
+        CHECK(at::equal(smoa->last_plans[g].experts, smoa->last_plans[0].experts));
+        CHECK(at::equal(smoa->last_plans[g].tokens, smoa->last_plans[0].tokens));
     }
-    const at::Tensor x = at::randn({1, 2, 8});  // 2 tokens, 4 heads, top-1: 2+ heads unchosen
-    const at::Tensor out = moa->forward(x, at::zeros({2}, at::kLong));
-    // Zeroing the output projection of every head no token chose leaves the result unchanged.
-    const at::Tensor chosen = std::get<1>(moa->router->routers[0]->gate(x.reshape({2, 8})).topk(1, 1)).reshape({-1});
-    int unchosen = 0;
-    {
-        torch::NoGradGuard no_grad;
-        for (std::int64_t e = 0; e < 4; ++e)
-            if (!chosen.eq(e).any().item<bool>()) moa->output_weight(e).zero_(), ++unchosen;
-    }
-    REQUIRE(unchosen > 0);
-    CHECK(at::allclose(moa->forward(x, at::zeros({2}, at::kLong)), out));
-    // ...while zeroing a chosen head changes it.
-    {
-        torch::NoGradGuard no_grad;
-        moa->output_weight(chosen[0].item<std::int64_t>()).zero_();
-    }
-    CHECK_FALSE(at::allclose(moa->forward(x, at::zeros({2}, at::kLong)), out));
 }
 
-TEST_CASE("mixture of heads, SM4 groups: a token only reaches its modality's head experts", "[model][attention][sm4]") {
-    at::manual_seed(13);
-    ExpertGroups groups;  // slot 0 -> group 0 (heads 0-2), slots 1 and 2 -> group 1 (heads 3-4)
-    groups.names = {"a", "b"};
-    groups.group_of_slot = {0, 1, 1};
-    groups.experts = {3, 2};
-    MixtureOfHeads moa(8, 2, groups, 2, /*noisy=*/true);
-    moa->train();
-    REQUIRE(moa->router->routers.size() == 2);
-    const std::int64_t batch = 4, tokens = 6;
-    const at::Tensor slot_of_token = at::tensor(std::vector<std::int64_t>{0, 0, 1, 2, 1, 0}, at::kLong).repeat({batch});
-    const at::Tensor out = moa->forward(at::randn({batch, tokens, 8}), slot_of_token);
-    CHECK(out.sizes() == at::IntArrayRef({batch, tokens, 8}));
-    const at::Tensor token_group = at::tensor(groups.group_of_slot, at::kLong).index_select(0, slot_of_token);
-    const at::Tensor expert_group = moa->last_plan.experts.ge(3).to(at::kLong);
-    CHECK(moa->last_plan.tokens.size(0) == batch * tokens * 2);  // top-2, no capacity limit
-    CHECK(token_group.index_select(0, moa->last_plan.tokens).equal(expert_group));
-    // The groups' head projections are separate parameters (so ALP can pace them apart).
-    CHECK(moa->w_query.size() == 2);
-    CHECK(moa->w_query[1].size(0) == 2);
+TEST_CASE("smoa: gradients reach every group's experts and routers", "[model][attention]") {
+    SparseAttentionSettings s;
+    s.router.d_model = 8;
+    s.router.experts = 4;
+    s.heads = 2;
+    at::manual_seed(3);
+    SparseAttention smoa(s, 1);
+    smoa->train();
+    const at::Tensor x = at::randn({3, 5, 8});
+    const at::Tensor out = smoa->forward(x, one_slot(15, 2));
+    (out.pow(2).sum() + smoa->aux_loss).backward();
+    for (std::size_t g = 0; g < 3; ++g) {
+        INFO("group " << g);
+        CHECK(smoa->weight[g].grad().abs().sum().item<double>() > 0);
+        CHECK(smoa->routers[g]->weight.grad().abs().sum().item<double>() > 0);
+    }
 }

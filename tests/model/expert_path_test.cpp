@@ -5,8 +5,8 @@
 #include <catch.hpp>
 #include <torch/autograd.h>
 
-#include "model/moe_feed_forward.h"
-#include "model/sm4_moe.h"
+#include "model/moe/sparse_feed_forward.h"
+#include "model/moe/expert_linear.h"
 
 using namespace sm4;
 
@@ -24,7 +24,7 @@ at::Tensor naive_mixture(const at::Tensor& x, const DispatchPlan& plan, const st
 void randomise_routers(torch::nn::Module& module) {
     const torch::NoGradGuard no_grad;
     for (auto& item : module.named_parameters())
-        if (item.key().find("gate") != std::string::npos) item.value().normal_(0, 1);
+        if (item.key().find("router") != std::string::npos) item.value().normal_(0, 1);
 }
 
 std::vector<at::Tensor> gradients(const at::Tensor& out, const at::Tensor& upstream, const std::vector<at::Tensor>& wrt) {
@@ -33,28 +33,38 @@ std::vector<at::Tensor> gradients(const at::Tensor& out, const at::Tensor& upstr
 
 }  // namespace
 
-TEST_CASE("bench: the fused MoE path equals a naive per-token mixture under capacity dropping, gradients too",
+TokenRouting mixed_k(std::int64_t tokens) {
+    TokenRouting r;
+    r.slot = at::arange(tokens, at::kLong).remainder(2);
+    r.k = r.slot + 1;  // slot 0 one expert, slot 1 two
+    r.k_max = 2;
+    r.uniform_k = false;
+    r.slots = {0, 1};
+    r.local_slot = r.slot;
+    return r;
+}
+
+TEST_CASE("bench: the fused MoE path equals a naive per-token mixture under capacity dropping and mixed k, gradients too",
           "[bench][model][moe]") {
     at::manual_seed(3);
-    MoeSettings s;
-    s.d_model = 8;
+    SparseFeedForwardSettings s;
+    s.router.d_model = 8;
+    s.router.experts = 4;
+    s.router.noisy = false;
     s.hidden = 12;
-    s.experts = 4;
-    s.top_k = 2;
     s.capacity_factor = 0.6;  // forces drops
-    s.noisy_gating = false;
-    MoeFeedForward moe(s, 1);
+    SparseFeedForward moe(s, 2);
     randomise_routers(*moe);
     const at::Tensor x = at::randn({40, 8}).requires_grad_();
-    const at::Tensor routed = moe->forward(x, at::zeros({40}, at::kLong));
-    const DispatchPlan plan = moe->plan(moe->router->forward(x), 40);
+    const at::Tensor routed = moe->forward(x, mixed_k(40));
+    const DispatchPlan& plan = moe->last_plan;
     REQUIRE(plan.dropped > 0);
     const at::Tensor naive = naive_mixture(x, plan, [&](std::int64_t e, const at::Tensor& row) { return moe->experts->expert(e, row); });
     CHECK(at::allclose(routed, naive, 1e-5, 1e-5));
 
     const at::Tensor upstream = at::randn({40, 8});
     const std::vector<at::Tensor> wrt = {x, moe->experts->w1, moe->experts->b1, moe->experts->w2, moe->experts->b2,
-                                         moe->router->gate->weight};
+                                         moe->router->weight};
     const auto fused = gradients(routed, upstream, wrt), plain = gradients(naive, upstream, wrt);
     for (std::size_t i = 0; i < wrt.size(); ++i) {
         INFO("gradient " << i);
@@ -63,33 +73,24 @@ TEST_CASE("bench: the fused MoE path equals a naive per-token mixture under capa
     }
 }
 
-TEST_CASE("bench: SM4's merged dispatch over several banks equals the naive mixture, gradients too", "[bench][model][sm4]") {
+TEST_CASE("bench: the linear experts of SMoA equal the naive per-token mixture, gradients too", "[bench][model][moe]") {
     at::manual_seed(4);
-    MoeSettings s;
-    s.d_model = 8;
-    s.hidden = 6;
-    s.top_k = 2;
-    s.capacity_factor = 0.0;
-    s.noisy_gating = false;
-    ExpertGroups groups;
-    groups.names = {"a", "b"};
-    groups.group_of_slot = {0, 1};
-    groups.experts = {2, 3};
-    groups.shared = 1;
-    Sm4Moe moe(s, groups, 2);
-    randomise_routers(*moe);
+    const at::Tensor weight = at::randn({3, 8, 5}).requires_grad_(), bias = at::randn({3, 5}).requires_grad_();
     const at::Tensor x = at::randn({30, 8}).requires_grad_();
-    const at::Tensor slots = at::arange(30, at::kLong).remainder(2);
-    const at::Tensor routed = moe->forward(x, slots);
-    const DispatchPlan& plan = moe->last_plan;
-    const std::vector<std::pair<std::size_t, std::int64_t>> owner = {{0, 0}, {0, 1}, {1, 0}, {1, 1}, {1, 2}, {2, 0}};
-    const at::Tensor naive = naive_mixture(x, plan, [&](std::int64_t e, const at::Tensor& row) {
-        return moe->banks[owner[static_cast<std::size_t>(e)].first]->expert(owner[static_cast<std::size_t>(e)].second, row);
-    });
+    const at::Tensor gates = at::rand({30, 2}).requires_grad_();
+    RouterOutput routing;
+    routing.indices = at::stack({at::arange(30, at::kLong).remainder(3), (at::arange(30, at::kLong) + 1).remainder(3)}, 1);
+    routing.weights = gates;
+    const DispatchPlan plan = plan_routing(routing, 3, 0.0);
+    const at::Tensor routed = run_expert_linears(x, plan, weight, bias);
+    at::Tensor naive = at::zeros({30, 5});
+    for (std::int64_t i = 0; i < plan.tokens.size(0); ++i) {
+        const std::int64_t t = plan.tokens[i].item<std::int64_t>(), e = plan.experts[i].item<std::int64_t>();
+        naive = naive.index_add(0, plan.tokens.narrow(0, i, 1), plan.weights[i] * at::addmm(bias[e], x.narrow(0, t, 1), weight[e]));
+    }
     CHECK(at::allclose(routed, naive, 1e-5, 1e-5));
-    const at::Tensor upstream = at::randn({30, 8});
-    std::vector<at::Tensor> wrt = {x};
-    for (auto& bank : moe->banks) wrt.insert(wrt.end(), {bank->w1, bank->b1, bank->w2, bank->b2});
+    const at::Tensor upstream = at::randn({30, 5});
+    const std::vector<at::Tensor> wrt = {x, weight, bias, gates};
     const auto fused = gradients(routed, upstream, wrt), plain = gradients(naive, upstream, wrt);
     for (std::size_t i = 0; i < wrt.size(); ++i) {
         INFO("gradient " << i);

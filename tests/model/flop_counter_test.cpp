@@ -6,9 +6,9 @@
 #include <ATen/ATen.h>
 
 #include "io/results_db.h"
-#include "model/flop_count.h"
-#include "model/flop_counter.h"
-#include "model/flop_measure.h"
+#include "model/flops/flop_count.h"
+#include "model/flops/flop_counter.h"
+#include "model/flops/flop_measure.h"
 #include "core/config_hash.h"
 #include "flop_fixture.h"
 #include "../support/run_command.h"
@@ -55,19 +55,33 @@ TEST_CASE("flop counter: counts mm, addmm, bmm and convolutions once, labelled b
 }
 
 TEST_CASE("flop counter: measured equals analytic, row by row, when nothing is dropped", "[flops]") {
-    for (const std::string backbone : {"dense", "smoe", "sm4"}) {
-        for (const bool heads : {false, true}) {
-            ModelConfig c = small(backbone);
-            c.attention_experts = heads ? 4 : 0;
-            c.position = heads ? Position::Fourier : Position::Learned;  // Fourier projections run once per batch
-            c.group_experts = backbone == "sm4" ? std::vector<std::int64_t>{1, 2, 1, 3} : std::vector<std::int64_t>{};
-            INFO(backbone << (heads ? " with head experts" : ""));
-            for (const auto& r : measured_rows(c)) {
-                if (r.task.empty()) continue;
-                INFO(r.task << "/" << r.modality << "/" << r.component);
-                REQUIRE(r.measured_flops);
-                CHECK(*r.measured_flops == Approx(r.flops).epsilon(1e-12));
-            }
+    auto with = [](ModelConfig c, auto change) {
+        change(c);
+        return c;
+    };
+    const std::vector<std::pair<std::string, ModelConfig>> cases = {
+        {"dense", small("dense")},
+        {"smoe", small("smoe")},
+        {"sm4, a k per modality", with(small("sm4"), [](ModelConfig& c) { c.modality_top_k = {1, 2, 1, 3}; })},
+        {"sm4 modality routers", with(small("sm4"), [](ModelConfig& c) { c.ffn_router = c.attention_router = RouterScope::Modality; })},
+        {"sm4 task routers, one for q, k, v", with(small("sm4"), [](ModelConfig& c) {
+             c.ffn_router = c.attention_router = RouterScope::Task;
+             c.qkv_router = QkvRouting::Shared;
+         })},
+        {"sm4 batch fusion, width 12", with(small("sm4"), [](ModelConfig& c) {
+             c.fusion = Fusion::Batch;
+             c.d_model = 12;
+             c.heads = 3;
+         })},
+        {"highmmt", small("highmmt")},
+    };
+    for (const auto& [name, c] : cases) {
+        INFO(name);
+        for (const auto& r : measured_rows(c)) {
+            if (r.task.empty()) continue;
+            INFO(r.task << "/" << r.modality << "/" << r.component);
+            REQUIRE(r.measured_flops);
+            CHECK(*r.measured_flops == Approx(r.flops).epsilon(1e-9));
         }
     }
 }
@@ -75,9 +89,10 @@ TEST_CASE("flop counter: measured equals analytic, row by row, when nothing is d
 TEST_CASE("flop counter: a capacity limit that drops tokens shows as fewer measured FLOPs", "[flops]") {
     ModelConfig c = small("smoe");
     c.capacity_factor = 1.0;  // untrained routers are all ties: every token picks the same two experts
+    c.modality_top_k = {2};
     for (const auto& r : measured_rows(c)) {
-        if (r.task.empty() || r.component != kExperts) continue;
-        INFO(r.task);
+        if (r.task.empty() || r.component != kSmoe) continue;
+        INFO(r.task << "/" << r.modality);
         CHECK(*r.measured_flops < r.flops);
         CHECK(*r.measured_flops == Approx(r.flops / 2));  // two experts of four, each keeping a quarter of 2N
     }
@@ -85,7 +100,7 @@ TEST_CASE("flop counter: a capacity limit that drops tokens shows as fewer measu
 
 TEST_CASE("sm4 flops: writes the configured and dense rows the database reads back", "[flops]") {
     const test::SmallExperiment experiment;
-    const auto extra = std::vector<std::string>{"model.backbone=sm4", "model.group_experts=[1,3]"};
+    const auto extra = std::vector<std::string>{"model.backbone=sm4", "model.modality_top_k=[1,2]"};
     const auto result = test::run_command(std::string(SM4_BINARY) + " flops" + experiment.set_arguments(extra));
     INFO(result.err);
     REQUIRE(result.exit_code == 0);
@@ -97,15 +112,18 @@ TEST_CASE("sm4 flops: writes the configured and dense rows the database reads ba
     for (const auto& r : rows) {
         (r.model == "configured" ? configured : dense) += 1;
         if (r.measured_flops && r.task != "" && *r.measured_flops > 0) ++measured;
-        if (r.model == "dense") CHECK(r.component != "experts");
+        if (r.model == "dense") CHECK((r.component != "smoe" && r.component != "smoa"));
     }
     CHECK(configured > 0);
     CHECK(dense > 0);
     CHECK(measured > 0);
-    // wine has 13 features in one group of 1 expert: each token uses 1 expert.
-    for (const auto& r : rows)
-        if (r.model == "configured" && r.task == "wine" && r.component == "experts")
-            CHECK(r.flops == 13.0 * 1 * 4 * 32 * 64 * 2);
+    // wine's table (slot 1) activates 1 expert, breast-cancer's (slot 2) 2: 8 latents each, each
+    // expert 4 * 32 * 64 FLOPs a token.
+    for (const auto& r : rows) {
+        if (r.model != "configured" || r.component != "smoe") continue;
+        if (r.task == "wine") CHECK(r.flops == 8.0 * 1 * 4 * 32 * 64);
+        if (r.task == "breast-cancer") CHECK(r.flops == 8.0 * 2 * 4 * 32 * 64);
+    }
 
     const auto again = test::run_command(std::string(SM4_BINARY) + " flops --no-measure --json" +
                                          experiment.set_arguments(extra));

@@ -14,12 +14,17 @@
 
 namespace sm4::test {
 
-// Task "a" (3 classes): an 8x8 one-channel image (4 patches of 4x4) and 4 steps of 5 features.
+// Task "a" (3 classes): an 8x8 one-channel image (4 patches of 4x4 with tiny_model's rule) and
+// 4 steps of 5 features.
 inline TaskSpec image_and_sequence_task() {
     return {"a", TaskType::Classification, 3, {{"img", "image", {1, 8, 8}}, {"seq", "sequence", {4, 5}}}};
 }
 
-// d_model 8, 2 heads, hidden 16, 4 experts (top-2), no capacity limit, images cut 2 x 2.
+// The paper's network at toy size: tokens with 1 Fourier band (img in 4x4 patches: 4 tokens of
+// 16 + 2 x 3 position channels; seq 4 tokens of 5 + 3), a one-hot of 2, so 24 wide; 2 latents
+// of 8; a cross-attention of 1 x 4, self-attention 2 x 4, GEGLUs of 16; then `layers` layers of
+// width 8, 2 heads, feed-forward hidden 16, 4 experts per group, one expert per token, no
+// capacity limit.
 inline ModelConfig tiny_model(const std::string& backbone, std::int64_t layers) {
     ModelConfig c;
     c.backbone = parse_choice<Backbone>("backbone", backbone);
@@ -27,10 +32,18 @@ inline ModelConfig tiny_model(const std::string& backbone, std::int64_t layers) 
     c.heads = 2;
     c.ffn_hidden = 16;
     c.layers = layers;
-    c.image_grid = 2;
     c.num_experts = 4;
-    c.top_k = 2;
+    c.modality_top_k = {1};
     c.capacity_factor = 0;
+    c.latents = 2;
+    c.latent_dim = 8;
+    c.cross_heads = 1;
+    c.cross_head_dim = 4;
+    c.latent_heads = 2;
+    c.latent_head_dim = 4;
+    c.ff_mult = 2;
+    c.fourier_bands = 1;
+    c.token_rules = {"a/img: patches=4"};
     return c;
 }
 

@@ -5,7 +5,7 @@
 #include <ATen/ATen.h>
 #include <torch/autograd.h>
 
-#include "model/fused_attention.h"
+#include "model/attention/fused_attention.h"
 #include "platform/threads.h"
 
 using namespace sm4;

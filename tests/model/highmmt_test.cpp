@@ -10,13 +10,15 @@
 #include "app/multibench_shapes.h"
 #include "core/config_loader.h"
 #include "core/errors.h"
-#include "model/flop_count.h"
-#include "model/flop_measure.h"
-#include "model/highmmt_tokens.h"
+#include "model/flops/flop_count.h"
+#include "model/flops/flop_measure.h"
+#include "model/tokens/token_layout.h"
 #include "model/multitask_model.h"
 #include "flop_fixture.h"
+#include "../support/config_error.h"
 
 using namespace sm4;
+using sm4::test::config_error;
 using Catch::Matchers::Contains;
 using Catch::Matchers::WithinAbs;
 using Catch::Matchers::WithinRel;
@@ -25,7 +27,7 @@ namespace {
 
 ModelConfig group_model(const std::string& group) {
     const auto path = std::filesystem::path(SM4_SOURCE_DIR) / "experiments" / (group + ".toml");
-    return load_config({path}, {"model.backbone=highmmt"}).values.model;
+    return load_config({path}, {"model.backbone=highmmt"}, "highmmt").values.model;  // with its [method.highmmt]
 }
 
 std::vector<TaskSpec> group_tasks(const std::string& group) {
@@ -36,7 +38,7 @@ std::vector<TaskSpec> group_tasks(const std::string& group) {
 }
 
 // (tokens, channels) of every modality of every task, in task order.
-std::vector<std::pair<std::int64_t, std::int64_t>> token_shapes(const HighMmtLayout& layout) {
+std::vector<std::pair<std::int64_t, std::int64_t>> token_shapes(const TokenLayouts& layout) {
     std::vector<std::pair<std::int64_t, std::int64_t>> out;
     for (const auto& task : layout.tasks)
         for (const auto& l : task) out.emplace_back(l.tokens(), l.channels);
@@ -60,25 +62,17 @@ ModelConfig tiny_highmmt() {
     return c;
 }
 
-std::string config_error(const std::vector<std::string>& overrides) {
-    try {
-        load_config({}, overrides);
-    } catch (const ConfigError& e) {
-        return e.what();
-    }
-    return "";
-}
 
 }  // namespace
 
 TEST_CASE("highmmt: Fourier frequencies and position features are HighMMT's, by hand", "[model][highmmt]") {
     // 2 ** linspace(1, log2(max_freq / 2), K): decreasing below max_freq 4, constant at 4.
-    const auto f1 = highmmt_frequencies(3, 1.0);
+    const auto f1 = fourier_frequencies(3, 1.0);
     REQUIRE(f1.size() == 3);
     CHECK_THAT(f1[0], WithinAbs(2.0, 1e-12));
     CHECK_THAT(f1[1], WithinAbs(1.0, 1e-12));
     CHECK_THAT(f1[2], WithinAbs(0.5, 1e-12));
-    CHECK(highmmt_frequencies(6, 4.0) == std::vector<double>(6, 2.0));
+    CHECK(fourier_frequencies(6, 4.0) == std::vector<double>(6, 2.0));
     // One axis of 3 positions (-1, 0, 1), 2 bands up to max_freq 8 (f = 2, 4), 1 raw channel,
     // 2 codes, this modality code 1; model width 9 = input_dim 6 + 2 codes + 1 padding.
     TokenLayout l;
@@ -87,10 +81,10 @@ TEST_CASE("highmmt: Fourier frequencies and position features are HighMMT's, by 
     l.bands = 2;
     l.max_freq = 8.0;
     l.code_index = 1;
-    HighMmtLayout model;
+    TokenLayouts model;
     model.codes = 2;
     model.width = 9;
-    const auto tail = highmmt_token_tail(l, model);  // [3 tokens, 8]: pad, sin f1 f2, cos f1 f2, p, code
+    const auto tail = token_tail(l, model);  // [3 tokens, 8]: pad, sin f1 f2, cos f1 f2, p, code
     REQUIRE(tail.size() == 24u);
     const float p = 1.0f;  // the last token
     const std::vector<float> expected = {0.0f,
@@ -103,18 +97,18 @@ TEST_CASE("highmmt: Fourier frequencies and position features are HighMMT's, by 
 }
 
 TEST_CASE("highmmt: tokens per modality and token width are HighMMT's for the three task groups", "[model][highmmt]") {
-    const HighMmtLayout small = highmmt_layout(group_model("small"), group_tasks("small"));
+    const TokenLayouts small = token_layouts(group_model("small"), group_tasks("small"));
     CHECK(small.width == 58);  // force: 32 + 13 position features, then 13 codes
     CHECK(token_shapes(small) == std::vector<std::pair<std::int64_t, std::int64_t>>{
                                      {16, 3}, {16, 7}, {16384, 1}, {16, 7},               // push
                                      {16384, 3}, {6, 32}, {1, 8}, {16384, 1}, {1, 4}});   // vt
-    const HighMmtLayout large = highmmt_layout(group_model("large"), group_tasks("large"));
+    const TokenLayouts large = token_layouts(group_model("large"), group_tasks("large"));
     CHECK(large.width == 387);  // UR-FUNNY vision: 371 + 7, then 9 codes (text shared)
     CHECK(large.codes == 9);
     CHECK(token_shapes(large) == std::vector<std::pair<std::int64_t, std::int64_t>>{
                                      {5, 1}, {288, 1}, {49, 16}, {49, 256},
                                      {50, 35}, {50, 74}, {50, 300}, {50, 371}, {50, 81}, {50, 300}});
-    const HighMmtLayout medium = highmmt_layout(group_model("medium"), group_tasks("medium"));
+    const TokenLayouts medium = token_layouts(group_model("medium"), group_tasks("medium"));
     CHECK(medium.codes == 8);
     const auto m = token_shapes(medium);
     CHECK(m[0] == std::pair<std::int64_t, std::int64_t>{32768, 3});  // ENRICO screenshot
@@ -175,12 +169,12 @@ TEST_CASE("highmmt: outputs have the head's width and gradients reach the latent
     ModelConfig c = tiny_highmmt();
     c.token_rules = {"a/img: patches=4"};
     MultitaskModel model(c, tasks);
-    CHECK(model->highmmt->layout().tasks[0][0].tokens() == 4);
-    CHECK(model->highmmt->layout().tasks[0][0].channels == 16);
+    CHECK(model->highmmt->encoder->layout().tasks[0][0].tokens() == 4);
+    CHECK(model->highmmt->encoder->layout().tasks[0][0].channels == 16);
     const auto out = model->forward(0, test::random_batch(tasks[0], 3)).outputs;
     CHECK(out.sizes() == at::IntArrayRef{3, 5});
     out.sum().backward();
-    CHECK(model->highmmt->latents.grad().abs().sum().item<double>() > 0);
+    CHECK(model->highmmt->encoder->latents.grad().abs().sum().item<double>() > 0);
 }
 
 TEST_CASE("highmmt: bad structure is a config error naming the key", "[model][highmmt]") {
@@ -188,55 +182,45 @@ TEST_CASE("highmmt: bad structure is a config error naming the key", "[model][hi
     CHECK_THAT(config_error({"model.cross_depth=-1"}), Contains("model.cross_depth"));
     const std::vector<TaskSpec> big{{"big", TaskType::Classification, 2, {{"img", "image", {1, 300, 300}}}}};
     ModelConfig c = tiny_highmmt();
-    CHECK_THROWS_WITH(highmmt_layout(c, big), Contains("model.max_tokens: big/img gives 90000 tokens"));
+    CHECK_THROWS_WITH(token_layouts(c, big), Contains("model.max_tokens: big/img gives 90000 tokens"));
     c.single_modality = SingleModality::Refuse;
     const std::vector<TaskSpec> one{{"t", TaskType::Classification, 3, {{"x", "table", {4}}}}};
-    CHECK_THROWS_WITH(highmmt_layout(c, one), Contains("model.single_modality: task t has one modality"));
+    CHECK_THROWS_WITH(token_layouts(c, one), Contains("model.single_modality: task t has one modality"));
     c = tiny_highmmt();
     c.token_rules = {"t/x: blocks"};
-    CHECK_THROWS_WITH(highmmt_layout(c, one), Contains("model.token_rules: \"t/x: blocks\": unknown rule \"blocks\""));
+    CHECK_THROWS_WITH(token_layouts(c, one), Contains("model.token_rules: \"t/x: blocks\": unknown rule \"blocks\""));
     c.token_rules = {"t/y: one"};
-    CHECK_THROWS_WITH(highmmt_layout(c, one), Contains("model.token_rules: no modality t/y"));
+    CHECK_THROWS_WITH(token_layouts(c, one), Contains("model.token_rules: no modality t/y"));
     c.token_rules = {"t/x: pixels"};
-    CHECK_THROWS_WITH(highmmt_layout(c, one), Contains("rule pixels for t/x needs [C, H, W], but its examples are [4]"));
+    CHECK_THROWS_WITH(token_layouts(c, one), Contains("rule pixels for t/x needs [C, H, W], but its examples are [4]"));
     c.token_rules = {};
     c.modality_codes = 0;
     const std::vector<TaskSpec> two{{"t", TaskType::Classification, 3, {{"x", "table", {4}}, {"y", "table", {2}}}}};
     c.modality_codes = 1;
-    CHECK_THROWS_WITH(highmmt_layout(c, two), Contains("model.modality_codes (1) is less than the 2 distinct"));
+    CHECK_THROWS_WITH(token_layouts(c, two), Contains("model.modality_codes (1) is less than the 2 distinct"));
 }
 
-TEST_CASE("flops: expert_hidden = ffn_hidden / top_k makes smoe cost what dense costs; dense-matched matches sm4",
-          "[model][flops]") {
-    const std::vector<TaskSpec> tasks{test::image_and_sequence_task()};
-    ModelConfig smoe = test::tiny_model("smoe", 2);
-    smoe.d_model = 64;
-    smoe.heads = 4;
-    smoe.ffn_hidden = 256;
-    smoe.expert_hidden = 128;
-    smoe.num_experts = 8;
-    smoe.moe_every = 2;
-    const double sparse = analytic_flops(smoe, tasks, 1, "c").back().flops;
-    const double dense = analytic_flops(dense_counterpart(smoe), tasks, 1, "d").back().flops;
-    CHECK_THAT(sparse, WithinRel(dense, 0.01));
-    // match_flops: the dense model with plain attention sized to the sm4 model's FLOPs.
-    ModelConfig matched = smoe;
-    matched.backbone = Backbone::Dense;
-    matched.attention_experts = 4;
-    matched.match_flops = MatchFlops::Sm4;
-    ModelConfig reference = matched;
-    reference.backbone = Backbone::Sm4;
-    reference.match_flops = MatchFlops::None;
-    const ModelConfig solved = flops_matched_dense(matched, tasks);
-    CHECK(solved.attention_experts == 0);
-    CHECK(solved.match_flops == MatchFlops::None);
-    CHECK_THAT(analytic_flops(solved, tasks, 1, "m").back().flops,
-               WithinRel(analytic_flops(reference, tasks, 1, "r").back().flops, 0.05));
-    // Against SM4 as AEA allocates it: one expert per group makes top-2 routing top-1, so SM4
-    // costs less and the matched dense model gets a smaller feed-forward.
-    reference.group_experts = {1, 1};
-    const ModelConfig after_aea = flops_matched_dense(matched, tasks, {1, 1});
-    CHECK(after_aea.ffn_hidden < solved.ffn_hidden);
-    CHECK_THAT(analytic_flops(after_aea, tasks, 1, "m").back().flops,
-               WithinRel(analytic_flops(reference, tasks, 1, "r").back().flops, 0.05));
+TEST_CASE("tokens: rectangular patches HxW cut ENRICO's screens into 16 x 8 blocks of 384 channels (Table 16)",
+          "[model][tokens]") {
+    const std::vector<TaskSpec> enrico{{"enrico", TaskType::Classification, 20, {{"screenshot", "image", {3, 256, 128}}}}};
+    ModelConfig c = tiny_highmmt();
+    c.token_rules = {"enrico/screenshot: patches=16x8"};
+    const TokenLayouts layout = token_layouts(c, enrico);
+    CHECK(layout.tasks[0][0].tokens() == 16 * 16);
+    CHECK(layout.tasks[0][0].channels == 384);
+    CHECK(layout.tasks[0][0].axes == std::vector<std::int64_t>{16, 16});
+    CHECK(token_rule_name(layout.tasks[0][0]) == "patches=16x8");
+    // A block p x q of the image is one token, its channels (c, row, column) in order.
+    c.latents = 2;
+    MultitaskModel model(c, enrico);
+    const at::Tensor image = at::arange(3 * 256 * 128, at::kFloat).view({1, 3, 256, 128});
+    const at::Tensor data = model->highmmt->encoder->token_parts(0, 0, image).data;  // [1, 256, 384]
+    CHECK(data.sizes() == at::IntArrayRef{1, 256, 384});
+    CHECK(data[0][17][0].item<float>() == image[0][0][16][8].item<float>());  // token (1, 1): rows 16.., columns 8..
+    CHECK(data[0][17][1].item<float>() == image[0][0][16][9].item<float>());
+    CHECK(data[0][17][8].item<float>() == image[0][0][17][8].item<float>());
+    CHECK(data[0][17][128].item<float>() == image[0][1][16][8].item<float>());
+    // A patch that does not divide the image is refused, naming the rule.
+    c.token_rules = {"enrico/screenshot: patches=24x8"};
+    CHECK_THROWS_WITH(token_layouts(c, enrico), Contains("needs [C, H, W] with H a multiple of 24 and W a multiple of 8"));
 }

@@ -12,20 +12,22 @@
 #include <unordered_set>
 #include <vector>
 
-#include "model/activation_kernels.h"
-#include "model/dispatch_kernels.h"
-#include "model/fast_math.h"
-#include "model/gating_kernels.h"
-#include "model/moe_feed_forward.h"
-#include "model/routing.h"
+#include "model/kernels/activation_kernels.h"
+#include "model/kernels/dispatch_kernels.h"
+#include "model/kernels/fast_math.h"
+#include "model/kernels/gating_kernels.h"
+#include "model/moe/expert_router.h"
+#include "model/moe/top_k_gating.h"
+#include "model/moe/sparse_feed_forward.h"
+#include "model/moe/routing.h"
 
 using namespace sm4;
 
 namespace {
 
-// A loss touching every router output: weights (through a random projection), balance, z.
-at::Tensor router_loss(const RouterOutput& r, const at::Tensor& projection) {
-    return (r.weights * projection).sum() + r.balance_loss + 0.1 * r.z_loss;
+// A loss touching every gate output: weights (through a random projection), balance, z.
+at::Tensor gate_loss(const Gating& g, const at::Tensor& projection) {
+    return (g.weights * projection).sum() + balance_loss(g.importance, g.load) + 0.1 * g.logsumexp.pow(2).mean();
 }
 
 // Every autograd node reachable from `roots`, held weakly so the check does not keep them alive.
@@ -54,39 +56,39 @@ std::size_t alive(const std::vector<std::weak_ptr<torch::autograd::Node>>& nodes
 
 }  // namespace
 
-TEST_CASE("kernels: the fused noisy top-k router equals the op-by-op one, gradients included", "[model][kernels]") {
+TEST_CASE("kernels: the fused top-k gate equals the op-by-op one for mixed k, noise, routers and both gates",
+          "[model][kernels]") {
     at::manual_seed(11);
-    const std::int64_t tokens = 1300, experts = 6, k = 2;  // several 512-token chunks
-    TopKRouter router(8, experts, k, /*noisy=*/true);
-    const at::Tensor x = at::randn({tokens, 8}).requires_grad_();
-    const at::Tensor weight = (0.7 * at::randn({2 * experts, 8})).requires_grad_();  // gate rows, then noise rows
-    const at::Tensor eps = at::randn({tokens, experts});
-    const at::Tensor projection = at::randn({tokens, k});
-    const at::Tensor both = at::linear(x, weight);
-
-    const RouterOutput reference = router->route(both.narrow(1, 0, experts), both.narrow(1, experts, experts), eps);
-    const RouterOutput fused = router_output(noisy_top_k_gating(x, weight, eps, k));
-
-    CHECK(at::equal(fused.indices, reference.indices));
-    CHECK(at::allclose(fused.weights, reference.weights, 1e-5, 1e-6));
-    CHECK(at::allclose(fused.probabilities, reference.probabilities, 1e-5, 1e-6));
-    CHECK(fused.balance_loss.item<double>() == Approx(reference.balance_loss.item<double>()).epsilon(1e-4));
-    CHECK(fused.z_loss.item<double>() == Approx(reference.z_loss.item<double>()).epsilon(1e-5));
-    REQUIRE(!reference.entropy.defined());  // the op-by-op router leaves it to the statistics
-    const at::Tensor p = reference.probabilities.to(at::kDouble);
-    CHECK(at::allclose(fused.entropy, -(p * at::log(p)).sum(1), 1e-5, 1e-6));
-
-    const auto grad_fused = torch::autograd::grad({router_loss(fused, projection)}, {x, weight});
-    const auto grad_reference = torch::autograd::grad({router_loss(reference, projection)}, {x, weight});
-    for (std::size_t i = 0; i < 2; ++i) {
-        CHECK(at::allclose(grad_fused[i], grad_reference[i], 1e-4, 1e-5));
-        CHECK(grad_reference[i].abs().sum().item<double>() > 1.0);  // gradients actually flow
-    }
+    const std::int64_t tokens = 1300, experts = 6;  // several 512-token chunks
+    for (const bool noisy : {true, false})
+        for (const bool renormalize : {false, true})
+            for (const bool mixed : {false, true}) {
+                INFO((noisy ? "noisy" : "clean") << (renormalize ? ", renormalised" : ", full softmax") << (mixed ? ", mixed k" : ""));
+                const at::Tensor logits = (0.7 * at::randn({tokens, (noisy ? 2 : 1) * experts})).requires_grad_();
+                // k 1..experts by token (experts itself included: no load threshold then), or 2 for all.
+                const at::Tensor k = mixed ? at::arange(tokens, at::kLong).remainder(experts) + 1 : at::full({tokens}, 2, at::kLong);
+                const std::int64_t k_max = mixed ? experts : 2;
+                GatingInput in{logits, noisy ? at::randn({tokens, experts}) : at::Tensor(), k, k_max,
+                               at::arange(tokens, at::kLong).remainder(3), 3, renormalize};
+                const at::Tensor projection = at::randn({tokens, k_max});
+                const Gating fused = fused_top_k_gating(in), reference = top_k_gating_reference(in);
+                CHECK(at::equal(fused.indices, reference.indices));
+                CHECK(at::allclose(fused.weights, reference.weights, 1e-5, 1e-6));
+                CHECK(at::allclose(fused.probabilities, reference.probabilities, 1e-5, 1e-6));
+                CHECK(at::allclose(fused.importance, reference.importance, 1e-4, 1e-4));
+                CHECK(at::allclose(fused.load, reference.load, 1e-4, 1e-4));
+                CHECK(at::allclose(fused.logsumexp, reference.logsumexp, 1e-5, 1e-5));
+                CHECK(at::allclose(fused.entropy, reference.entropy, 1e-5, 1e-6));
+                const auto grad_fused = torch::autograd::grad({gate_loss(fused, projection)}, {logits});
+                const auto grad_reference = torch::autograd::grad({gate_loss(reference, projection)}, {logits});
+                CHECK(at::allclose(grad_fused[0], grad_reference[0], 1e-4, 1e-5));
+                CHECK(grad_reference[0].abs().sum().item<double>() > 1.0);  // gradients actually flow
+            }
 }
 
-TEST_CASE("kernels: the fused router's top-k on ties takes the lower index, and NaN logits still give experts",
+TEST_CASE("kernels: the fused gate's top-k on ties takes the lower index, and NaN logits still give experts",
           "[model][kernels]") {
-    // ATen's topk leaves the order of ties unspecified; the fused router takes the lower index,
+    // ATen's topk leaves the order of ties unspecified; the fused gate takes the lower index,
     // in float (keys and reductions) and in double (insertion) alike.
     const std::int64_t experts = 6, k = 2;
     const float nan = std::numeric_limits<float>::quiet_NaN();
@@ -95,16 +97,17 @@ TEST_CASE("kernels: the fused router's top-k on ties takes the lower index, and 
         {-0.0f, 0, -1, -0.0f, -2, -3},   // zeros tie
         {-1e30f, -1e30f, -1e30f, -2e30f, -1e30f, -1e30f},
         {7, 7, 1e30f, 5, 1e30f, 7},
-        {-1, nan, 2, 2, 1, 0},           // a diverged input: every logit NaN
+        {-1, nan, 2, 2, 1, 0},           // a diverging router: NaN above every number, as ATen's topk
+        {nan, nan, nan, nan, nan, nan},  // a diverged one: still experts to dispatch to
     };
-    const at::Tensor expected = at::tensor({1, 2, 0, 1, 0, 1, 2, 4, 0, 1}, at::kLong).view({5, 2});
+    const at::Tensor expected = at::tensor({1, 2, 0, 1, 0, 1, 2, 4, 1, 2, 0, 1}, at::kLong).view({6, 2});
     const std::int64_t tokens = static_cast<std::int64_t>(rows.size());
     at::Tensor x = at::empty({tokens, experts});
     for (std::int64_t t = 0; t < tokens; ++t)
         for (std::int64_t j = 0; j < experts; ++j) x[t][j] = rows[static_cast<std::size_t>(t)][static_cast<std::size_t>(j)];
-    const at::Tensor weight = at::cat({at::eye(experts), at::zeros({experts, experts})});  // clean = x, no noise
     for (const auto dtype : {at::kFloat, at::kDouble}) {
-        const at::Tensor fused = noisy_top_k_gating(x.to(dtype), weight.to(dtype), at::zeros({tokens, experts}, dtype), k).indices;
+        const GatingInput in{x.to(dtype), at::Tensor(), at::full({tokens}, k, at::kLong), k, at::Tensor(), 1, false};
+        const at::Tensor fused = fused_top_k_gating(in).indices;
         INFO("dtype " << dtype << "\nfused " << fused);
         CHECK(at::equal(fused, expected));
     }
@@ -113,21 +116,30 @@ TEST_CASE("kernels: the fused router's top-k on ties takes the lower index, and 
 TEST_CASE("kernels: the router's training forward takes the fused path and still learns to balance",
           "[model][kernels]") {
     at::manual_seed(5);
-    TopKRouter router(16, 8, 2, /*noisy=*/true);
+    RouterSettings s;
+    s.d_model = 16;
+    s.experts = 8;
+    ExpertRouter router(s);
     router->train();
     {
         const torch::NoGradGuard no_grad;
-        router->gate->weight.normal_(0, 1);  // a router that prefers a few experts
+        router->weight.normal_(0, 1);  // a router that prefers a few experts
     }
     const at::Tensor x = at::randn({2048, 16});
+    TokenRouting routing;
+    routing.slot = at::zeros({2048}, at::kLong);
+    routing.k = at::full({2048}, 2, at::kLong);
+    routing.k_max = 2;
+    routing.slots = {0};
+    routing.local_slot = routing.slot;
     torch::optim::SGD optimiser(router->parameters(), torch::optim::SGDOptions(0.5));
-    const double before = router->forward(x).balance_loss.item<double>();
+    const double before = router->forward(x, routing).balance_loss.item<double>();
     for (int step = 0; step < 40; ++step) {
         optimiser.zero_grad();
-        router->forward(x).balance_loss.backward();
+        router->forward(x, routing).balance_loss.backward();
         optimiser.step();
     }
-    const double after = router->forward(x).balance_loss.item<double>();
+    const double after = router->forward(x, routing).balance_loss.item<double>();
     INFO("balance loss " << before << " -> " << after);
     CHECK(after < 0.5 * before);
 }
@@ -155,22 +167,34 @@ TEST_CASE("kernels: a training step of the noisy MoE frees its whole graph once 
     // A custom autograd function that keeps its own output in saved_data holds its own node: the
     // graph of every step then leaks (it did, about 3 MB a step at 8,192 tokens and d_model 64).
     at::manual_seed(3);
-    MoeFeedForward moe(MoeSettings{16, 32, 8, 2, 0.0, /*noisy_gating=*/true}, 1);
+    SparseFeedForwardSettings settings;
+    settings.router.d_model = 16;
+    settings.router.experts = 8;
+    settings.hidden = 32;
+    SparseFeedForward moe(settings, 1);
     moe->train();
     const at::Tensor x = at::randn({600, 16}).requires_grad_();
+    TokenRouting routing;
+    routing.slot = at::zeros({600}, at::kLong);
+    routing.k = at::tensor({1, 2}, at::kLong).repeat({300});  // mixed k: the masked plan too
+    routing.k_max = 2;
+    routing.uniform_k = false;
+    routing.slots = {0};
+    routing.local_slot = routing.slot;
     std::vector<std::weak_ptr<torch::autograd::Node>> nodes;
     SECTION("after backward") {
-        at::Tensor y = moe->forward(x, at::zeros({600}, at::kLong));
+        at::Tensor y = moe->forward(x, routing);
         nodes = graph_of({y, moe->aux_loss, moe->z_loss});
         torch::autograd::backward({y.sum() + moe->aux_loss + moe->z_loss});
     }
     SECTION("with no backward (an evaluation under grad mode, a step that threw)") {
-        const RouterOutput r = moe->router->forward(x);
+        const RouterOutput r = moe->router->forward(x, routing);
         nodes = graph_of({r.weights, r.balance_loss, r.z_loss});
     }
     REQUIRE(nodes.size() > 3);
     moe->aux_loss = at::Tensor();
     moe->z_loss = at::Tensor();
+    moe->last_plan = DispatchPlan();
     CHECK(alive(nodes) == 0);
 }
 

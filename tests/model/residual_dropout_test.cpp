@@ -5,8 +5,8 @@
 #include <ATen/ATen.h>
 #include <torch/autograd.h>
 
-#include "model/gelu.h"
-#include "model/residual_dropout.h"
+#include "model/kernels/gelu.h"
+#include "model/kernels/residual_dropout.h"
 
 using namespace sm4;
 

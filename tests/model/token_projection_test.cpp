@@ -8,8 +8,8 @@
 
 #include <array>
 
-#include "model/flop_counter.h"
-#include "model/token_projection.h"
+#include "model/flops/flop_counter.h"
+#include "model/tokens/token_projection.h"
 
 using namespace sm4;
 

@@ -21,7 +21,7 @@ namespace {
 // A trace like run_trace.cpp writes: 2 routing layers, 3 modality slots, 4 experts, 2 pace groups, 5 rows.
 void write_trace(const std::filesystem::path& path, bool pace) {
     TraceWriter trace(path, {{"routing/entropy", {2, 3}}, {"routing/load", {2, 4}}, {"pace/multiplier", {2}}},
-                      {{"layers", {"block0.ffn", "block1.ffn"}},
+                      {{"layers", {"layer0.ffn", "layer1.ffn"}},
                        {"modalities", {"wine/table", "digits-av/image", "digits-av/audio"}},
                        {"experts", {"expert0", "expert1", "expert2", "expert3"}},
                        {"pace_groups", {"image", "audio"}}});
@@ -34,12 +34,11 @@ void write_trace(const std::filesystem::path& path, bool pace) {
     trace.flush();
 }
 
-// An SM4 trace grouped by modality: groups wine/table (2 experts), digits-av/image and
-// digits-av/audio (1 expert each: never routed, NaN entropy); both pace groups paced alike.
+// A trace of three slots, two of them never routed (NaN entropy); two pace groups paced alike.
 void write_sm4_trace(const std::filesystem::path& path) {
     const std::vector<std::string> groups = {"wine/table", "digits-av/image", "digits-av/audio"};
     TraceWriter trace(path, {{"routing/entropy", {2, 3}}, {"routing/load", {2, 4}}, {"pace/multiplier", {3}}},
-                      {{"layers", {"block0.ffn", "block1.ffn"}}, {"modalities", groups},
+                      {{"layers", {"layer0.ffn", "layer1.ffn"}}, {"modalities", groups},
                        {"experts", {"expert0", "expert1", "expert2", "expert3"}}, {"pace_groups", groups}});
     const float nan = std::nanf("");
     for (int row = 0; row < 5; ++row)
@@ -89,7 +88,7 @@ TEST_CASE("report: --out writes the tables and SVG plots: one polyline per modal
     CHECK_THAT(pace, Contains(">audio<"));
     const std::string load = slurp(out / "plots" / "sm4-run1-load.svg");
     CHECK(count(load, "<rect") == 1 + 8 + 40);  // background, layers x experts, colour bar
-    for (const char* label : {">block1.ffn<", ">0.400<", ">0.100<", ">expert<"}) CHECK_THAT(load, Contains(label));
+    for (const char* label : {">layer1.ffn<", ">0.400<", ">0.100<", ">expert<"}) CHECK_THAT(load, Contains(label));
 }
 
 TEST_CASE("report: PNG plots carry the PNG signature and the chart's size; constant pace is skipped", "[report]") {
@@ -111,55 +110,37 @@ TEST_CASE("report: PNG plots carry the PNG signature and the chart's size; const
     CHECK_THROWS_WITH(read_trace(dir / "none.h5", {}), (dir / "none.h5").string() + ": no such trace file");
 }
 
-TEST_CASE("report: a slot whose SM4 group has one expert is named so in the entropy legend, with no line", "[report]") {
+TEST_CASE("report: a slot never routed is named so in the entropy legend, with no line", "[report]") {
     TempDir dir;
     ResultsDb db(dir / "sm4.db");
     const std::string runs_dir = (dir / "runs").string();
     add_fake_run(db, {"s", "sm4", "s/sm4", 0, {{"wine", {{"accuracy", 0.9}}}}, kRunCompleted, runs_dir, {},
-                      "[model]\nbackbone = \"sm4\"\ngroup_experts = [2, 1, 1]\n"});
+                      "[model]\nbackbone = \"sm4\"\n"});
     write_sm4_trace(dir / "runs" / "1" / "trace.h5");
     write_report(build_report(db, {}), dir / "report", PlotFormat::Svg);
     const std::string entropy = slurp(dir / "report" / "plots" / "sm4-run1-entropy.svg");
     CHECK(count(entropy, "<polyline") == 1);  // wine/table only
     // greyed, the reason on a line of its own (a long legend would squeeze the plot)
     CHECK(count(entropy, "fill=\"#828282\" text-anchor=\"start\" dominant-baseline=\"central\">digits-av/") == 2);
-    CHECK(count(entropy, ">  (1 expert: no routing)</text>") == 2);
+    CHECK(count(entropy, ">  (never routed)</text>") == 2);
     CHECK_THAT(entropy, Contains(">wine/table</text>"));
-
-    // Without the config's layout (another backbone, or an unreadable config) the reason is not claimed.
     const TraceData trace = read_trace(dir / "runs" / "1" / "trace.h5", {"routing/entropy", "routing/load"});
     CHECK(entropy_chart(trace, "run 1")->series.at(1).name == "digits-av/image (never routed)");
 }
 
-TEST_CASE("report: the load heatmap marks which experts belong to which SM4 group", "[report]") {
+TEST_CASE("report: a heatmap's column groups are parted and named under their columns", "[report]") {
     TempDir dir;
     write_sm4_trace(dir / "trace.h5");
     const TraceData trace = read_trace(dir / "trace.h5", {"routing/load"});
-    ExpertLayout layout;
-    layout.group_experts = {2, 1, 1};
-    const Heatmap map = *load_heatmap(trace, "run 1", layout);
-    REQUIRE(map.column_groups.size() == 3);
-    CHECK(map.column_groups[0].name == "wine/table");
-    CHECK(map.column_groups[0].columns == 2);
+    Heatmap map = *load_heatmap(trace, "run 1");
+    const ChartSize plain = chart_size(map);
+    map.column_groups = {{"wine/table", 2}, {"digits-av/image", 1}, {"digits-av/audio", 1}};
     save_chart(map, dir / "load.svg", PlotFormat::Svg);
     const std::string svg = slurp(dir / "load.svg");
     CHECK(count(svg, "stroke=\"#ffffff\" stroke-width=\"4\"") == 2);  // a separator before groups 2 and 3
     // the names under their columns: a narrow group's on two lines, split after its '/'
     for (const char* name : {">wine/table<", ">digits-av/<", ">image<", ">audio<"}) CHECK_THAT(svg, Contains(name));
-    CHECK(chart_size(map).height > chart_size(*load_heatmap(trace, "run 1")).height);  // a row for the names
-
-    // num_experts split evenly (earlier groups take the remainder), shared experts last.
-    ExpertLayout even;
-    even.num_experts = 3;
-    even.shared = 1;
-    const auto groups = expert_column_groups(even, {"a", "b"}, 4);
-    REQUIRE(groups.size() == 3);
-    CHECK(groups[0].columns == 2);
-    CHECK(groups[2].name == "shared");
-    CHECK(expert_column_groups(even, {"a", "b"}, 8).empty());  // does not fit the trace: no grouping
-    ExpertLayout by_kind;
-    by_kind.group_by = GroupBy::Kind;
-    CHECK(group_of_slot(by_kind, {"table", "image"}, "digits-av/image") == 1);
+    CHECK(chart_size(map).height > plain.height);  // a row for the names
 }
 
 TEST_CASE("report: pace lines that coincide stay visible: wider lines below, a marker each", "[report]") {

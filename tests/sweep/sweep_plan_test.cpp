@@ -100,7 +100,7 @@ TEST_CASE("sweep: variants x grid points x seeds x tasks, in the documented orde
     CHECK(to_string(full.model.backbone) == "sm4");
     CHECK(full.train.lr == 0.002);
     CHECK(full.train.seed == 0);
-    CHECK(full.model.num_experts == 8);
+    CHECK(full.model.num_experts == 16);
     CHECK(full.data.tasks == std::vector<std::string>{"wine", "breast-cancer"});
     CHECK(full.output.run_name == "ablation/full");
 

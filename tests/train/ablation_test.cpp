@@ -1,6 +1,6 @@
 // SM4's ablations are one config value each, and each changes only the piece it names:
-// model.backbone = "smoe" (no disentangling), aea.enabled = false (no AEA), pace.enabled = false
-// (no ALP).
+// model.attention_router = "none" (w/o SMoA), model.ffn_router = "none" (w/o SMoE),
+// aea.enabled = false (no AEA), pace.enabled = false (no ALP).
 #include <catch.hpp>
 
 #include <map>
@@ -19,8 +19,7 @@ using sm4::test::SmallExperiment;
 
 namespace {
 
-const std::vector<std::string> kSm4 = {"model.backbone=sm4", "aea.enabled=true", "aea.candidates=[2, 3]",
-                                       "aea.probe_steps=6", "pace.enabled=true", "train.epochs=2"};
+const std::vector<std::string> kSm4 = {"model.backbone=sm4", "aea.enabled=true", "pace.enabled=true", "train.epochs=2"};
 
 std::vector<std::string> with(std::vector<std::string> base, const std::string& change) {
     base.push_back(change);
@@ -52,31 +51,36 @@ std::set<std::string> changed_keys(const std::string& a, const std::string& b) {
 
 std::string stored_config(const SmallExperiment& e, std::int64_t run) { return ResultsDb(e.database()).find_run(run)->config_toml; }
 
-// Parameter name -> shape, skipping the feed-forward layers' MoE.
-std::map<std::string, std::vector<std::int64_t>> shapes_outside_ffn(MultitaskModel& model) {
+// Parameter name -> shape, leaving out those whose name contains one of `skip`.
+std::map<std::string, std::vector<std::int64_t>> shapes_without(MultitaskModel& model, const std::vector<std::string>& skip) {
     std::map<std::string, std::vector<std::int64_t>> shapes;
     for (const auto& p : model->named_parameters())
-        if (p.key().find(".moe.") == std::string::npos && p.key().find(".sm4_moe.") == std::string::npos)
+        if (std::none_of(skip.begin(), skip.end(), [&](const std::string& s) { return p.key().find(s) != std::string::npos; }))
             shapes[p.key()] = p.value().sizes().vec();
     return shapes;
 }
 
 }  // namespace
 
-TEST_CASE("ablation: model.backbone = smoe replaces only the grouped routers and experts", "[train][ablation]") {
+TEST_CASE("ablation: w/o SMoA and w/o SMoE replace only their part of the SM4 layer", "[train][ablation]") {
     SmallExperiment experiment;
-    const Config sm4 = experiment.config({"model.backbone=sm4"}).values;
-    const Config smoe = experiment.config({"model.backbone=smoe"}).values;
     std::vector<TaskSpec> specs;
-    for (const auto& t : load_tasks(sm4)) specs.push_back(t.spec);
-    MultitaskModel grouped(sm4.model, specs), shared(smoe.model, specs);
-    CHECK(shapes_outside_ffn(grouped) == shapes_outside_ffn(shared));
-    CHECK(grouped->experts_per_layer() == shared->experts_per_layer());  // the same 4 experts, split 2 + 2
-    CHECK(grouped->blocks->ptr<BlockImpl>(1)->sm4_moe->router->routers.size() == 2);
-    CHECK(shared->blocks->ptr<BlockImpl>(1)->moe);
+    for (const auto& t : load_tasks(experiment.config().values)) specs.push_back(t.spec);
+    auto model = [&](const std::vector<std::string>& set) { return MultitaskModel(experiment.config(set).values.model, specs); };
+    MultitaskModel sm4 = model({"model.backbone=sm4"});
+    MultitaskModel no_smoa = model({"model.backbone=sm4", "model.attention_router=none"});
+    MultitaskModel no_smoe = model({"model.backbone=sm4", "model.ffn_router=none"});
+    CHECK(shapes_without(sm4, {".smoa."}) == shapes_without(no_smoa, {"layers.0.attention."}));
+    CHECK(shapes_without(sm4, {".smoe."}) == shapes_without(no_smoe, {"layers.0.ff1.", "layers.0.ff2."}));
+    const auto layer = [](MultitaskModel& m) { return m->layers->ptr<TransformerLayerImpl>(0); };
+    CHECK((layer(sm4)->smoa && layer(sm4)->smoe));
+    CHECK((!layer(no_smoa)->smoa && layer(no_smoa)->attention && layer(no_smoa)->smoe));
+    CHECK((layer(no_smoe)->smoa && !layer(no_smoe)->smoe && layer(no_smoe)->ff1));
+    CHECK(sm4->routing_layer_names() ==
+          std::vector<std::string>{"layer0.attention.query", "layer0.attention.key", "layer0.attention.value", "layer0.ffn"});
 }
 
-TEST_CASE("ablation: aea.enabled = false drops only the probe; pace.enabled = false only the multipliers",
+TEST_CASE("ablation: aea.enabled = false and pace.enabled = false change only their key; no ALP, no multipliers",
           "[train][ablation]") {
     SmallExperiment experiment;
     const auto full = train_model(experiment.request(kSm4));
@@ -84,17 +88,10 @@ TEST_CASE("ablation: aea.enabled = false drops only the probe; pace.enabled = fa
     const auto no_alp = train_model(experiment.request(with(kSm4, "pace.enabled=false")));
     ResultsDb db(experiment.database());
 
-    // Without AEA: no probe, the groups split model.num_experts evenly; nothing else differs.
-    CHECK(db.allocations(full.run_id).size() == 4);
-    CHECK(db.allocations(no_aea.run_id).empty());
-    CHECK(no_aea.probe_seconds == 0.0);
     CHECK(changed_keys(stored_config(experiment, full.run_id), stored_config(experiment, no_aea.run_id)) ==
-          std::set<std::string>{"aea.enabled", "model.group_experts"});
-
-    // Without ALP: the same probe and allocation, multipliers fixed at 1; nothing else differs.
+          std::set<std::string>{"aea.enabled"});
     CHECK(changed_keys(stored_config(experiment, full.run_id), stored_config(experiment, no_alp.run_id)) ==
           std::set<std::string>{"pace.enabled"});
-    CHECK(db.allocations(no_alp.run_id).size() == 4);
     CHECK(sm4::test::h5py(no_alp.run_dir / "trace.h5", "bool((f['pace/multiplier'][()] == 1).all())") == "True\n");
     CHECK(sm4::test::h5py(full.run_dir / "trace.h5", "bool((f['pace/multiplier'][()] != 1).any())") == "True\n");
 }

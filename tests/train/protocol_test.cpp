@@ -7,7 +7,7 @@
 #include "core/config_loader.h"
 #include "io/results_db.h"
 #include "io/stored_config.h"
-#include "model/flop_count.h"
+#include "model/flops/flop_count.h"
 #include "train/batch_sampler.h"
 #include "train/evaluate.h"
 #include "train/task_data.h"
@@ -67,26 +67,25 @@ TEST_CASE("train: the highmmt backbone learns with HighMMT's protocol; dense-mat
           "[train][highmmt]") {
     SmallExperiment experiment;
     const auto result = train_model(experiment.request(
-        {"model.backbone=highmmt", "model.latents=8", "model.latent_heads=2", "model.pair_heads=2",
+        {"model.backbone=highmmt", "model.latents=8", "model.latent_dim=64", "model.cross_head_dim=64",
+         "model.latent_heads=2", "model.latent_head_dim=64", "model.ff_mult=4", "model.pair_heads=2",
          "model.cross_depth=1", "train.optimizer=adam", "train.schedule=constant", "train.warmup_fraction=0",
          "train.grad_clip=0", "train.sampling=highmmt", "train.select=weighted", "train.lr=1e-3",
          "train.task_batch_sizes=[16, 32]"}));
     CHECK(result.test[0].selection >= 0.85);  // wine
     CHECK(result.test[1].selection >= 0.90);  // breast-cancer
-    const auto matched = train_model(experiment.request(
-        {"model.backbone=dense", "model.match_flops=sm4", "model.attention_experts=4", "train.epochs=1"}));
+    const auto matched = train_model(experiment.request({"model.backbone=dense", "model.match_flops=sm4", "train.epochs=1"}));
     ResultsDb db(experiment.database());
     const ResolvedConfig stored = stored_config(*db.find_run(matched.run_id));
-    CHECK(stored.values.model.attention_experts == 0);
     CHECK(stored.values.model.match_flops == MatchFlops::None);
+    CHECK(stored.values.model.ffn_hidden != 64);
     CHECK(stored.values.model.ffn_hidden != 64);
 }
 
-TEST_CASE("train: dense-matched with aea.enabled matches SM4 as AEA allocates it, within 5% of its FLOPs",
+TEST_CASE("train: dense-matched is the dense network within 5% of SM4's FLOPs, at SM4's k per modality",
           "[train][flops]") {
     SmallExperiment experiment;
-    const std::vector<std::string> common = {"model.attention_experts=4", "aea.enabled=true", "train.epochs=1",
-                                             "model.top_k=2", "aea.candidates=[1, 4]"};
+    const std::vector<std::string> common = {"train.epochs=1", "model.modality_top_k=[2, 1]"};
     auto with = [&](std::vector<std::string> extra) {
         extra.insert(extra.begin(), common.begin(), common.end());
         return extra;
@@ -96,17 +95,11 @@ TEST_CASE("train: dense-matched with aea.enabled matches SM4 as AEA allocates it
     ResultsDb db(experiment.database());
     const Config sm4_config = stored_config(*db.find_run(sm4_run.run_id)).values;
     const Config dense_config = stored_config(*db.find_run(matched.run_id)).values;
-    // The matched run probed the same allocation the SM4 run chose, and recorded it.
-    REQUIRE(!sm4_config.model.group_experts.empty());
-    std::vector<std::int64_t> chosen;
-    for (const auto& a : db.allocations(matched.run_id))
-        if (a.chosen) chosen.push_back(a.candidate);
-    CHECK(chosen == sm4_config.model.group_experts);
     std::vector<TaskSpec> specs;
     for (const auto& t : load_tasks(sm4_config)) specs.push_back(t.spec);
     const double sm4_flops = analytic_flops(sm4_config.model, specs, 1, "sm4").back().flops;
     const double dense_flops = analytic_flops(dense_config.model, specs, 1, "dense").back().flops;
     CHECK_THAT(dense_flops, WithinRel(sm4_flops, 0.05));
     CHECK(dense_config.model.backbone == Backbone::Dense);
-    CHECK(dense_config.model.attention_experts == 0);
+    CHECK(dense_config.model.ffn_hidden != sm4_config.model.ffn_hidden);
 }

@@ -57,11 +57,13 @@ TEST_CASE("train: a small multitask run learns and lands in the database and the
     CHECK(metric_map(db, result.run_id, "val", "").count("val/all/score") == 1);
 
     const auto trace = result.run_dir / "trace.h5";
-    // 75 steps logged every 5 steps: 15 rows; 2 MoE layers, 2 modality slots, 4 experts.
+    // 75 steps logged every 5 steps: 15 rows; one SM4 layer of 4 routed groups (query, key, value,
+    // feed-forward), 2 modality slots, 4 experts.
     CHECK(h5py(trace, "f['routing/entropy'].shape, f['routing/load'].shape, f['loss/wine'].shape, f['lr'].shape") ==
-          "(15, 2, 2) (15, 2, 4) (15,) (15,)\n");
+          "(15, 4, 2) (15, 4, 4) (15,) (15,)\n");
     CHECK(h5py(trace, "list(f.attrs['layers']), list(f.attrs['modalities'])") ==
-          "['block0.ffn', 'block1.ffn'] ['wine/table', 'breast-cancer/table']\n");
+          "['layer0.attention.query', 'layer0.attention.key', 'layer0.attention.value', 'layer0.ffn'] "
+          "['wine/table', 'breast-cancer/table']\n");
     CHECK(h5py(trace, "bool(np.allclose(f['routing/load'][()].sum(-1), 1)), "
                       "bool(((f['routing/entropy'][()] > 0) & (f['routing/entropy'][()] <= 1)).all())") ==
           "True True\n");
@@ -101,23 +103,30 @@ TEST_CASE("train: the dense backbone trains and its trace has no routing series"
     CHECK(h5py(result.run_dir / "trace.h5", "'routing' in f, f['loss/total'].shape") == "False (10,)\n");
 }
 
-TEST_CASE("train: the sm4 backbone routes each modality within its own expert group", "[train][sm4]") {
+TEST_CASE("train: the sm4 backbone routes every modality through one pool per expert group, k per modality",
+          "[train][sm4]") {
     SmallExperiment experiment;
-    const auto result = train_model(experiment.request({"model.backbone=sm4", "train.epochs=2"}));
+    const auto result = train_model(experiment.request({"model.backbone=sm4", "train.epochs=2", "model.modality_top_k=[1, 2]"}));
     CHECK(result.test[1].selection >= 0.90);
     const auto trace = result.run_dir / "trace.h5";
     CHECK(h5py(trace, "f['routing/load'].shape, list(f.attrs['experts'])") ==
-          "(10, 2, 4) ['expert0', 'expert1', 'expert2', 'expert3']\n");
-    // Two groups of two experts: wine's table owns experts 0-1, breast-cancer's 2-3; both are used.
+          "(10, 4, 4) ['expert0', 'expert1', 'expert2', 'expert3']\n");
+    // The balance loss spreads both modalities' tokens over all four experts of every group.
     CHECK(h5py(trace, "bool((f['routing/load'][()].sum(0) > 0).all())") == "True\n");
 }
 
 TEST_CASE("train: a loss that becomes NaN marks the run failed and names the task", "[train]") {
     SmallExperiment experiment;
-    // Finite but enormous inputs overflow inside the network.
+    // Finite but enormous regression targets: their squared error overflows to inf.
     TaskDataset d = read_task_dataset(experiment.dir() / "data" / "wine.h5");
-    for (auto* split : {&d.train, &d.val, &d.test})
-        for (auto& v : split->modalities[0].values) v = v > 0 ? 3.0e38f : -3.0e38f;
+    d.task_type = TaskType::Regression;
+    d.num_outputs = 1;
+    d.class_names.clear();
+    for (auto* split : {&d.train, &d.val, &d.test}) {
+        split->targets.shape = {static_cast<std::int64_t>(split->class_labels.size()), 1};
+        split->targets.values.assign(split->class_labels.size(), 3.0e38f);
+        split->class_labels.clear();
+    }
     write_task_dataset(d, experiment.dir() / "data" / "wine.h5");
     try {
         train_model(experiment.request());
@@ -153,14 +162,14 @@ TEST_CASE("train: the run reports its start, every step and every epoch as event
     TrainResult result;
     {
         const ObserverScope scope(seen);
-        result = train_model(experiment.request({"train.epochs=2", "train.steps_per_epoch=10", "model.top_k=1"}));
+        result = train_model(experiment.request({"train.epochs=2", "train.steps_per_epoch=10", "model.modality_top_k=[2]"}));
     }
     REQUIRE(seen.starts.size() == 1);
     CHECK(seen.starts[0].run_id == result.run_id);
     CHECK(seen.starts[0].run_dir == result.run_dir);
     CHECK(seen.starts[0].database == experiment.database());
     CHECK(seen.starts[0].total_steps == 20);
-    // Every key set by --set, once: the fixture's 12 (two of them set again here) and model.top_k.
+    // Every key set by --set, once: the fixture's (two of them set again here) and model.modality_top_k.
     CHECK(seen.starts[0].overrides.size() == experiment.overrides().size() + 1);
     REQUIRE(seen.steps.size() == 20);
     for (std::size_t i = 0; i < seen.steps.size(); ++i) {

@@ -1,0 +1,22 @@
+// Multi-head self-attention of the layers after the encoder: one packed query/key/value
+// projection, softmax(q k^T / sqrt(head_dim)) v per head (one fused pass), an output projection.
+#pragma once
+
+#include <torch/nn/module.h>
+#include <torch/nn/modules/linear.h>
+
+namespace sm4 {
+
+class MultiHeadAttentionImpl : public torch::nn::Module {
+public:
+    MultiHeadAttentionImpl(std::int64_t d_model, std::int64_t heads);
+    at::Tensor forward(const at::Tensor& x);  // [batch, tokens, d_model]
+
+    torch::nn::Linear qkv{nullptr}, out{nullptr};
+
+private:
+    std::int64_t heads_;
+};
+TORCH_MODULE(MultiHeadAttention);
+
+}  // namespace sm4
