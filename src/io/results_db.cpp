@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 #include <sqlite3.h>
 
+#include <chrono>
 #include <iterator>
+#include <thread>
 
 #include "core/errors.h"
 #include "io/sqlite_statement.h"
@@ -186,12 +188,25 @@ ResultsDb::ResultsDb(const std::filesystem::path& path) : path_(path) {
         if (ec) throw IoError(fmt::format("{}: cannot create folder: {}", parent.string(), ec.message()));
     }
     db_ = sqlite::open(path_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    // Processes opening one new file at once can be told "locked" without a busy wait (a lock
+    // upgrade SQLite refuses outright rather than risk a deadlock): the opening is retried then,
+    // within the busy timeout's 10 s.
+    const auto start = std::chrono::steady_clock::now();
     try {
-        // WAL lets `sm4 runs` read while a training run writes, and several writers take turns.
-        Statement wal(db_, path_, "PRAGMA journal_mode=WAL");
-        wal.run();
-        sqlite::exec(db_, path_, "PRAGMA foreign_keys=ON");
-        migrate(db_, path_);
+        for (;;) {
+            try {
+                // WAL lets `sm4 runs` read while a training run writes, and several writers take turns.
+                sqlite::exec(db_, path_, "PRAGMA journal_mode=WAL");
+                sqlite::exec(db_, path_, "PRAGMA foreign_keys=ON");
+                migrate(db_, path_);
+                break;
+            } catch (const IoError&) {
+                const int code = sqlite3_extended_errcode(db_) & 0xff;
+                const bool contended = code == SQLITE_BUSY || code == SQLITE_LOCKED;
+                if (!contended || std::chrono::steady_clock::now() - start > std::chrono::seconds(10)) throw;
+                std::this_thread::sleep_for(std::chrono::milliseconds(20));
+            }
+        }
     } catch (...) {
         sqlite::close(db_);
         throw;

@@ -2,6 +2,9 @@
 // round trips, resume, the read-only query, concurrent writers and damaged files.
 #include <catch.hpp>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <fstream>
 #include <functional>
 #include <regex>
@@ -348,4 +351,38 @@ TEST_CASE("results db: flops rows of a run or of a config replace earlier ones a
     REQUIRE(by_config.size() == 1);
     CHECK_FALSE(by_config[0].measured_flops.has_value());
     CHECK(db.query("SELECT count(*) FROM flops WHERE run_id IS NULL").rows.at(0).at(0) == "1");
+}
+
+TEST_CASE("results db: processes creating one new file at once all get in, none told it is locked", "[db]") {
+    // Two trainings started at once on a new database once saw one of them stop with "database is
+    // locked"; the opening now retries what SQLite refuses without a busy wait.
+    for (int round = 0; round < 8; ++round) {
+        TempDir dir;
+        const auto path = dir / "fresh.db";
+        std::vector<pid_t> children;
+        for (int c = 0; c < 4; ++c) {
+            const pid_t pid = fork();
+            if (pid == 0) {
+                try {
+                    ResultsDb db(path);
+                    NewRun run;
+                    run.name = "child";
+                    db.create_run(run);
+                    _exit(0);
+                } catch (...) {
+                    _exit(1);
+                }
+            }
+            children.push_back(pid);
+        }
+        int failed = 0;
+        for (const pid_t pid : children) {
+            int status = 0;
+            waitpid(pid, &status, 0);
+            failed += !(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        }
+        INFO("round " << round);
+        CHECK(failed == 0);
+        CHECK(ResultsDb(path).list_runs().size() == 4);
+    }
 }
