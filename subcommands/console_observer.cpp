@@ -40,8 +40,8 @@ std::string task_losses(const StepEvent& e) {
 
 std::string plain_progress_line(const StepEvent& e, bool with_tasks) {
     const double rate = step_rate(e);
-    std::string line = fmt::format("run {}: step {}/{} (epoch {}/{}), loss {:.4f}, {:.1f} steps/s", e.run_id, e.step,
-                                   e.total_steps, e.epoch, e.epochs, e.loss, rate);
+    std::string line = fmt::format("run {}: step {}/{} (epoch {}/{}{}), loss {:.4f}, {:.1f} steps/s", e.run_id, e.step,
+                                   e.total_steps, e.epoch, e.epochs, e.stage.empty() ? "" : ", " + e.stage, e.loss, rate);
     if (rate > 0 && e.total_steps > e.step) line += ", ETA " + format_duration((e.total_steps - e.step) / rate);
     if (with_tasks && !e.task_losses.empty()) line += " [" + task_losses(e) + "]";
     return line;
@@ -88,11 +88,11 @@ void ConsoleObserver::print_plain_progress(const StepEvent& event) {
 void ConsoleObserver::step(const StepEvent& event) {
     if (!progress_wanted_ || verbosity_ == Verbosity::Quiet) return;
     if (!terminal_) return print_plain_progress(event);
-    const std::int64_t epoch_steps = event.total_steps / std::max<std::int64_t>(event.epochs, 1);
-    const std::int64_t done = epoch_steps > 0 ? event.step - (event.epoch - 1) * epoch_steps : event.step;
+    const std::int64_t epoch_steps = event.epoch_steps, done = event.step_in_epoch;
     const double rate = step_rate(event);
-    std::string text = fmt::format("epoch {}/{} {}/{} {:3.0f}%  {:.1f} steps/s", event.epoch, event.epochs, done,
-                                   epoch_steps, epoch_steps > 0 ? 100.0 * done / epoch_steps : 0.0, rate);
+    std::string text = fmt::format("epoch {}/{}{} {}/{} {:3.0f}%  {:.1f} steps/s", event.epoch, event.epochs,
+                                   event.stage.empty() ? "" : " (" + event.stage + ")", done, epoch_steps,
+                                   epoch_steps > 0 ? 100.0 * done / epoch_steps : 0.0, rate);
     if (rate > 0 && epoch_steps > 0) text += "  ETA " + format_duration((epoch_steps - done) / rate);
     text += fmt::format("  loss {:.4f}", event.loss);
     if (verbosity_ == Verbosity::Verbose && !event.task_losses.empty()) text += "  [" + task_losses(event) + "]";
@@ -104,8 +104,11 @@ void ConsoleObserver::epoch(const EpochEvent& event) {
     if (verbosity_ == Verbosity::Quiet) return;
     std::string summary;
     for (const auto& [task, score] : event.task_scores) summary += fmt::format("  {} {:.4f}", task, score);
-    std::fprintf(stderr, "epoch %lld/%lld: val score %.4f%s%s\n", static_cast<long long>(event.epoch),
-                 static_cast<long long>(event.epochs), event.score, summary.c_str(), event.best ? "  (best)" : "");
+    const std::string stage = event.stage.empty() ? "" : " (" + event.stage + ")";
+    std::fprintf(stderr, "epoch %lld/%lld%s: val score %.4f%s%s\n", static_cast<long long>(event.epoch),
+                 static_cast<long long>(event.epochs), stage.c_str(), event.score, summary.c_str(),
+                 event.best ? "  (best)" : "");
+    for (const auto& change : event.changes) std::fprintf(stderr, "  %s\n", change.c_str());
     std::fflush(stderr);
 }
 

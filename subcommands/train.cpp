@@ -26,7 +26,7 @@ void print_summary(const TrainResult& result) {
                    100.0 * result.reduce_seconds / std::max(result.seconds, 1e-9),
                    result.steps > 0 ? static_cast<double>(result.reduced_bytes) / result.steps / 1e6 : 0.0);
     if (result.agreement_checks > 0)
-        fmt::print("data-parallel: parameters and pace multipliers identical on every rank at each of {} epoch ends\n",
+        fmt::print("data-parallel: parameters, k and ALP weights identical on every rank at each of {} epoch ends\n",
                    result.agreement_checks);
     fmt::print("test split\n{}", print_table(evaluation_table(result.test), TableFormat::Text));
 }

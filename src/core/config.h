@@ -35,7 +35,8 @@ enum class Sampling { RoundRobin, Proportional, HighMmt };
 enum class LossWeighting { Fixed, Equal, Uncertainty, Dwa, GradNorm };
 enum class Schedule { Cosine, Step, Constant };
 enum class ComputeDevice { Cpu, Cuda };
-enum class PaceApply { Lr, Loss, Both };
+enum class PaceMechanism { Gradient, Loss };
+enum class PaceEntropy { Nats, Normalized };
 enum class Optimizer { AdamW, Adam };
 enum class Select { Pooled, Weighted, Sum };
 enum class RegressionScore { Mse, Rmse };
@@ -63,7 +64,8 @@ template <> struct ChoiceNames<LossWeighting> {
 };
 template <> struct ChoiceNames<Schedule> { static constexpr std::array<std::string_view, 3> names{"cosine", "step", "constant"}; };
 template <> struct ChoiceNames<ComputeDevice> { static constexpr std::array<std::string_view, 2> names{"cpu", "cuda"}; };
-template <> struct ChoiceNames<PaceApply> { static constexpr std::array<std::string_view, 3> names{"lr", "loss", "both"}; };
+template <> struct ChoiceNames<PaceMechanism> { static constexpr std::array<std::string_view, 2> names{"gradient", "loss"}; };
+template <> struct ChoiceNames<PaceEntropy> { static constexpr std::array<std::string_view, 2> names{"nats", "normalized"}; };
 template <> struct ChoiceNames<Optimizer> { static constexpr std::array<std::string_view, 2> names{"adamw", "adam"}; };
 template <> struct ChoiceNames<Select> { static constexpr std::array<std::string_view, 3> names{"pooled", "weighted", "sum"}; };
 template <> struct ChoiceNames<RegressionScore> { static constexpr std::array<std::string_view, 2> names{"mse", "rmse"}; };
@@ -196,6 +198,12 @@ template <> struct ChoiceNames<SingleModality> {
       "Steps per epoch; 0 = batches in the largest task's train split")                                         \
     X(std::int64_t, batch_size, 64, in_range(1, 65536), "Examples per task per batch")                         \
     X(Integers, task_batch_sizes, Integers{}, any(), "Batch size of each task, in data.tasks order; empty = batch_size") \
+    X(Strings, pretrain_tasks, Strings{}, any(),                                                               \
+      "Tasks trained alone before the main epochs (the medium group's PUSH, Table 16); empty = no pretraining") \
+    X(std::int64_t, pretrain_epochs, 0, in_range(0, 100000), "Epochs of that pretraining stage")              \
+    X(bool, modality_records, false, any(),                                                                    \
+      "Record each slot's losses and routing entropy every epoch (table modality_epochs) also without AEA or "  \
+      "ALP (which record them always): the per-modality fitting of Figure 2b-c for any backbone but highmmt")    \
     X(Sampling, sampling, Sampling::RoundRobin, any(),                                                         \
       "round_robin: one batch of every task per step, smaller tasks cycled; proportional: one task per step, "  \
       "drawn in proportion to its size; highmmt: step s takes batch s of every task that has one, longest "     \
@@ -236,13 +244,16 @@ template <> struct ChoiceNames<SingleModality> {
 
 #define SM4_PACE_KEYS(X)                                                                                       \
     X(bool, enabled, false, any(),                                                                             \
-      "Adaptive learning pace: per-modality-group multipliers from the routing entropy's rate of change")       \
-    X(PaceApply, apply, PaceApply::Lr, any(),                                                                  \
-      "lr: scale each group's learning rate; loss: scale each task's loss by its groups' mean; both")           \
-    X(double, beta, 0.9, in_range(0, 0.999), "Moving-average factor of the entropy and of its change")         \
-    X(double, gain, 1.0, in_range(0, 10), "Exponent on a group's relative rate of change")                     \
-    X(double, min, 0.5, in_range(0.01, 1), "Lowest multiplier")                                                \
-    X(double, max, 2.0, in_range(1, 100), "Highest multiplier")
+      "Adaptive learning pace (Algorithm 4): after each epoch, modality slot m's learning-rate weight for the " \
+      "next is w_m = 1 - softmax(H)_m over the slots' mean routing entropies H")                                \
+    X(PaceMechanism, mechanism, PaceMechanism::Gradient, any(),                                                \
+      "gradient: each shared weight's gradient sums w_m times modality m's tokens' share; loss: each task's "  \
+      "loss times the mean w of its modalities")                                                                \
+    X(PaceEntropy, entropy, PaceEntropy::Nats, any(),                                                          \
+      "H in nats, or normalized by log(experts) to [0, 1] (a softmax temperature of log(experts))")            \
+    X(double, start_weight, 1.0, in_range(1e-6, 1.0), "Every slot's weight in the first epoch, in (0, 1]")      \
+    X(bool, normalize, false, any(),                                                                           \
+      "Rescale the weights to mean 1 (ALP then only moves pace between slots; false: the paper's 1 - softmax)")
 
 #define SM4_AEA_KEYS(X)                                                                                        \
     X(bool, enabled, false, any(),                                                                             \
@@ -253,7 +264,10 @@ template <> struct ChoiceNames<SingleModality> {
       "loss, shared by its modalities)")                                                                        \
     X(double, min_improvement, 0.0, in_range(0, 1),                                                            \
       "Relative drop below the best loss that counts as an improvement (0: any drop, the paper)")               \
-    X(std::int64_t, max_k, 0, in_range(0, 1024), "Most experts AEA lets a slot activate; 0 = model.num_experts")
+    X(std::int64_t, max_k, 0, in_range(0, 1024), "Most experts AEA lets a slot activate; 0 = model.num_experts") \
+    X(std::int64_t, train_examples, 1024, in_range(1, 1e9),                                                    \
+      "Examples per task (a fixed, seeded subset of the training split) on which each slot's training loss "   \
+      "is measured every epoch, beside its validation loss (the generalisation gap, Figure 2c)")
 
 #define SM4_EVAL_KEYS(X)                                                                                       \
     X(Split, split, Split::Test, any(), "Split sm4 eval scores")                                               \
@@ -290,7 +304,7 @@ struct ModelConfig { SM4_MODEL_KEYS(SM4_CONFIG_MEMBER) };
 // Each expert's hidden width: model.expert_hidden, or ffn_hidden when that is 0.
 inline std::int64_t expert_hidden_width(const ModelConfig& m) { return m.expert_hidden > 0 ? m.expert_hidden : m.ffn_hidden; }
 struct TrainConfig { SM4_TRAIN_KEYS(SM4_CONFIG_MEMBER) };
-// SM4's adaptive learning pace (README, "Adaptive learning pace").
+// SM4's adaptive learning pace (Algorithm 4, train/learning_pace.h).
 struct PaceConfig { SM4_PACE_KEYS(SM4_CONFIG_MEMBER) };
 // SM4's adaptive expert allocation (Algorithm 3, train/expert_allocation.h).
 struct AeaConfig { SM4_AEA_KEYS(SM4_CONFIG_MEMBER) };

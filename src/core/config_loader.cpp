@@ -37,7 +37,15 @@ constexpr const char* kHeadsRetired =
     "(model.attention_router)";
 constexpr const char* kProbeRetired =
     "design 1's allocation probe was retired: AEA is Algorithm 3, run during training (aea.enabled, aea.max_k)";
+constexpr const char* kPaceRetired =
+    "design 1's pace from the entropy's rate of change was retired: ALP is Algorithm 4 (pace.mechanism, "
+    "pace.entropy, pace.start_weight)";
 constexpr RetiredKey kRetiredKeys[] = {
+    {"pace.apply", kPaceRetired},
+    {"pace.beta", kPaceRetired},
+    {"pace.gain", kPaceRetired},
+    {"pace.min", kPaceRetired},
+    {"pace.max", kPaceRetired},
     {"model.position", kTokensRetired},
     {"model.patch_size", kTokensRetired},
     {"model.image_grid", kTokensRetired},

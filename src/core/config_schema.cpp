@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <type_traits>
 #include <variant>
@@ -177,6 +178,18 @@ void validate_config(const Config& c) {
             if (m.sparse_layers[j] == layer)
                 throw ConfigError(fmt::format("model.sparse_layers: layer {} is listed twice", layer));
     }
+    for (const auto& task : c.train.pretrain_tasks)
+        if (std::find(c.data.tasks.begin(), c.data.tasks.end(), task) == c.data.tasks.end())
+            throw ConfigError(fmt::format("train.pretrain_tasks: {} is not among data.tasks ({})", json_quote(task),
+                                          join(c.data.tasks, ", ")));
+    if (!c.train.pretrain_tasks.empty() && c.train.pretrain_epochs == 0)
+        throw ConfigError("train.pretrain_tasks is set but train.pretrain_epochs is 0: give the stage's epochs");
+    if ((c.aea.enabled || c.pace.enabled) && m.backbone != Backbone::Sm4 && m.backbone != Backbone::Smoe)
+        throw ConfigError(fmt::format("{} needs a routed backbone (sm4 or smoe), but model.backbone is \"{}\"",
+                                      c.aea.enabled ? "aea.enabled" : "pace.enabled", to_string(m.backbone)));
+    if (c.train.modality_records && m.backbone == Backbone::HighMmt)
+        throw ConfigError("train.modality_records needs a network that runs with modalities absent; model.backbone "
+                          "\"highmmt\" (its pair stage reads every modality) cannot");
     if (c.aea.max_k > m.num_experts)
         throw ConfigError(fmt::format("aea.max_k ({}) is above model.num_experts ({}): a slot cannot activate more "
                                       "experts than a group has", c.aea.max_k, m.num_experts));

@@ -44,6 +44,8 @@ struct StepEvent {
     std::vector<std::pair<std::string, double>> task_losses;  // tasks trained this step
     double seconds = 0.0;                    // since this process started training the run
     std::int64_t steps_done_here = 0;        // steps this process trained (a resume starts at 0)
+    std::int64_t step_in_epoch = 0, epoch_steps = 0;  // within the epoch (stages may differ in length)
+    std::string stage;                       // "pretraining" during train.pretrain_tasks' stage, else ""
 };
 
 // An epoch ended and was scored on the validation split.
@@ -53,6 +55,8 @@ struct EpochEvent {
     double score = 0.0;                                        // the selection score
     std::vector<std::pair<std::string, double>> task_scores;  // each task's selection value
     bool best = false;
+    std::string stage;                                         // "pretraining", or ""
+    std::vector<std::string> changes;                          // AEA's moves and ALP's weights for the next epoch
 };
 
 // A result worth showing as it happens: AEA's probe table, a sweep's run list or summary.

@@ -4,7 +4,9 @@
 #include <sqlite3.h>
 
 #include <chrono>
+#include <cmath>
 #include <iterator>
+#include <limits>
 #include <thread>
 
 #include "core/errors.h"
@@ -111,6 +113,24 @@ ALTER TABLE runs ADD COLUMN folder TEXT NOT NULL DEFAULT '';
     // encoder), 2 for the paper's network (docs/sm4.md).
     R"sql(
 ALTER TABLE runs ADD COLUMN design INTEGER NOT NULL DEFAULT 1;
+)sql",
+    // 6 -> 7: one row per run, epoch and modality slot of what AEA (Algorithm 3) and ALP
+    // (Algorithm 4) read and decided: the k and the pace weight the epoch trained with, the
+    // slot's validation and training loss after it, its routing entropy over it.
+    R"sql(
+CREATE TABLE modality_epochs (
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    epoch INTEGER NOT NULL,
+    step INTEGER NOT NULL,
+    slot TEXT NOT NULL,
+    top_k INTEGER NOT NULL,
+    val_loss REAL,
+    train_loss REAL,
+    routing_entropy REAL,
+    pace_weight REAL NOT NULL,
+    aea_frozen INTEGER NOT NULL
+);
+CREATE INDEX modality_epochs_by_run ON modality_epochs (run_id);
 )sql",
 };
 static_assert(std::size(kMigrations) == ResultsDb::kSchemaVersion, "one migration step per schema version");
@@ -275,6 +295,8 @@ void ResultsDb::delete_after_step(std::int64_t run_id, std::int64_t step) {
     metrics.bind(1, run_id).bind(2, step).run();
     Statement checkpoints(db_, path_, "DELETE FROM checkpoints WHERE run_id = ?1 AND step > ?2");
     checkpoints.bind(1, run_id).bind(2, step).run();
+    Statement epochs(db_, path_, "DELETE FROM modality_epochs WHERE run_id = ?1 AND step > ?2");
+    epochs.bind(1, run_id).bind(2, step).run();
     transaction.commit();
 }
 
@@ -335,6 +357,48 @@ void ResultsDb::add_allocations(const std::vector<AllocationRecord>& rows) {
         insert.reset();
     }
     transaction.commit();
+}
+
+namespace {
+
+void bind_optional(Statement& s, int index, double value) {
+    if (std::isfinite(value)) s.bind(index, value); else s.bind_null(index);
+}
+
+double optional_real(const Statement& s, int column) {
+    return s.is_null(column) ? std::numeric_limits<double>::quiet_NaN() : s.real(column);
+}
+
+}  // namespace
+
+void ResultsDb::add_modality_epochs(const std::vector<ModalityEpochRecord>& rows) {
+    if (rows.empty()) return;
+    sqlite::Transaction transaction(db_, path_);
+    Statement insert(db_, path_,
+                     "INSERT INTO modality_epochs (run_id, epoch, step, slot, top_k, val_loss, train_loss, routing_entropy, "
+                     "pace_weight, aea_frozen) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+    for (const auto& r : rows) {
+        insert.bind(1, r.run_id).bind(2, r.epoch).bind(3, r.step).bind(4, r.slot).bind(5, r.top_k);
+        bind_optional(insert, 6, r.val_loss);
+        bind_optional(insert, 7, r.train_loss);
+        bind_optional(insert, 8, r.routing_entropy);
+        insert.bind(9, r.pace_weight).bind(10, std::int64_t{r.aea_frozen ? 1 : 0}).run();
+        insert.reset();
+    }
+    transaction.commit();
+}
+
+std::vector<ModalityEpochRecord> ResultsDb::modality_epochs(std::int64_t run_id) const {
+    Statement select(db_, path_,
+                     "SELECT run_id, epoch, step, slot, top_k, val_loss, train_loss, routing_entropy, pace_weight, aea_frozen "
+                     "FROM modality_epochs WHERE run_id = ?1 ORDER BY epoch, rowid");
+    select.bind(1, run_id);
+    std::vector<ModalityEpochRecord> rows;
+    while (select.step())
+        rows.push_back({select.int64(0), select.int64(1), select.int64(2), select.text(3), select.int64(4),
+                        optional_real(select, 5), optional_real(select, 6), optional_real(select, 7), select.real(8),
+                        select.int64(9) != 0});
+    return rows;
 }
 
 void ResultsDb::replace_flops(std::optional<std::int64_t> run_id, const std::string& config_hash,

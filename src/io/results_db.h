@@ -96,6 +96,21 @@ struct AllocationRecord {
     double probe_seconds = 0.0;  // wall time of the probe that trained this candidate
 };
 
+// One epoch of one modality slot under AEA and ALP (table modality_epochs); losses and entropy
+// NaN (NULL in the table) where not measured.
+struct ModalityEpochRecord {
+    std::int64_t run_id = 0;
+    std::int64_t epoch = 0;        // 1-based
+    std::int64_t step = 0;         // global step at the epoch's end
+    std::string slot;              // "task/modality"
+    std::int64_t top_k = 1;        // the k_m the epoch trained with
+    double val_loss = 0.0;         // what AEA read after the epoch (aea.modality_loss)
+    double train_loss = 0.0;       // the same measure on a fixed training subset
+    double routing_entropy = 0.0;  // H_m over the epoch (pace.entropy's unit)
+    double pace_weight = 1.0;      // the ALP weight the epoch trained with
+    bool aea_frozen = false;       // frozen after the epoch's decision
+};
+
 struct QueryResult {
     std::vector<std::string> columns;
     std::vector<std::vector<std::string>> rows;  // NULL as "NULL"
@@ -103,7 +118,7 @@ struct QueryResult {
 
 class ResultsDb {
 public:
-    static constexpr int kSchemaVersion = 6;
+    static constexpr int kSchemaVersion = 7;
 
     // Opens or creates the database (and its folder), enables WAL, foreign keys and a busy
     // timeout, and migrates an older schema to kSchemaVersion in one transaction. Throws IoError
@@ -135,6 +150,8 @@ public:
     std::vector<CheckpointRecord> checkpoints(std::int64_t run_id) const;
     void add_allocations(const std::vector<AllocationRecord>& rows);  // one transaction
     std::vector<AllocationRecord> allocations(std::int64_t run_id) const;
+    void add_modality_epochs(const std::vector<ModalityEpochRecord>& rows);  // one transaction
+    std::vector<ModalityEpochRecord> modality_epochs(std::int64_t run_id) const;  // by epoch
     // FLOP accounting of a run, or (run_id empty) of a config by its hash: replace_flops drops
     // the earlier rows of the same key and writes `rows` in one transaction.
     void replace_flops(std::optional<std::int64_t> run_id, const std::string& config_hash,
@@ -152,7 +169,7 @@ private:
 
 // What merge_results copied.
 struct MergeCounts {
-    std::int64_t runs = 0, metrics = 0, checkpoints = 0, allocations = 0, flops = 0;
+    std::int64_t runs = 0, metrics = 0, checkpoints = 0, allocations = 0, flops = 0, modality_epochs = 0;
 };
 
 // `sm4 runs merge`: copies every run of each input database, input by input and in id order,

@@ -120,6 +120,10 @@ void merge_one(sqlite3* db, const std::filesystem::path& output, const std::file
     if (version >= 2)
         counts.allocations += copy_rows(db, output, "allocations",
                                         "modality, candidate, train_loss, val_loss, gap, chosen, probe_seconds");
+    if (version >= 7)
+        counts.modality_epochs += copy_rows(db, output, "modality_epochs",
+                                            "epoch, step, slot, top_k, val_loss, train_loss, routing_entropy, pace_weight, "
+                                            "aea_frozen");
     if (version >= 3)
         counts.flops += copy_rows(db, output, "flops",
                                   "config_hash, model, task, modality, component, params, active_params, flops, "

@@ -1,7 +1,10 @@
 #include "io/run_details.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include <algorithm>
+#include <cmath>
 #include <map>
 #include <set>
 
@@ -50,6 +53,50 @@ std::vector<std::pair<std::string, std::string>> config_entries(const std::strin
     return out;
 }
 
+// A slot's values over the epochs, in epoch order.
+struct SlotPath {
+    std::vector<std::int64_t> k;
+    std::vector<double> weight, val_loss;
+    bool frozen = false;
+};
+
+std::vector<std::pair<std::string, SlotPath>> paths_by_slot(const std::vector<ModalityEpochRecord>& rows) {
+    std::vector<std::pair<std::string, SlotPath>> out;
+    for (const auto& r : rows) {
+        auto at = std::find_if(out.begin(), out.end(), [&](const auto& p) { return p.first == r.slot; });
+        if (at == out.end()) at = out.insert(out.end(), {r.slot, SlotPath{}});
+        at->second.k.push_back(r.top_k);
+        at->second.weight.push_back(r.pace_weight);
+        at->second.val_loss.push_back(r.val_loss);
+        at->second.frozen = r.aea_frozen;
+    }
+    return out;
+}
+
+// The k each epoch trained with, as runs: "1 (1-3), 2 (4-5), 1 (6-100)" (epochs in brackets).
+std::string k_runs(const std::vector<std::int64_t>& k) {
+    std::vector<std::string> parts;
+    for (std::size_t first = 0; first < k.size();) {
+        std::size_t last = first;
+        while (last + 1 < k.size() && k[last + 1] == k[first]) ++last;
+        parts.push_back(first == last ? fmt::format("{} ({})", k[first], first + 1)
+                                      : fmt::format("{} ({}-{})", k[first], first + 1, last + 1));
+        first = last + 1;
+    }
+    return join(parts, ", ");
+}
+
+Table slot_paths(const std::vector<ModalityEpochRecord>& rows) {
+    Table t;
+    t.columns = {{"slot"}, {"k (epochs)"}, {"frozen"}, {"ALP weight first"}, {"min"}, {"max"}, {"last"}, {"val loss"}};
+    for (const auto& [slot, p] : paths_by_slot(rows)) {
+        const auto [lo, hi] = std::minmax_element(p.weight.begin(), p.weight.end());
+        t.add_row({text_cell(slot), text_cell(k_runs(p.k)), text_cell(p.frozen ? "yes" : "-"), metric_cell(p.weight.front()),
+                   metric_cell(*lo), metric_cell(*hi), metric_cell(p.weight.back()), metric_cell(p.val_loss.back())});
+    }
+    return t;
+}
+
 }  // namespace
 
 RunDetails run_details(const ResultsDb& db, std::int64_t run_id) {
@@ -58,6 +105,7 @@ RunDetails run_details(const ResultsDb& db, std::int64_t run_id) {
     d.checkpoints = db.checkpoints(run_id);
     for (const auto& a : db.allocations(run_id))
         if (a.chosen) d.allocation.push_back(a);
+    d.modality_epochs = db.modality_epochs(run_id);
     d.test = final_metrics(db, run_id, "test");
     d.latest = latest_metrics(db.metrics(run_id));
     return d;
@@ -84,7 +132,8 @@ std::string format_run_details(const RunDetails& d) {
     allocation.columns = {{"group"}, {"experts"}, {"train loss"}, {"val loss"}};
     for (const auto& a : d.allocation)
         allocation.add_row({text_cell(a.modality), value_cell(a.candidate), metric_cell(a.train_loss), metric_cell(a.val_loss)});
-    if (!allocation.rows.empty()) out += section("AEA allocation", allocation);
+    if (!allocation.rows.empty()) out += section("AEA allocation (design-1 probe)", allocation);
+    if (!d.modality_epochs.empty()) out += section("modality slots by epoch (AEA, ALP)", slot_paths(d.modality_epochs));
 
     Table test;
     test.columns = {{"task"}, {"metric"}, {"value"}, {"epoch"}};
@@ -131,6 +180,14 @@ Json run_details_json(const RunDetails& d) {
                              .set("path", c.path));
     Json allocation = Json::object();
     for (const auto& a : d.allocation) allocation.set(a.modality, a.candidate);
+    Json slots = Json::object();
+    for (const auto& [slot, p] : paths_by_slot(d.modality_epochs)) {
+        Json k = Json::array(), weight = Json::array(), loss = Json::array();
+        for (auto v : p.k) k.push(v);
+        for (auto v : p.weight) weight.push(v);
+        for (auto v : p.val_loss) loss.push(std::isfinite(v) ? Json(v) : Json());
+        slots.set(slot, Json::object().set("top_k", k).set("pace_weight", weight).set("val_loss", loss).set("frozen", p.frozen));
+    }
     std::map<std::string, Json> test_by_task;
     std::vector<std::string> task_order;
     for (const auto& m : d.test) {
@@ -156,6 +213,7 @@ Json run_details_json(const RunDetails& d) {
         .set("run", run)
         .set("checkpoints", checkpoints)
         .set("allocation", allocation)
+        .set("modality_epochs", slots)
         .set("test", test)
         .set("latest", latest)
         .set("config", r.config_toml);

@@ -15,17 +15,20 @@ namespace sm4 {
 struct RunDetails {
     RunRecord run;
     std::vector<CheckpointRecord> checkpoints;
-    std::vector<AllocationRecord> allocation;  // AEA's chosen expert count per group (empty: no probe)
+    std::vector<AllocationRecord> allocation;  // design-1 runs: the probe's chosen experts per group
+    std::vector<ModalityEpochRecord> modality_epochs;  // AEA's and ALP's epochs (empty: not recorded)
     std::vector<MetricRecord> test;            // the final test metrics training logged (not eval's)
     std::vector<MetricRecord> latest;          // the last value of every metric, train and eval
 };
 
 // UsageError ("run 12 not found in results/sm4.db") when the database has no such run.
 RunDetails run_details(const ResultsDb& db, std::int64_t run_id);
-// Fields, checkpoints, AEA allocation, test metrics, latest metrics (4 significant digits), config.
+// Fields, each slot's k path and ALP weights (AEA, ALP), test metrics, checkpoints, latest metrics
+// (4 significant digits), config.
 std::string format_run_details(const RunDetails& details);
-// {"run": {...fields}, "checkpoints": [...], "allocation": {group: experts}, "test": {task: {metric:
-// value}}, "latest": [...], "config": "<toml>"}.
+// {"run": {...fields}, "checkpoints": [...], "allocation": {group: experts}, "modality_epochs":
+// {slot: {"top_k": [per epoch], "pace_weight": [...], "val_loss": [...], "frozen": bool}}, "test":
+// {task: {metric: value}}, "latest": [...], "config": "<toml>"}.
 Json run_details_json(const RunDetails& details);
 
 struct ConfigDifference {

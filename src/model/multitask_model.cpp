@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "core/errors.h"
+#include "model/layers/paced_linear.h"
 
 namespace sm4 {
 
@@ -18,7 +19,7 @@ MultitaskModelImpl::MultitaskModelImpl(const ModelConfig& config, std::vector<Ta
             slot_names_.push_back(task.name + "/" + m.name);
         }
     }
-    top_k_ = sm4::modality_top_k(config, slot_names_);
+    top_k_ = register_buffer("modality_top_k", at::tensor(sm4::modality_top_k(config, slot_names_), at::kLong));
     layers = register_module("layers", torch::nn::ModuleList());
     if (config.backbone == Backbone::HighMmt) {
         highmmt = register_module("highmmt", HighMmtNetwork(config, tasks_));
@@ -37,7 +38,13 @@ MultitaskModelImpl::MultitaskModelImpl(const ModelConfig& config, std::vector<Ta
 void MultitaskModelImpl::set_modality_top_k(const std::vector<std::int64_t>& k) {
     ModelConfig c = config_;
     c.modality_top_k = k;
-    top_k_ = sm4::modality_top_k(c, slot_names_);
+    const at::NoGradGuard no_grad;
+    top_k_.copy_(at::tensor(sm4::modality_top_k(c, slot_names_), at::kLong));
+}
+
+std::vector<std::int64_t> MultitaskModelImpl::modality_top_k() const {
+    const at::Tensor k = top_k_.to(at::kCPU).contiguous();
+    return {k.data_ptr<std::int64_t>(), k.data_ptr<std::int64_t>() + k.numel()};
 }
 
 TokenRouting MultitaskModelImpl::token_routing(std::size_t task, std::int64_t batch,
@@ -46,6 +53,9 @@ TokenRouting MultitaskModelImpl::token_routing(std::size_t task, std::int64_t ba
     const std::int64_t n = config_.latents;
     const bool by_sequence = config_.fusion == Fusion::Sequence;
     std::vector<std::int64_t> slot, k, local;
+    std::vector<float> pace;
+    const auto top_k = modality_top_k();
+    const bool paced = is_training() && !pace_.empty();
     TokenRouting r;
     r.task = static_cast<std::int64_t>(task);
     const std::int64_t repeat = by_sequence ? n : batch * n;
@@ -53,7 +63,8 @@ TokenRouting MultitaskModelImpl::token_routing(std::size_t task, std::int64_t ba
         const std::int64_t s = task_slots_[task][static_cast<std::size_t>(present[i])];
         r.slots.push_back(s);
         slot.insert(slot.end(), static_cast<std::size_t>(repeat), s);
-        k.insert(k.end(), static_cast<std::size_t>(repeat), top_k_[static_cast<std::size_t>(s)]);
+        k.insert(k.end(), static_cast<std::size_t>(repeat), top_k[static_cast<std::size_t>(s)]);
+        if (paced) pace.insert(pace.end(), static_cast<std::size_t>(repeat), static_cast<float>(pace_[static_cast<std::size_t>(s)]));
         local.insert(local.end(), static_cast<std::size_t>(repeat), static_cast<std::int64_t>(i));
     }
     auto tensor = [&](const std::vector<std::int64_t>& v) {
@@ -63,6 +74,10 @@ TokenRouting MultitaskModelImpl::token_routing(std::size_t task, std::int64_t ba
     r.slot = tensor(slot);
     r.k = tensor(k);
     r.local_slot = tensor(local);
+    if (paced) {
+        const at::Tensor t = at::tensor(pace, at::kFloat);
+        r.pace = by_sequence ? t.repeat({batch}) : t;
+    }
     r.k_max = *std::max_element(k.begin(), k.end());
     r.uniform_k = std::all_of(k.begin(), k.end(), [&](std::int64_t v) { return v == r.k_max; });
     return r;
@@ -79,8 +94,13 @@ TaskOutput MultitaskModelImpl::forward(std::size_t task, const std::vector<at::T
 TaskOutput MultitaskModelImpl::forward(std::size_t task, const std::vector<at::Tensor>& inputs, const std::vector<bool>& present) {
     if (highmmt) return {highmmt->forward(task, inputs), at::zeros({}, inputs.at(0).options().dtype(at::kFloat))};
     std::vector<at::Tensor> latents(inputs.size());
-    for (std::size_t m = 0; m < inputs.size(); ++m)
-        if (present[m]) latents[m] = encode(task, m, inputs[m]);
+    const bool paced = is_training() && !pace_.empty();
+    for (std::size_t m = 0; m < inputs.size(); ++m) {
+        if (!present[m]) continue;
+        latents[m] = encode(task, m, inputs[m]);
+        // ALP: the encoder's weight gradients from this modality's pass scale by its weight.
+        if (paced) latents[m] = scale_gradient(latents[m], pace_[static_cast<std::size_t>(task_slots_[task][m])]);
+    }
     return forward_latents(task, latents, present);
 }
 
@@ -98,8 +118,8 @@ TaskOutput MultitaskModelImpl::forward_latents(std::size_t task, const std::vect
     const bool by_sequence = config_.fusion == Fusion::Sequence;
     // Fusion (C.2): [batch, modalities * latents, C]; or each modality its own sequence (Table 11).
     at::Tensor x = at::cat(parts, by_sequence ? 1 : 0);
-    if (latent_projection) x = latent_projection(x);
     const TokenRouting routing = token_routing(task, batch, kept);
+    if (latent_projection) x = paced_linear(x, latent_projection->weight, latent_projection->bias, routing.pace);
     TaskOutput out;
     out.aux_loss = at::zeros({}, x.options());
     for (std::size_t i = 0; i < layers->size(); ++i) {

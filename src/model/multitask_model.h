@@ -55,9 +55,12 @@ public:
     // The first slot of a task (its modalities are the next ones).
     std::int64_t first_slot(std::size_t task) const { return task_slots_[task].front(); }
 
-    // Experts each slot's tokens activate in every expert group (Eq. 3); AEA moves them.
-    const std::vector<std::int64_t>& modality_top_k() const { return top_k_; }
+    // Experts each slot's tokens activate in every expert group (Eq. 3); AEA moves them. Kept
+    // as a buffer, so every checkpoint (best.pt too) holds the k its weights were trained with.
+    std::vector<std::int64_t> modality_top_k() const;
     void set_modality_top_k(const std::vector<std::int64_t>& k);
+    // ALP's learning-rate weight of each slot (train/learning_pace.h) while training; empty: none.
+    void set_pace_weights(const std::vector<double>& weights) { pace_ = weights; }
 
     // Routed groups, named "layer<i>.attention.query" ... "layer<i>.ffn", and their statistics.
     std::vector<std::string> routing_layer_names();
@@ -81,7 +84,8 @@ private:
     std::vector<TaskSpec> tasks_;
     std::vector<std::string> slot_names_;
     std::vector<std::vector<std::int64_t>> task_slots_;  // slot indices of each task's modalities
-    std::vector<std::int64_t> top_k_;                    // per slot
+    at::Tensor top_k_;                                   // buffer [slots] int64
+    std::vector<double> pace_;                           // per slot, or empty
 };
 TORCH_MODULE(MultitaskModel);
 

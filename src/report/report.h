@@ -42,6 +42,7 @@ struct ReportRun {
     std::filesystem::path trace;
     std::vector<std::string> tasks;       // data.tasks of its stored config; empty when unreadable
     std::vector<MetricRecord> history;    // splits train and val, source train: the learning curves
+    std::vector<ModalityEpochRecord> modality_epochs;  // AEA's and ALP's epochs (report_adaptive.h)
 };
 
 struct Report {

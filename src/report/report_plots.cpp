@@ -12,6 +12,7 @@
 #include "core/errors.h"
 #include "report/plot_raster.h"
 #include "report/plot_svg.h"
+#include "report/report_adaptive.h"
 #include "report/report_curves.h"
 
 namespace sm4 {
@@ -39,6 +40,18 @@ void save_any(const Chart& chart, const std::filesystem::path& path, PlotFormat 
     SvgPainter painter(size.width, size.height);
     draw_chart(chart, painter);
     write_text_file(path, painter.finish());
+}
+
+// AEA's k, ALP's weights and the generalisation gap per slot over the epochs (modality_epochs).
+void write_adaptive_plots(const ReportRun& r, const std::string& stem, const std::string& extension, PlotFormat format,
+                          std::vector<std::string>& notes) {
+    const std::string subject = fmt::format("run {} ({})", r.run.id, r.method);
+    if (r.modality_epochs.empty()) return;  // AEA, ALP and train.modality_records off: nothing recorded
+    if (auto chart = top_k_chart(r.modality_epochs, subject)) save_chart(*chart, stem + "aea-k" + extension, format);
+    else notes.push_back(fmt::format("no AEA plot for run {}: no slot's k moved ({})", r.run.id,
+                                     "aea.enabled false, or every validation loss kept falling"));
+    if (auto chart = pace_weight_chart(r.modality_epochs, subject)) save_chart(*chart, stem + "alp-weights" + extension, format);
+    if (auto chart = generalisation_gap_chart(r.modality_epochs, subject)) save_chart(*chart, stem + "gap" + extension, format);
 }
 
 }  // namespace
@@ -77,13 +90,14 @@ std::optional<LineChart> entropy_chart(const TraceData& trace, const std::string
 }
 
 std::optional<LineChart> pace_chart(const TraceData& trace, const std::string& subject) {
-    if (!trace.has("pace/multiplier")) return std::nullopt;
-    const TraceArray& pace = trace.series.at("pace/multiplier");
+    const char* name = trace.has("pace/weight") ? "pace/weight" : "pace/multiplier";  // the latter: design-1 traces
+    if (!trace.has(name)) return std::nullopt;
+    const TraceArray& pace = trace.series.at(name);
     const std::int64_t groups = pace.row_size();
     bool varies = false;
     for (float v : pace.values) varies = varies || (std::isfinite(v) && v != 1.0f);
     if (groups == 0 || !varies) return std::nullopt;
-    LineChart chart{"ALP pace multipliers, " + subject, "step", "multiplier", {}};
+    LineChart chart{"ALP learning-rate weights, " + subject, "step", "weight", {}};
     const auto& names = trace.axis("pace_groups");
     for (std::int64_t g = 0; g < groups; ++g) {
         LineSeries s{g < static_cast<std::int64_t>(names.size()) ? names[g] : fmt::format("group {}", g), steps_of(trace), {}};
@@ -128,18 +142,18 @@ std::vector<std::string> write_run_plots(const std::vector<ReportRun>& runs, con
         const std::string stem = (folder / fmt::format("{}-run{}-", file_safe(r.method), r.run.id)).string();
         if (auto curves = learning_curves(r.history, r.tasks, subject)) save_chart(*curves, stem + "curves" + extension, format);
         else notes.push_back(fmt::format("no learning curves for run {}: no train or val metrics logged", r.run.id));
+        write_adaptive_plots(r, stem, extension, format, notes);
         if (!std::filesystem::exists(r.trace)) {
             notes.push_back(fmt::format("no trace plots for run {}: no trace at {}", r.run.id, r.trace.string()));
             continue;
         }
-        const TraceData trace = read_trace(r.trace, {"routing/entropy", "routing/load", "pace/multiplier"});
+        const TraceData trace = read_trace(r.trace, {"routing/entropy", "routing/load", "pace/weight", "pace/multiplier"});
         if (auto chart = entropy_chart(trace, subject)) save_chart(*chart, stem + "entropy" + extension, format);
         if (auto map = load_heatmap(trace, subject)) save_chart(*map, stem + "load" + extension, format);
         if (!trace.has("routing/entropy"))
             notes.push_back(fmt::format("no routing plots for run {}: its backbone routes nothing (dense)", r.run.id));
         if (auto chart = pace_chart(trace, subject)) save_chart(*chart, stem + "pace" + extension, format);
-        else notes.push_back(fmt::format("no pace plot for run {}: every multiplier stayed 1 (pace.enabled false, or fewer than two "
-                                             "groups with a routing signal: a one-expert group has none)", r.run.id));
+        else notes.push_back(fmt::format("no pace plot for run {}: every ALP weight stayed 1 (pace.enabled false)", r.run.id));
     }
     return notes;
 }

@@ -1,5 +1,7 @@
-// The plots of `sm4 report`: each run's learning curves (report_curves.h) and, from its trace.h5,
-// routing entropy per modality, ALP pace multipliers and expert load per layer; saved as SVG or PNG.
+// The plots of `sm4 report`: each run's learning curves (report_curves.h); from its trace.h5,
+// routing entropy per modality, ALP weights per step and expert load per layer; from its
+// modality_epochs rows (report_adaptive.h), AEA's k, ALP's weights and the generalisation gap per
+// slot over the epochs. Saved as SVG or PNG.
 #pragma once
 
 #include <filesystem>
@@ -19,7 +21,8 @@ namespace sm4 {
 // entry reads "<slot> (never routed)".
 std::optional<LineChart> entropy_chart(const TraceData& trace, const std::string& subject);
 // One line per pace group, each with its own marker and the earlier ones drawn wider, so groups
-// paced alike stay visible; none when every multiplier is 1 (pace disabled).
+// paced alike stay visible; none when every weight is 1 (pace disabled). Reads pace/weight
+// (design-1 traces: pace/multiplier).
 std::optional<LineChart> pace_chart(const TraceData& trace, const std::string& subject);
 // routed groups x experts, the share of assignments averaged over every logged row.
 std::optional<Heatmap> load_heatmap(const TraceData& trace, const std::string& subject);

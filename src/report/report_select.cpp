@@ -92,7 +92,7 @@ std::vector<RunRecord> selected_runs(const ResultsDb& db, const ReportOptions& o
 
 // A completed run with what its stored config and metrics tell the plots and the task order.
 ReportRun report_run(const ResultsDb& db, const RunRecord& run) {
-    ReportRun r{run, run.variant.empty() ? run.name : run.variant, run_trace_path(db, run), {}, {}};
+    ReportRun r{run, run.variant.empty() ? run.name : run.variant, run_trace_path(db, run), {}, {}, db.modality_epochs(run.id)};
     try {
         const Config config = stored_config(run).values;
         r.tasks = config.data.tasks;

@@ -54,7 +54,8 @@ void keep_rules_of(Strings& rules, const std::string& name, ResolvedConfig& conf
 }
 
 // A per_task variant's run of task t: only that task, only its entry of every per-task list
-// (loss weights, batch sizes, selection weights) that is set, and only its token rules. (A
+// (loss weights, batch sizes, selection weights) that is set, only its token rules, and no
+// pretraining stage (train.pretrain_tasks: a task alone has nothing to be pretrained before). (A
 // model.modality_top_k of one entry per slot is kept whole: the plan does not know how many
 // slots each task has, so such a run stops at its start naming the key.)
 ResolvedConfig only_task(ResolvedConfig config, std::size_t t, const std::string& source) {
@@ -64,6 +65,11 @@ ResolvedConfig only_task(ResolvedConfig config, std::size_t t, const std::string
     keep_entry(c.train.task_batch_sizes, tasks, t, config, "train.task_batch_sizes", source);
     keep_entry(c.train.select_weights, tasks, t, config, "train.select_weights", source);
     keep_rules_of(c.model.token_rules, c.data.tasks[t], config, source);
+    if (!c.train.pretrain_tasks.empty()) {
+        c.train.pretrain_tasks.clear();
+        c.train.pretrain_epochs = 0;
+        config.sources["train.pretrain_tasks"] = config.sources["train.pretrain_epochs"] = source;
+    }
     c.data.tasks = {c.data.tasks[t]};
     config.sources["data.tasks"] = source;
     return config;

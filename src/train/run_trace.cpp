@@ -37,7 +37,7 @@ RunTrace::RunTrace(const std::optional<std::filesystem::path>& path, MultitaskMo
     series.push_back({"loss/total", {}});
     series.push_back({"loss/weight", {static_cast<std::int64_t>(tasks_.size())}});
     series.push_back({"lr", {}});
-    series.push_back({"pace/multiplier", {static_cast<std::int64_t>(pace_groups.size())}});
+    series.push_back({"pace/weight", {static_cast<std::int64_t>(pace_groups.size())}});
     if (path)
         writer_ = std::make_unique<TraceWriter>(
             *path, series,
@@ -48,6 +48,17 @@ RunTrace::RunTrace(const std::optional<std::filesystem::path>& path, MultitaskMo
                                                             {"pace_groups", pace_groups}},
             resume_after_step);
     for (auto* stats : model_->routing_statistics()) stats->reset(static_cast<std::int64_t>(slots_), stats->load.size(0));
+    epoch_entropy_.assign(slots_, 0.0);
+    epoch_tokens_.assign(slots_, 0.0);
+}
+
+std::vector<double> RunTrace::take_epoch_entropy() {
+    std::vector<double> mean(slots_, std::nan(""));
+    for (std::size_t j = 0; j < slots_; ++j)
+        if (epoch_tokens_[j] > 0) mean[j] = epoch_entropy_[j] / epoch_tokens_[j];
+    epoch_entropy_.assign(slots_, 0.0);
+    epoch_tokens_.assign(slots_, 0.0);
+    return mean;
 }
 
 void RunTrace::record_step(const std::vector<double>& task_losses, double total_loss, double lr,
@@ -76,6 +87,8 @@ std::vector<double> RunTrace::log(std::int64_t step, std::int64_t epoch) {
         for (auto* stats : model_->routing_statistics()) {
             const at::Tensor mean = stats->entropy_sum / stats->token_count.clamp_min(1);
             for (std::size_t j = 0; j < slots_; ++j) {
+                epoch_entropy_[j] += stats->entropy_sum[j].item<double>();
+                epoch_tokens_[j] += stats->token_count[j].item<double>();
                 const bool any = stats->token_count[j].item<double>() > 0;
                 entropy.push_back(any ? mean[j].item<float>() : nan);
                 if (any) sum[j] += mean[j].item<double>(), layers[j] += 1.0;
@@ -131,6 +144,8 @@ std::vector<at::Tensor> RunTrace::window_state() const {
     state.push_back(doubles({total_sum_, last_total_, lr_, static_cast<double>(steps_)}));
     state.push_back(doubles(weights_));
     state.push_back(doubles(pace_));
+    state.push_back(doubles(epoch_entropy_));
+    state.push_back(doubles(epoch_tokens_));
     for (auto* stats : model_->routing_statistics()) {
         state.push_back(stats->entropy_sum.to(at::kCPU).clone());
         state.push_back(stats->token_count.to(at::kCPU).clone());
@@ -143,7 +158,7 @@ std::vector<at::Tensor> RunTrace::window_state() const {
 void RunTrace::restore_window(const std::vector<at::Tensor>& state, bool with_routing) {
     if (state.empty()) return;
     const auto accumulators = model_->routing_statistics();
-    if (state.size() != 5 + 4 * accumulators.size() || state[0].numel() != static_cast<std::int64_t>(tasks_.size()) ||
+    if (state.size() != 7 + 4 * accumulators.size() || state[0].numel() != static_cast<std::int64_t>(tasks_.size()) ||
         state[1].numel() != static_cast<std::int64_t>(tasks_.size()) || state[2].numel() != 4)
         throw IoError(fmt::format("the checkpoint's logging window ({} tensors) does not fit this run's {} tasks and {} "
                                   "routing layers",
@@ -159,9 +174,11 @@ void RunTrace::restore_window(const std::vector<at::Tensor>& state, bool with_ro
     weights_ = to_doubles(state[3]);
     pace_ = to_doubles(state[4]);
     if (!with_routing) return;
+    epoch_entropy_ = to_doubles(state[5]);
+    epoch_tokens_ = to_doubles(state[6]);
     for (std::size_t a = 0; a < accumulators.size(); ++a) {
         RoutingAccumulator& stats = *accumulators[a];
-        const at::Tensor* saved = &state[5 + 4 * a];
+        const at::Tensor* saved = &state[7 + 4 * a];
         if (saved[0].numel() != stats.entropy_sum.numel() || saved[2].numel() != stats.load.numel())
             throw IoError(fmt::format("the checkpoint's logging window has routing sums for {} slots and {} experts "
                                       "where routing layer {} has {} and {}",

@@ -1,6 +1,6 @@
 // What a training run logs as it goes: every train.log_every steps (and at each epoch's end) one
 // row of routing entropy per layer and modality, expert load per layer, mean task losses and
-// the learning rate into trace.h5, and the losses into the results database.
+// the learning rate and ALP's weights into trace.h5, and the losses into the results database.
 #pragma once
 
 #include <filesystem>
@@ -36,6 +36,9 @@ public:
         if (writer_) writer_->flush();
     }
     double last_total_loss() const { return last_total_; }
+    // Each slot's routing entropy (normalised by log(experts)) over the windows logged since the
+    // last call, token-weighted over every routed group (NaN: no routed token); then starts over.
+    std::vector<double> take_epoch_entropy();
 
     // The open window's sums (task losses, steps, rate, routing statistics), so a checkpoint
     // taken mid window (Ctrl-C) resumes to the row a run never stopped writes.
@@ -56,6 +59,7 @@ private:
     std::vector<std::int64_t> loss_count_;
     double total_sum_ = 0.0, last_total_ = 0.0, lr_ = 0.0;
     std::vector<double> weights_, pace_;
+    std::vector<double> epoch_entropy_, epoch_tokens_;  // per slot, since take_epoch_entropy()
     std::int64_t steps_ = 0;
 };
 

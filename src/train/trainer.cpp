@@ -27,14 +27,14 @@
 #include "platform/device.h"
 #include "platform/process_group.h"
 #include "platform/threads.h"
-#include "train/batch_sampler.h"
 #include "train/checkpoint.h"
 #include "train/loss_weighting.h"
 #include "train/losses.h"
-#include "train/pace.h"
+#include "train/epoch_policies.h"
 #include "train/pcgrad.h"
 #include "train/run_trace.h"
 #include "train/schedule.h"
+#include "train/training_stages.h"
 #include "train/fused_adam.h"
 
 namespace sm4 {
@@ -93,18 +93,14 @@ struct Session {
     MultitaskModel model{nullptr};
     std::unique_ptr<torch::optim::Optimizer> optimizer;
     std::shared_ptr<LossWeightingImpl> weighting;
-    PaceController pace{nullptr};
-    std::shared_ptr<torch::nn::Module> extras;  // weighting + pace, saved in checkpoints
-    std::vector<std::string> pace_groups;       // modality groups ALP paces
-    std::vector<std::int64_t> group_of_slot;
-    std::vector<std::vector<std::size_t>> task_groups;  // pace groups of each task's modalities
-    std::vector<double> multipliers;            // current pace multipliers, one per group
+    std::unique_ptr<EpochPolicies> policies;    // AEA and ALP (Algorithms 3 and 4)
+    std::shared_ptr<torch::nn::Module> extras;  // loss weighting, AEA's and ALP's state: saved in checkpoints
+    std::unique_ptr<TrainingStages> stages;     // pretraining, then every task
     std::unique_ptr<ResultsDb> db;
     std::int64_t run_id = 0;
     std::filesystem::path run_dir;
     std::unique_ptr<RunTrace> trace;
     TrainingState state;
-    std::int64_t steps_per_epoch = 0;
     Clock::time_point start = Clock::now();
     std::int64_t steps_done_here = 0;
     std::int64_t agreement_checks = 0;  // epochs at which the ranks were checked to agree
@@ -114,7 +110,8 @@ struct Session {
     int world() const { return group ? group->world_size() : 1; }
     std::filesystem::path checkpoint_path() const { return run_dir / "checkpoint.pt"; }
     std::filesystem::path best_path() const { return run_dir / "best.pt"; }
-    std::int64_t total_steps() const { return steps_per_epoch * config.train.epochs; }
+    std::int64_t total_steps() const { return stages->total_steps(); }
+    std::int64_t total_epochs() const { return stages->total_epochs(); }
 };
 
 // What every run needs before its model: threads, device and data, once.
@@ -122,13 +119,6 @@ void prepare_runtime(Session& s, const Config& config) {
     s.threads = configure_cpu_runtime(threads_per_rank(config.train.threads, s.launch));
     s.device = compute_device(config.train.device, s.launch.local_rank);
     s.tasks = load_tasks(config);
-}
-
-BatchSampler make_sampler(const Config& config, const std::vector<TaskData>& tasks, int rank = 0, int world = 1) {
-    std::vector<std::int64_t> sizes;
-    for (const auto& t : tasks) sizes.push_back(t.train.size());
-    return BatchSampler(sizes, task_batch_sizes(config.train, tasks.size()), static_cast<std::uint64_t>(config.train.seed),
-                        config.train.sampling, config.train.steps_per_epoch, rank, world);
 }
 
 // The model's parameters and buffers and the loss weighting's and pace's state: what rank 0
@@ -142,24 +132,7 @@ std::vector<at::Tensor> replicated_state(Session& s) {
     return state;
 }
 
-std::int64_t steps_per_epoch(const Config& config, const BatchSampler& sampler) {
-    return config.train.steps_per_epoch > 0 ? config.train.steps_per_epoch : sampler.default_steps_per_epoch();
-}
-
-// ALP paces the modality slots.
-void choose_pace_groups(Session& s) {
-    const auto& slots = s.model->slot_names();
-    s.pace_groups = slots;
-    s.group_of_slot.resize(slots.size());
-    for (std::size_t j = 0; j < slots.size(); ++j) s.group_of_slot[j] = static_cast<std::int64_t>(j);
-    std::size_t slot = 0;
-    s.task_groups.assign(s.tasks.size(), {});
-    for (std::size_t t = 0; t < s.tasks.size(); ++t)
-        for (std::size_t m = 0; m < s.tasks[t].spec.modalities.size(); ++m, ++slot)
-            s.task_groups[t].push_back(static_cast<std::size_t>(s.group_of_slot[slot]));
-}
-
-// The model, its optimiser, loss weighting and pace, on the prepared runtime.
+// The model, its optimiser, loss weighting, AEA and ALP, on the prepared runtime.
 void build(Session& s) {
     at::manual_seed(static_cast<std::uint64_t>(s.config.train.seed));
     s.weights = task_weights(s.config);
@@ -169,12 +142,13 @@ void build(Session& s) {
     s.model->to(s.device);
     s.weighting = make_loss_weighting(s.config.train, s.tasks.size(), s.model->last_shared_layer_parameters());
     s.weighting->to(s.device);
-    choose_pace_groups(s);
-    s.pace = PaceController(s.pace_groups.size(), s.config.pace);
-    s.multipliers.assign(s.pace_groups.size(), 1.0);
+    s.policies = std::make_unique<EpochPolicies>(s.config, s.model, s.tasks);
+    s.policies->apply(s.model);
     s.extras = std::make_shared<torch::nn::Module>();
     s.extras->register_module("loss_weighting", s.weighting);
-    s.extras->register_module("pace", s.pace.ptr());
+    s.extras->register_module("aea", s.policies->allocation.ptr());
+    s.extras->register_module("pace", s.policies->pace.ptr());
+    s.stages = std::make_unique<TrainingStages>(s.config, s.tasks, s.group ? s.group->rank() : 0, s.world());
 
     // Param groups: the model, then the loss weighting's own parameters (no weight decay).
     // adam: HighMMT's torch.optim.Adam (weight decay added to the gradient); adamw: decoupled.
@@ -202,17 +176,14 @@ void set_learning_rates(Session& s, double lr) {
     for (auto& group : s.optimizer->param_groups()) group.options().set_lr(lr);
 }
 
-// A task's pace: the mean multiplier of its modalities' groups (1 unless ALP scales losses).
-double task_pace(const Session& s, std::size_t task) {
-    if (!s.config.pace.enabled || s.config.pace.apply == PaceApply::Lr) return 1.0;
-    double sum = 0.0;
-    for (auto g : s.task_groups[task]) sum += s.multipliers[g];
-    return sum / static_cast<double>(s.task_groups[task].size());
+// best.pt is written before AEA changes the model's k (so it holds the k its weights were trained
+// with), checkpoint.pt after (it resumes into the next epoch).
+void save_best_model(Session& s) {
+    if (s.writes()) save_checkpoint(s.best_path(), s.model, nullptr, nullptr, s.state, s.config_toml);
 }
 
 void save_epoch_checkpoint(Session& s, double score, bool best) {
     if (!s.writes()) return;
-    if (best) save_checkpoint(s.best_path(), s.model, nullptr, nullptr, s.state, s.config_toml);
     save_checkpoint(s.checkpoint_path(), s.model, s.optimizer.get(), s.extras.get(), s.state, s.config_toml);
     s.db->add_checkpoint({s.run_id, s.state.epoch, s.state.global_step, s.checkpoint_path().string(), score, best, ""});
 }
@@ -264,21 +235,10 @@ void reduce_routing_statistics(Session& s) {
     s.group->all_reduce_sum(sums);
 }
 
-// Writes the window's trace row and feeds its routing entropy to ALP.
+// Writes the window's trace row (with the routing sums of every rank).
 void log_window(Session& s) {
     if (s.group) reduce_routing_statistics(s);
-    const std::vector<double> slot_entropy = s.trace->log(s.state.global_step, s.state.epoch);
-    if (!s.config.pace.enabled || slot_entropy.empty()) return;
-    std::vector<double> sum(s.pace_groups.size(), 0.0), count(s.pace_groups.size(), 0.0);
-    for (std::size_t j = 0; j < slot_entropy.size(); ++j) {
-        if (std::isnan(slot_entropy[j])) continue;
-        sum[static_cast<std::size_t>(s.group_of_slot[j])] += slot_entropy[j];
-        count[static_cast<std::size_t>(s.group_of_slot[j])] += 1.0;
-    }
-    std::vector<double> entropy(sum.size());
-    for (std::size_t g = 0; g < sum.size(); ++g) entropy[g] = count[g] > 0 ? sum[g] / count[g] : std::nan("");
-    s.pace->update(entropy);
-    s.multipliers = s.pace->multipliers();
+    s.trace->log(s.state.global_step, s.state.epoch);
 }
 
 // Data-parallel: every rank's gradients summed and divided by the world size, bucketed. A
@@ -379,11 +339,15 @@ void report_step(const Session& s, double total_loss, const std::vector<double>&
         if (!std::isnan(task_losses[t])) event.task_losses.emplace_back(s.tasks[t].spec.name, task_losses[t]);
     event.seconds = std::chrono::duration<double>(Clock::now() - s.start).count();
     event.steps_done_here = s.steps_done_here;
+    event.step_in_epoch = s.state.step_in_epoch;
+    event.epoch_steps = s.stages->steps_in(s.state.epoch);
+    event.epochs = s.total_epochs();
+    if (s.stages->pretraining(s.state.epoch)) event.stage = "pretraining";
     events().step(event);
 }
 
 // One optimisation step over the batches of the step's tasks.
-void train_step(Session& s, BatchSampler& sampler) {
+void train_step(Session& s) {
     const double lr = learning_rate(s.config.train, s.state.global_step, s.total_steps(), s.state.epoch);
     set_learning_rates(s, lr);
     s.optimizer->zero_grad();
@@ -394,16 +358,16 @@ void train_step(Session& s, BatchSampler& sampler) {
         at::manual_seed(derive_seed(static_cast<std::uint64_t>(s.config.train.seed) * 1000003ULL +
                                         static_cast<std::uint64_t>(s.state.global_step),
                                     ("rank-" + std::to_string(s.group->rank())).c_str()));
-    const std::vector<std::size_t> drawn = sampler.tasks_for_step(s.state.global_step);
+    const std::vector<std::size_t> drawn = s.stages->tasks_for_step(s.state.epoch, s.state.global_step);
     for (std::size_t t : drawn) {
-        const at::Tensor indices = sampler.batch(t, s.state.batch_counters[t]++);
+        const at::Tensor indices = s.stages->batch(s.state.epoch, t, s.state.batch_counters[t]++);
         auto [inputs, labels] = select_rows(s.tasks[t].train, indices);
         for (auto& input : inputs) input = input.to(s.device);
         const TaskOutput out = s.model->forward(t, inputs);
         const at::Tensor loss = task_loss(s.tasks[t].spec.type, out.outputs, labels.to(s.device));
         task_losses[t] = loss.item<double>();
         if (!s.group && !std::isfinite(task_losses[t])) stop_diverged(s, s.tasks[t].spec.name, task_losses[t]);
-        losses[t] = loss * task_pace(s, t);
+        losses[t] = loss * s.policies->task_loss_factor(t);
         aux[t] = out.aux_loss;
     }
     const at::Tensor total = s.config.train.pcgrad ? pcgrad_backward(s, losses, aux) : summed_backward(s, losses, aux);
@@ -421,12 +385,12 @@ void train_step(Session& s, BatchSampler& sampler) {
     ++s.state.global_step;
     ++s.state.step_in_epoch;
     ++s.steps_done_here;
-    s.trace->record_step(task_losses, total_loss, lr, s.weighting->weights(), s.multipliers);
+    s.trace->record_step(task_losses, total_loss, lr, s.weighting->weights(), s.policies->weights());
     if (s.state.global_step % s.config.train.log_every == 0) log_window(s);
     report_step(s, total_loss, task_losses);
 }
 
-// Every rank must hold rank 0's parameters and pace multipliers (the reduces give every rank the
+// Every rank must hold rank 0's parameters, k and ALP weights (the reduces give every rank the
 // same bits, so the check is exact): DistributedError naming the first rank that drifted.
 void check_ranks_agree(Session& s) {
     if (!s.group) return;
@@ -440,21 +404,43 @@ void check_ranks_agree(Session& s) {
         }
     }
     const std::string parameters = fmt::format("{:.17g}/{:.17g}", sum, magnitude);
-    const std::string multipliers = fmt::format("{:.17g}", fmt::join(s.multipliers, ","));
+    const std::string multipliers =
+        fmt::format("{:.17g}/{}", fmt::join(s.policies->weights(), ","), fmt::join(s.model->modality_top_k(), ","));
     const auto all = s.group->exchange(fmt::format("agree/{}", s.state.epoch), parameters + "|" + multipliers);
     for (std::size_t r = 1; r < all.size(); ++r)
         if (all[r] != all[0]) {
             const bool same_parameters = all[r].substr(0, all[r].find('|')) == parameters;
             throw DistributedError(fmt::format("data-parallel ranks diverged in epoch {}: rank {}'s {} differ from rank 0's",
-                                               s.state.epoch + 1, r, same_parameters ? "pace multipliers" : "parameters"));
+                                               s.state.epoch + 1, r, same_parameters ? "k and ALP weights" : "parameters"));
         }
     ++s.agreement_checks;
 }
 
-void run_epoch(Session& s, BatchSampler& sampler) {
-    while (s.state.step_in_epoch < s.steps_per_epoch) {
+// AEA and ALP after the epoch: they read what it measured, decide the next epoch's k and
+// weights, and the epoch's rows go to modality_epochs. A non-finite slot loss stops the run.
+std::vector<std::string> adapt(Session& s, const std::vector<bool>& active) {
+    EpochOutcome outcome = s.policies->after_epoch(s.model, s.tasks, active, s.trace->take_epoch_entropy(),
+                                                   s.state.epoch + 1, s.state.global_step, s.device, s.group.get());
+    if (outcome.diverged) {
+        s.trace->flush();
+        const std::string message = fmt::format(
+            "the validation loss of modality slot {} is not finite after epoch {}; AEA does not read it: the run is "
+            "marked failed and its last good checkpoint is {}",
+            *outcome.diverged, s.state.epoch + 1,
+            std::filesystem::exists(s.checkpoint_path()) ? s.checkpoint_path().string() : "none (no epoch finished)");
+        if (s.db) s.db->set_status(s.run_id, kRunFailed, message);
+        throw TrainingError(message);
+    }
+    for (auto& r : outcome.rows) r.run_id = s.run_id;
+    if (s.db) s.db->add_modality_epochs(outcome.rows);
+    return outcome.changes;
+}
+
+void run_epoch(Session& s) {
+    const bool pretraining = s.stages->pretraining(s.state.epoch);
+    while (s.state.step_in_epoch < s.stages->steps_in(s.state.epoch)) {
         if (s.group ? s.stop_agreed : interrupt_requested()) stop_interrupted(s);
-        train_step(s, sampler);
+        train_step(s);
     }
     log_window(s);  // the epoch's last partial window
     s.weighting->end_epoch();
@@ -462,19 +448,22 @@ void run_epoch(Session& s, BatchSampler& sampler) {
 
     const auto val = evaluate(s.model, s.tasks, Split::Val, s.config.eval.batch_size, s.device, s.group.get());
     const double score = selection_score(val, s.config.train);
+    // The pretraining stage's epochs are scored but never selected.
+    const bool best = !pretraining && score > s.state.best_score;
+    if (best) save_best_model(s);
+    const std::vector<std::string> changes = adapt(s, s.stages->active(s.state.epoch));
     ++s.state.epoch;
     s.state.step_in_epoch = 0;
     auto rows = evaluation_records(s.run_id, s.state.global_step, s.state.epoch, Split::Val, val);
     rows.push_back({s.run_id, s.state.global_step, s.state.epoch, "val", "all", "score", score, "train"});
     if (s.db) s.db->add_metrics(rows);
-    const bool best = score > s.state.best_score;
     if (best) {
         s.state.best_score = score;
         s.state.best_epoch = s.state.epoch;
     }
     s.trace->flush();  // before the checkpoint: a resume never leaves a gap in the trace
     save_epoch_checkpoint(s, score, best);
-    EpochEvent event{s.run_id, s.state.epoch, s.config.train.epochs, score, {}, best};
+    EpochEvent event{s.run_id, s.state.epoch, s.total_epochs(), score, {}, best, pretraining ? "pretraining" : "", changes};
     for (const auto& e : val) event.task_scores.emplace_back(e.task, e.selection);
     events().epoch(event);
 }
@@ -579,7 +568,7 @@ void resume_run(Session& s, std::int64_t run_id, const std::string& database) {
                                      run_id, s.checkpoint_path().string(),
                                      s.group ? fmt::format(" on rank {}", s.group->rank()) : std::string()));
     load_checkpoint(s.checkpoint_path(), s.model, s.optimizer.get(), s.extras.get(), &s.state, s.device);
-    s.multipliers = s.pace->multipliers();
+    s.policies->apply(s.model);  // the k and weights the checkpoint's next epoch trains with
     if (!s.db) return;
     s.db->delete_after_step(run_id, s.state.global_step);
     s.db->set_status(run_id, kRunRunning);
@@ -633,12 +622,10 @@ TrainResult train_model(const TrainRequest& request) {
     if (request.resume_run) resume_run(s, *request.resume_run, request.config.values.output.database);
     else start_new_run(s, request);
 
-    BatchSampler sampler = make_sampler(s.config, s.tasks, s.group ? s.group->rank() : 0, s.world());
-    s.steps_per_epoch = steps_per_epoch(s.config, sampler);
     std::vector<std::string> task_names;
     for (const auto& t : s.tasks) task_names.push_back(t.spec.name);
     const auto trace_path = s.writes() ? std::optional<std::filesystem::path>(s.run_dir / "trace.h5") : std::nullopt;
-    s.trace = std::make_unique<RunTrace>(trace_path, s.model, task_names, s.pace_groups, s.db.get(), s.run_id,
+    s.trace = std::make_unique<RunTrace>(trace_path, s.model, task_names, s.model->slot_names(), s.db.get(), s.run_id,
                                          request.resume_run ? std::optional<std::int64_t>(s.state.global_step) : std::nullopt);
     s.trace->restore_window(s.state.window, s.writes());
     s.state.window.clear();
@@ -647,7 +634,7 @@ TrainResult train_model(const TrainRequest& request) {
     TrainResult result;
     try {
         s.model->train();
-        while (s.state.epoch < s.config.train.epochs) run_epoch(s, sampler);
+        while (s.state.epoch < s.total_epochs()) run_epoch(s);
         load_best_model(s);
         result.test = evaluate(s.model, s.tasks, Split::Test, s.config.eval.batch_size, s.device, s.group.get());
         if (s.db) {

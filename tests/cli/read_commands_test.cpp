@@ -3,6 +3,7 @@
 // results database found through --db, --database, $SM4_DB or --config's output.database.
 #include <catch.hpp>
 
+#include <cmath>
 #include <fstream>
 
 #include "core/config_loader.h"
@@ -45,6 +46,11 @@ std::string make_database(const TempDir& dir) {
                     {first, 50, 2, "test", "wine", "accuracy", 0.912345, "train"},
                     {first, 50, 2, "test", "breast-cancer", "accuracy", 0.95, "train"},
                     {first, 50, 2, "test", "wine", "accuracy", 0.5, "eval"}});
+    const double nan = std::nan("");
+    db.add_modality_epochs({{first, 1, 25, "wine/table", 1, 0.5, 0.4, 0.9, 1.0, false},
+                            {first, 1, 25, "digits/audio", 1, nan, nan, nan, 1.0, false},
+                            {first, 2, 50, "wine/table", 2, 0.6, 0.3, 0.8, 0.75, true},
+                            {first, 2, 50, "digits/audio", 1, 0.7, 0.6, 1.1, 0.25, false}});
     db.add_checkpoint({first, 1, 25, "runs/1/best.pt", 0.8, false, ""});
     db.add_checkpoint({first, 2, 50, "runs/1/best.pt", 0.9125, true, ""});
     db.set_status(first, sm4::kRunCompleted);
@@ -138,7 +144,12 @@ TEST_CASE("cli: runs show gives sweep, variant, hash, AEA allocation and trainin
     REQUIRE(r.exit_code == 0);
     CHECK_THAT(r.out, Contains("sweep         minibench") && Contains("variant       sm4"));
     CHECK_THAT(r.out, Contains("config_hash   00000000000000aa"));
-    CHECK_THAT(r.out, Contains("AEA allocation\ngroup          experts  train loss  val loss\n"));
+    CHECK_THAT(r.out, Contains("AEA allocation (design-1 probe)\ngroup          experts  train loss  val loss\n"));
+    // AEA's k path and ALP's weights per slot, in the order the run recorded its slots.
+    CHECK_THAT(r.out, Contains("modality slots by epoch (AEA, ALP)\n"));
+    CHECK_THAT(r.out, Contains("slot            k (epochs)  frozen  ALP weight first   min  max  last  val loss\n"));
+    CHECK_THAT(r.out, Contains("wine/table    1 (1), 2 (2)  yes                    1  0.75    1  0.75       0.6\n"));
+    CHECK_THAT(r.out, Contains("digits/audio       1 (1-2)  -                      1  0.25    1  0.25       0.7\n"));
     CHECK_THAT(r.out, Contains("wine/features        1         0.5      0.75"));
     // 4 significant digits, and eval's 0.5 is not a training result.
     CHECK_THAT(r.out, Contains("test metrics (from training)\ntask           metric     value  epoch\n"));
@@ -146,6 +157,8 @@ TEST_CASE("cli: runs show gives sweep, variant, hash, AEA allocation and trainin
 
     r = run_sm4("runs show 1 --json --db " + db);
     REQUIRE(r.exit_code == 0);
+    CHECK(json_eval(r.out, "d['modality_epochs']['wine/table'], d['modality_epochs']['digits/audio']['val_loss']") ==
+          "{'top_k': [1, 2], 'pace_weight': [1, 0.75], 'val_loss': [0.5, 0.6], 'frozen': True} [None, 0.7]");
     CHECK(json_eval(r.out, "d['run']['variant'], d['run']['config_hash'], d['allocation']") ==
           "sm4 00000000000000aa {'wine/features': 1}");
     CHECK(json_eval(r.out, "d['test']['wine']['accuracy'], d['test']['breast-cancer']['accuracy']") == "0.912345 0.95");

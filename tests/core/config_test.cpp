@@ -106,7 +106,7 @@ TEST_CASE("config: NaN and infinities are refused for every numeric key, in file
             CHECK_THAT(error_of([&] { load_config({path}, {}); }), Contains("key '" + f.key + "' expects"));
         }
     }
-    CHECK(numeric > 20);
+    CHECK(numeric >= 20);
     // Lists of numbers too.
     CHECK_THAT(error_of([&] { load_config({}, {"data.tasks=wine,breast-cancer", "train.task_weights=[1, nan]"}); }),
                Contains("train.task_weights"));

@@ -62,12 +62,12 @@ bool is_iso_utc(const std::string& text) {
 
 }  // namespace
 
-TEST_CASE("results db: a new file has the documented tables and columns, WAL and schema version 6", "[db]") {
+TEST_CASE("results db: a new file has the documented tables and columns, WAL and schema version 7", "[db]") {
     TempDir dir;
     const auto path = dir / "nested" / "results" / "sm4.db";
     ResultsDb db(path);  // creates the folders too
     CHECK(std::filesystem::exists(path));
-    CHECK(db.schema_version() == 6);
+    CHECK(db.schema_version() == 7);
 
     CHECK(column(db.query("PRAGMA table_info(runs)"), 1) ==
           std::vector<std::string>{"id", "name", "experiment", "status", "created_at", "finished_at", "config_toml",
@@ -79,13 +79,16 @@ TEST_CASE("results db: a new file has the documented tables and columns, WAL and
     CHECK(column(db.query("PRAGMA table_info(flops)"), 1) ==
           std::vector<std::string>{"run_id", "config_hash", "model", "task", "modality", "component", "params",
                                    "active_params", "flops", "measured_flops"});
+    CHECK(column(db.query("PRAGMA table_info(modality_epochs)"), 1) ==
+          std::vector<std::string>{"run_id", "epoch", "step", "slot", "top_k", "val_loss", "train_loss", "routing_entropy",
+                                   "pace_weight", "aea_frozen"});
     CHECK(column(db.query("PRAGMA table_info(metrics)"), 1) ==
           std::vector<std::string>{"run_id", "step", "epoch", "split", "task", "name", "value", "source"});
     CHECK(column(db.query("PRAGMA table_info(checkpoints)"), 1) ==
           std::vector<std::string>{"run_id", "epoch", "step", "path", "val_score", "is_best", "created_at"});
     CHECK(column(db.query("PRAGMA index_list(metrics)"), 1).size() == 1);
     CHECK(db.query("PRAGMA journal_mode").rows == std::vector<std::vector<std::string>>{{"wal"}});
-    CHECK(db.query("SELECT version FROM schema_version").rows == std::vector<std::vector<std::string>>{{"6"}});
+    CHECK(db.query("SELECT version FROM schema_version").rows == std::vector<std::vector<std::string>>{{"7"}});
     // A new run is of the paper's network, design 2.
     NewRun fresh;
     fresh.name = "r";
@@ -95,7 +98,7 @@ TEST_CASE("results db: a new file has the documented tables and columns, WAL and
 
     // Reopening an up-to-date file changes nothing.
     ResultsDb again(path);
-    CHECK(again.schema_version() == 6);
+    CHECK(again.schema_version() == 7);
     CHECK(again.query("SELECT count(*) FROM schema_version").rows.at(0).at(0) == "1");
 }
 
@@ -251,7 +254,7 @@ TEST_CASE("results db: a newer schema is refused, naming both versions", "[db]")
     { ResultsDb db(path); }
     REQUIRE(run_command("sqlite3 " + path.string() + " 'UPDATE schema_version SET version = 99'").exit_code == 0);
     const std::string message = error_of<IoError>([&] { ResultsDb db(path); });
-    CHECK_THAT(message, Contains(path.string()) && Contains("99") && Contains("version 6"));
+    CHECK_THAT(message, Contains(path.string()) && Contains("99") && Contains("version 7"));
 }
 
 TEST_CASE("results db: a file that is not a database is an IoError naming it", "[db]") {
@@ -316,7 +319,7 @@ TEST_CASE("results db: a schema-1 file migrates to schema 2 and keeps its runs",
         "'2026-01-01T00:00:00Z', '', 3, 'abc', 'b', 'h');";
     REQUIRE(run_command("sqlite3 " + path.string() + " \"" + v1 + "\"").exit_code == 0);
     ResultsDb db(path);
-    CHECK(db.schema_version() == 6);
+    CHECK(db.schema_version() == 7);
     const auto run = db.find_run(1);
     REQUIRE(run);
     CHECK(run->name == "old");

@@ -1,10 +1,12 @@
 #include <catch.hpp>
 #include <png.h>
 
+#include <algorithm>
 #include <cmath>
 #include <regex>
 
 #include "report/report.h"
+#include "report/report_adaptive.h"
 #include "report/report_plots.h"
 #include "report_fixture.h"
 #include "../support/run_command.h"
@@ -20,7 +22,7 @@ namespace {
 
 // A trace like run_trace.cpp writes: 2 routing layers, 3 modality slots, 4 experts, 2 pace groups, 5 rows.
 void write_trace(const std::filesystem::path& path, bool pace) {
-    TraceWriter trace(path, {{"routing/entropy", {2, 3}}, {"routing/load", {2, 4}}, {"pace/multiplier", {2}}},
+    TraceWriter trace(path, {{"routing/entropy", {2, 3}}, {"routing/load", {2, 4}}, {"pace/weight", {2}}},
                       {{"layers", {"layer0.ffn", "layer1.ffn"}},
                        {"modalities", {"wine/table", "digits-av/image", "digits-av/audio"}},
                        {"experts", {"expert0", "expert1", "expert2", "expert3"}},
@@ -37,7 +39,7 @@ void write_trace(const std::filesystem::path& path, bool pace) {
 // A trace of three slots, two of them never routed (NaN entropy); two pace groups paced alike.
 void write_sm4_trace(const std::filesystem::path& path) {
     const std::vector<std::string> groups = {"wine/table", "digits-av/image", "digits-av/audio"};
-    TraceWriter trace(path, {{"routing/entropy", {2, 3}}, {"routing/load", {2, 4}}, {"pace/multiplier", {3}}},
+    TraceWriter trace(path, {{"routing/entropy", {2, 3}}, {"routing/load", {2, 4}}, {"pace/weight", {3}}},
                       {{"layers", {"layer0.ffn", "layer1.ffn"}}, {"modalities", groups},
                        {"experts", {"expert0", "expert1", "expert2", "expert3"}}, {"pace_groups", groups}});
     const float nan = std::nanf("");
@@ -94,7 +96,7 @@ TEST_CASE("report: --out writes the tables and SVG plots: one polyline per modal
 TEST_CASE("report: PNG plots carry the PNG signature and the chart's size; constant pace is skipped", "[report]") {
     TempDir dir;
     write_trace(dir / "trace.h5", false);
-    const TraceData trace = read_trace(dir / "trace.h5", {"routing/entropy", "routing/load", "pace/multiplier"});
+    const TraceData trace = read_trace(dir / "trace.h5", {"routing/entropy", "routing/load", "pace/weight"});
     CHECK(trace.steps == std::vector<std::int64_t>{10, 20, 30, 40, 50});
     CHECK_FALSE(pace_chart(trace, "run 1").has_value());
     const LineChart chart = *entropy_chart(trace, "run 1");
@@ -146,7 +148,7 @@ TEST_CASE("report: a heatmap's column groups are parted and named under their co
 TEST_CASE("report: pace lines that coincide stay visible: wider lines below, a marker each", "[report]") {
     TempDir dir;
     write_sm4_trace(dir / "trace.h5");
-    const LineChart chart = *pace_chart(read_trace(dir / "trace.h5", {"pace/multiplier"}), "run 1");
+    const LineChart chart = *pace_chart(read_trace(dir / "trace.h5", {"pace/weight"}), "run 1");
     REQUIRE(chart.series.size() == 3);
     CHECK(chart.series[0].y == chart.series[1].y);
     CHECK(chart.series[0].width > chart.series[1].width);
@@ -158,4 +160,41 @@ TEST_CASE("report: pace lines that coincide stay visible: wider lines below, a m
     CHECK(count(svg, "stroke=\"#ff7f0e\" stroke-width=\"4\"") == 1);
     CHECK(count(svg, "fill=\"#1f77b4\"/>") == 5 + 1);               // group 0: a square per point and in the legend
     CHECK(count(svg, "stroke=\"#ff7f0e\" stroke-width=\"2\"/>") == 2 * 5 + 2);  // group 1: a cross per point and in the legend
+}
+
+TEST_CASE("report: AEA's k, ALP's weights and the generalisation gap per slot over the epochs; still ones left out",
+          "[report][aea][alp]") {
+    TempDir dir;
+    ResultsDb db(dir / "sm4.db");
+    const std::string runs_dir = (dir / "runs").string();
+    add_fake_run(db, {"s", "sm4", "s/sm4", 0, {{"wine", {{"accuracy", 0.9}}}}, kRunCompleted, runs_dir});
+    add_fake_run(db, {"s", "sm4-no-aea", "s/sm4-no-aea", 0, {{"wine", {{"accuracy", 0.8}}}}, kRunCompleted, runs_dir});
+    const double nan = std::nan("");
+    db.add_modality_epochs({{1, 1, 10, "wine/table", 1, 0.5, 0.4, 0.9, 1.0, false},
+                            {1, 1, 10, "digits-av/audio", 1, 0.9, 0.5, 1.2, 1.0, false},
+                            {1, 2, 20, "wine/table", 2, 0.6, 0.3, 0.8, 0.6, false},
+                            {1, 2, 20, "digits-av/audio", 1, 0.8, 0.4, 1.1, 0.4, false},
+                            {1, 3, 30, "wine/table", 1, 0.7, 0.2, 0.7, 0.55, true},
+                            {1, 3, 30, "digits-av/audio", 1, nan, nan, 1.0, 0.45, false},
+                            {2, 1, 10, "wine/table", 1, 0.5, 0.4, 0.9, 1.0, false},
+                            {2, 2, 20, "wine/table", 1, 0.4, 0.3, 0.8, 1.0, false}});
+    const auto notes = write_report(build_report(db, {}), dir / "report", PlotFormat::Svg);
+    const auto plots = dir / "report" / "plots";
+    const std::string k = slurp(plots / "sm4-run1-aea-k.svg");
+    CHECK(count(k, "<polyline") == 2);
+    CHECK_THAT(k, Contains(">wine/table<") && Contains(">digits-av/audio<") && Contains(">epoch<"));
+    CHECK(count(slurp(plots / "sm4-run1-alp-weights.svg"), "<polyline") == 2);
+    // The gap line breaks where a loss was not measured: digits-av/audio's epochs 1-2 only.
+    const auto gap = generalisation_gap_chart(db.modality_epochs(1), "run 1");
+    REQUIRE(gap);
+    CHECK(gap->series.at(0).y.at(2) == Approx(0.5));
+    CHECK(std::isnan(gap->series.at(1).y.at(2)));
+    CHECK(std::filesystem::exists(plots / "sm4-run1-gap.svg"));
+    // Run 2: k and the weights never moved, so neither is drawn; the note says why.
+    CHECK_FALSE(std::filesystem::exists(plots / "sm4-no-aea-run2-aea-k.svg"));
+    CHECK_FALSE(std::filesystem::exists(plots / "sm4-no-aea-run2-alp-weights.svg"));
+    CHECK(std::filesystem::exists(plots / "sm4-no-aea-run2-gap.svg"));
+    CHECK(std::find(notes.begin(), notes.end(),
+                    "no AEA plot for run 2: no slot's k moved (aea.enabled false, or every validation loss kept falling)") !=
+          notes.end());
 }

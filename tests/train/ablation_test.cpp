@@ -3,6 +3,7 @@
 // aea.enabled = false (no AEA), pace.enabled = false (no ALP).
 #include <catch.hpp>
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <sstream>
@@ -19,7 +20,18 @@ using sm4::test::SmallExperiment;
 
 namespace {
 
-const std::vector<std::string> kSm4 = {"model.backbone=sm4", "aea.enabled=true", "pace.enabled=true", "train.epochs=2"};
+const std::vector<std::string> kSm4 = {"model.backbone=sm4", "aea.enabled=true", "pace.enabled=true", "aea.min_improvement=0.3",
+                                       "train.epochs=4"};
+
+// Whether any modality_epochs row of the run trained with a k other than 1 / a weight other than 1.
+bool k_moved(ResultsDb& db, std::int64_t run) {
+    const auto rows = db.modality_epochs(run);
+    return std::any_of(rows.begin(), rows.end(), [](const ModalityEpochRecord& r) { return r.top_k != 1; });
+}
+bool weights_moved(ResultsDb& db, std::int64_t run) {
+    const auto rows = db.modality_epochs(run);
+    return std::any_of(rows.begin(), rows.end(), [](const ModalityEpochRecord& r) { return r.pace_weight != 1.0; });
+}
 
 std::vector<std::string> with(std::vector<std::string> base, const std::string& change) {
     base.push_back(change);
@@ -80,7 +92,7 @@ TEST_CASE("ablation: w/o SMoA and w/o SMoE replace only their part of the SM4 la
           std::vector<std::string>{"layer0.attention.query", "layer0.attention.key", "layer0.attention.value", "layer0.ffn"});
 }
 
-TEST_CASE("ablation: aea.enabled = false and pace.enabled = false change only their key; no ALP, no multipliers",
+TEST_CASE("ablation: aea.enabled = false and pace.enabled = false change only their key and switch their mechanism off",
           "[train][ablation]") {
     SmallExperiment experiment;
     const auto full = train_model(experiment.request(kSm4));
@@ -92,6 +104,13 @@ TEST_CASE("ablation: aea.enabled = false and pace.enabled = false change only th
           std::set<std::string>{"aea.enabled"});
     CHECK(changed_keys(stored_config(experiment, full.run_id), stored_config(experiment, no_alp.run_id)) ==
           std::set<std::string>{"pace.enabled"});
-    CHECK(sm4::test::h5py(no_alp.run_dir / "trace.h5", "bool((f['pace/multiplier'][()] == 1).all())") == "True\n");
-    CHECK(sm4::test::h5py(full.run_dir / "trace.h5", "bool((f['pace/multiplier'][()] != 1).any())") == "True\n");
+    CHECK(sm4::test::h5py(no_alp.run_dir / "trace.h5", "bool((f['pace/weight'][()] == 1).all())") == "True\n");
+    CHECK(sm4::test::h5py(full.run_dir / "trace.h5", "bool((f['pace/weight'][()] != 1).any())") == "True\n");
+    // Each mechanism acts in the full run and not in the run without it (the other one still acts).
+    CHECK(k_moved(db, full.run_id));
+    CHECK(weights_moved(db, full.run_id));
+    CHECK_FALSE(k_moved(db, no_aea.run_id));
+    CHECK(weights_moved(db, no_aea.run_id));
+    CHECK(k_moved(db, no_alp.run_id));
+    CHECK_FALSE(weights_moved(db, no_alp.run_id));
 }

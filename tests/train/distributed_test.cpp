@@ -196,17 +196,33 @@ TEST_CASE("distributed: --nproc inside a group of another size is refused", "[tr
     CHECK_THAT(r.err, Contains("--nproc 2 inside a group of 3 ranks (WORLD_SIZE)"));
 }
 
-TEST_CASE("distributed: ALP's multipliers stay identical on both ranks of an SM4 run", "[train][distributed]") {
+TEST_CASE("distributed: AEA and ALP decide from statistics of all ranks: the k path and weights of one process",
+          "[train][distributed][aea][alp]") {
     REQUIRE(distributed_available());  // scripts/setup.sh installs the Gloo headers c10d needs
-    SmallExperiment experiment;
-    const auto r = sm4::test::run_sm4(
-        "train --nproc 2" + experiment.set_arguments({"model.backbone=sm4", "pace.enabled=true", "train.epochs=2",
-                                                     "train.steps_per_epoch=20", "train.batch_size=16"}));
+    SmallExperiment two, one;
+    const auto adaptive = with(kSm4, {"aea.enabled=true", "pace.enabled=true", "aea.min_improvement=0.3", "train.epochs=3"});
+    const auto r = sm4::test::run_sm4("train --nproc 2" + two.set_arguments(with(adaptive, {"train.batch_size=16"})));
     INFO(r.err);
     REQUIRE(r.exit_code == 0);
-    // Each epoch end compares every rank's parameters and multipliers with rank 0's, bit for bit.
-    CHECK_THAT(r.out, Contains("parameters and pace multipliers identical on every rank at each of 2 epoch ends"));
-    CHECK(ResultsDb(experiment.database()).find_run(1)->status == "completed");
+    // Each epoch end compares every rank's parameters, k and weights with rank 0's, bit for bit.
+    CHECK_THAT(r.out, Contains("parameters, k and ALP weights identical on every rank at each of 3 epoch ends"));
+    REQUIRE(sm4::test::run_sm4("train" + one.set_arguments(with(adaptive, {"train.batch_size=32"}))).exit_code == 0);
+    const auto a = ResultsDb(two.database()).modality_epochs(1), b = ResultsDb(one.database()).modality_epochs(1);
+    REQUIRE(a.size() == 6);
+    REQUIRE(b.size() == 6);
+    bool moved = false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        INFO("row " << i << ": " << a[i].slot << " epoch " << a[i].epoch);
+        CHECK(a[i].top_k == b[i].top_k);
+        CHECK(a[i].aea_frozen == b[i].aea_frozen);
+        CHECK(a[i].val_loss == Approx(b[i].val_loss).epsilon(1e-4));
+        CHECK(a[i].routing_entropy == Approx(b[i].routing_entropy).epsilon(1e-4));
+        CHECK(a[i].pace_weight == Approx(b[i].pace_weight).epsilon(1e-4));
+        moved |= a[i].top_k != 1;
+    }
+    CHECK(moved);
+    CHECK(max_parameter_difference(model_in(two.dir() / "runs" / "1" / "checkpoint.pt"),
+                                   model_in(one.dir() / "runs" / "1" / "checkpoint.pt")) < 1e-4);
 }
 
 TEST_CASE("distributed: both ranks killed, the run resumes with the same world size to the same end",

@@ -2,11 +2,13 @@
 // short epochs, everything under a temporary folder.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "core/config_loader.h"
 #include "data/preprocess.h"
+#include "io/task_dataset.h"
 #include "train/trainer.h"
 #include "../support/temp_dir.h"
 
@@ -67,5 +69,21 @@ public:
 private:
     TempDir dir_;
 };
+
+// Rewrites a classification dataset as a regression of one output whose targets are
+// target(split, class label): a way to make a task's loss overflow where a test wants it to.
+inline void rewrite_as_regression(const std::filesystem::path& file, const std::function<float(Split, std::int64_t)>& target) {
+    TaskDataset d = read_task_dataset(file);
+    d.task_type = TaskType::Regression;
+    d.num_outputs = 1;
+    d.class_names.clear();
+    for (const auto& [split, arrays] : {std::pair{Split::Train, &d.train}, {Split::Val, &d.val}, {Split::Test, &d.test}}) {
+        arrays->targets.shape = {static_cast<std::int64_t>(arrays->class_labels.size()), 1};
+        arrays->targets.values.clear();
+        for (auto label : arrays->class_labels) arrays->targets.values.push_back(target(split, label));
+        arrays->class_labels.clear();
+    }
+    write_task_dataset(d, file);
+}
 
 }  // namespace sm4::test

@@ -118,16 +118,7 @@ TEST_CASE("train: the sm4 backbone routes every modality through one pool per ex
 TEST_CASE("train: a loss that becomes NaN marks the run failed and names the task", "[train]") {
     SmallExperiment experiment;
     // Finite but enormous regression targets: their squared error overflows to inf.
-    TaskDataset d = read_task_dataset(experiment.dir() / "data" / "wine.h5");
-    d.task_type = TaskType::Regression;
-    d.num_outputs = 1;
-    d.class_names.clear();
-    for (auto* split : {&d.train, &d.val, &d.test}) {
-        split->targets.shape = {static_cast<std::int64_t>(split->class_labels.size()), 1};
-        split->targets.values.assign(split->class_labels.size(), 3.0e38f);
-        split->class_labels.clear();
-    }
-    write_task_dataset(d, experiment.dir() / "data" / "wine.h5");
+    sm4::test::rewrite_as_regression(experiment.dir() / "data" / "wine.h5", [](Split, std::int64_t) { return 3.0e38f; });
     try {
         train_model(experiment.request());
         FAIL("expected a TrainingError");

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "model/attention/fused_attention.h"
+#include "model/layers/paced_linear.h"
 
 namespace sm4 {
 
@@ -13,11 +14,11 @@ MultiHeadAttentionImpl::MultiHeadAttentionImpl(std::int64_t d_model, std::int64_
     out = register_module("out", torch::nn::Linear(d_model, d_model));
 }
 
-at::Tensor MultiHeadAttentionImpl::forward(const at::Tensor& x) {
+at::Tensor MultiHeadAttentionImpl::forward(const at::Tensor& x, const at::Tensor& token_pace) {
     const std::int64_t d = x.size(2), head_dim = d / heads_;
-    const at::Tensor packed = qkv(x);  // [batch, tokens, 3 d]: q | k | v, each head-major
+    const at::Tensor packed = paced_linear(x, qkv->weight, qkv->bias, token_pace);  // [batch, tokens, 3 d]: q | k | v
     const AttentionLayout layout{heads_, head_dim, 0, d, 2 * d, 1.0 / std::sqrt(static_cast<double>(head_dim))};
-    return out(multi_head_attention(packed, packed, layout));
+    return paced_linear(multi_head_attention(packed, packed, layout), out->weight, out->bias, token_pace);
 }
 
 }  // namespace sm4

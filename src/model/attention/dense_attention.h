@@ -10,7 +10,8 @@ namespace sm4 {
 class MultiHeadAttentionImpl : public torch::nn::Module {
 public:
     MultiHeadAttentionImpl(std::int64_t d_model, std::int64_t heads);
-    at::Tensor forward(const at::Tensor& x);  // [batch, tokens, d_model]
+    // x [batch, tokens, d_model]; token_pace: ALP's per-token weights, or undefined.
+    at::Tensor forward(const at::Tensor& x, const at::Tensor& token_pace = at::Tensor());
 
     torch::nn::Linear qkv{nullptr}, out{nullptr};
 

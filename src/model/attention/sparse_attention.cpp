@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "model/attention/fused_attention.h"
+#include "model/layers/paced_linear.h"
 #include "model/moe/expert_linear.h"
 
 namespace sm4 {
@@ -43,6 +44,7 @@ at::Tensor SparseAttentionImpl::forward(const at::Tensor& x, const TokenRouting&
             aux_loss = aux_loss + r.balance_loss;
             z_loss = z_loss + r.z_loss;
             last_plans[g] = plan_routing(r, weight[g].size(0), capacity_factor_);
+            if (routing.pace.defined()) last_plans[g].row_pace = routing.pace.index_select(0, last_plans[g].tokens);
             if (shared_) shared_routing = r;
         } else {
             last_plans[g] = last_plans[0];
@@ -53,7 +55,7 @@ at::Tensor SparseAttentionImpl::forward(const at::Tensor& x, const TokenRouting&
     const at::Tensor packed = at::cat({projected[0], projected[1], projected[2]}, 1).view({batch, tokens, 3 * d});
     const std::int64_t head_dim = d / heads_;
     const AttentionLayout layout{heads_, head_dim, 0, d, 2 * d, 1.0 / std::sqrt(static_cast<double>(head_dim))};
-    return out(multi_head_attention(packed, packed, layout));
+    return paced_linear(multi_head_attention(packed, packed, layout), out->weight, out->bias, routing.pace);
 }
 
 }  // namespace sm4

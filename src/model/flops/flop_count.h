@@ -37,8 +37,8 @@ double capacity_kept_share(const ModelConfig& config);
 
 // Rows of one model (`label`: "configured" or "dense"): for every task its encoder rows (one per
 // modality; the first holds the shared encoder's parameters), the layers' attention (dense) or
-// smoa, feed_forward (dense) or smoe, router (routed parts: one row per modality, and modality ""
-// for the shared parameters and products), head; then one ("", "", total) row with the whole
+// smoa, feed_forward (dense) or smoe, router (routed parts: one row per modality, the shared
+// parameters on the task's first modality's row), head; then one ("", "", total) row with the whole
 // model's parameters (each counted once) and the mean over tasks of active parameters and FLOPs.
 // highmmt: docs/highmmt.md's rows. `batch` is unused (kept for callers).
 std::vector<FlopsRecord> analytic_flops(const ModelConfig& config, const std::vector<TaskSpec>& tasks,

@@ -6,6 +6,7 @@
 
 #include "model/kernels/gelu.h"
 #include "model/kernels/residual_dropout.h"
+#include "model/layers/paced_linear.h"
 
 namespace sm4 {
 
@@ -49,12 +50,14 @@ TransformerLayerImpl::TransformerLayerImpl(const ModelConfig& c, bool sparse, st
 
 at::Tensor TransformerLayerImpl::forward(const at::Tensor& x, const TokenRouting& routing) {
     const at::Tensor normed = norm1(x);
-    const at::Tensor attended = smoa ? smoa(normed, routing) : attention(normed);
+    const at::Tensor attended = smoa ? smoa(normed, routing) : attention(normed, routing.pace);
     const at::Tensor h = residual_dropout(x, attended, dropout_, is_training());
     const std::int64_t batch = h.size(0), tokens = h.size(1), d = h.size(2);
     const at::Tensor normed2 = norm2(h);
-    const at::Tensor fed = smoe ? smoe(normed2.reshape({batch * tokens, d}), routing).view({batch, tokens, d})
-                                : ff2(fast_gelu(ff1(normed2)));
+    const at::Tensor fed =
+        smoe ? smoe(normed2.reshape({batch * tokens, d}), routing).view({batch, tokens, d})
+             : paced_linear(fast_gelu(paced_linear(normed2, ff1->weight, ff1->bias, routing.pace)), ff2->weight, ff2->bias,
+                            routing.pace);
     return residual_dropout(h, fed, dropout_, is_training());
 }
 

@@ -35,6 +35,7 @@ struct ExpertLinearFunction : public torch::autograd::Function<ExpertLinearFunct
         ctx->saved_data["routed"] = routed;
         ctx->saved_data["y"] = y;
         ctx->saved_data["tokens_total"] = x.size(0);
+        if (plan->row_pace.defined()) ctx->saved_data["row_pace"] = plan->row_pace;
         ctx->save_for_backward({gates, weight});
         return combine_rows(y, *plan, x.size(0));
     }
@@ -50,6 +51,7 @@ struct ExpertLinearFunction : public torch::autograd::Function<ExpertLinearFunct
         const auto counts = s["counts"].toIntVector();
         const at::Tensor routed = s["routed"].toTensor(), y = s["y"].toTensor();
         const std::int64_t tokens = s["tokens_total"].toInt();
+        const at::Tensor pace = s.count("row_pace") ? s["row_pace"].toTensor().unsqueeze(1) : at::Tensor();
 
         auto [grad_y, grad_gates] = combine_rows_backward(grad_outputs[0].contiguous(), y, plan);
         at::Tensor grad_weight = at::zeros_like(weight), grad_bias = at::zeros({weight.size(0), weight.size(2)}, weight.options());
@@ -59,8 +61,10 @@ struct ExpertLinearFunction : public torch::autograd::Function<ExpertLinearFunct
             const std::int64_t start = starts[e], n = counts[e];
             const at::Tensor gy = grad_y.narrow(0, start, n);
             at::Tensor gw = grad_weight[e], gb = grad_bias[e], gr = grad_routed.narrow(0, start, n);
-            at::mm_out(gw, routed.narrow(0, start, n).t(), gy);
-            at::sum_out(gb, gy, kRows);
+            // ALP: the weight gradients sum each row's share times its token's weight.
+            const at::Tensor gy_paced = pace.defined() ? gy * pace.narrow(0, start, n) : gy;
+            at::mm_out(gw, routed.narrow(0, start, n).t(), gy_paced);
+            at::sum_out(gb, gy_paced, kRows);
             at::mm_out(gr, gy, weight[e].t());
         });
         at::Tensor grad_x = ctx->needs_input_grad(0) ? sum_rows_by_token(grad_routed, plan, tokens) : at::Tensor();

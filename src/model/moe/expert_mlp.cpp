@@ -71,6 +71,7 @@ struct ExpertMlpFunction : public torch::autograd::Function<ExpertMlpFunction> {
         ctx->saved_data["active"] = active;
         ctx->saved_data["y"] = y;
         ctx->saved_data["tokens_total"] = x.size(0);
+        if (plan->row_pace.defined()) ctx->saved_data["row_pace"] = plan->row_pace;
         ctx->save_for_backward({gate_weights});
         ctx->saved_data["banks"] = static_cast<std::int64_t>(params.size() / 4);
         for (std::size_t i = 0; i < params.size(); ++i) ctx->saved_data["p" + std::to_string(i)] = params[i];
@@ -87,6 +88,7 @@ struct ExpertMlpFunction : public torch::autograd::Function<ExpertMlpFunction> {
         const at::Tensor routed = s["routed"].toTensor(), hidden = s["hidden"].toTensor();
         const at::Tensor active = s["active"].toTensor(), y = s["y"].toTensor();
         const std::int64_t banks = s["banks"].toInt(), tokens = s["tokens_total"].toInt();
+        const at::Tensor pace = s.count("row_pace") ? s["row_pace"].toTensor().unsqueeze(1) : at::Tensor();
         std::vector<at::Tensor> params;
         for (std::int64_t i = 0; i < 4 * banks; ++i) params.push_back(s["p" + std::to_string(i)].toTensor());
 
@@ -105,12 +107,16 @@ struct ExpertMlpFunction : public torch::autograd::Function<ExpertMlpFunction> {
             at::Tensor ga = grad_active.narrow(0, start, n);
             at::Tensor gw2 = grads[4 * bank + 2][l], gb2 = grads[4 * bank + 3][l];
             at::Tensor gw1 = grads[4 * bank][l], gb1 = grads[4 * bank + 1][l];
-            at::mm_out(gw2, ae.t(), gy);
-            at::sum_out(gb2, gy, kRows);
+            // ALP: the weight gradients sum each row's share times its token's weight.
+            const at::Tensor row_pace = pace.defined() ? pace.narrow(0, start, n) : at::Tensor();
+            const at::Tensor gy_paced = row_pace.defined() ? gy * row_pace : gy;
+            at::mm_out(gw2, ae.t(), gy_paced);
+            at::sum_out(gb2, gy_paced, kRows);
             at::mm_out(ga, gy, params[4 * bank + 2][l].t());
             gelu_backward_into(ga, ga, hidden.narrow(0, start, n));
-            at::mm_out(gw1, routed.narrow(0, start, n).t(), ga);
-            at::sum_out(gb1, ga, kRows);
+            const at::Tensor ga_paced = row_pace.defined() ? ga * row_pace : ga;
+            at::mm_out(gw1, routed.narrow(0, start, n).t(), ga_paced);
+            at::sum_out(gb1, ga_paced, kRows);
             at::Tensor gr = grad_routed.narrow(0, start, n);
             at::mm_out(gr, ga, params[4 * bank][l].t());
         });

@@ -2,6 +2,7 @@
 
 #include <ATen/ATen.h>
 
+#include "model/layers/paced_linear.h"
 #include "model/moe/top_k_gating.h"
 
 namespace sm4 {
@@ -27,13 +28,15 @@ RouterOutput ExpertRouterImpl::forward(const at::Tensor& x, const TokenRouting& 
         in.logits = at::empty({x.size(0), columns}, x.options());
         for (std::size_t i = 0; i < routing.slots.size(); ++i) {
             const at::Tensor rows = local.eq(static_cast<std::int64_t>(i)).nonzero().squeeze(1);
-            in.logits.index_copy_(0, rows, at::linear(x.index_select(0, rows), weight[routing.slots[i]].narrow(0, 0, columns)));
+            const at::Tensor pace = routing.pace.defined() ? routing.pace.index_select(0, rows) : at::Tensor();
+            in.logits.index_copy_(0, rows, paced_linear(x.index_select(0, rows), weight[routing.slots[i]].narrow(0, 0, columns),
+                                                        at::Tensor(), pace));
         }
         in.router = local;
         in.routers = static_cast<std::int64_t>(routing.slots.size());
     } else {
         const std::int64_t network = settings_.scope == RouterScope::Task ? routing.task : 0;
-        in.logits = at::linear(x, weight[network].narrow(0, 0, columns));
+        in.logits = paced_linear(x, weight[network].narrow(0, 0, columns), at::Tensor(), routing.pace);
     }
     if (add_noise) in.eps = at::randn({x.size(0), experts}, x.options());
     const Gating g = top_k_gating(in);

@@ -35,6 +35,9 @@ struct DispatchPlan {
     // [tokens, slots] int64: row (in the order above) of each token's kept assignments, -1 for
     // none; lets the combine and the gather's backward run per token, without atomics.
     at::Tensor positions;
+    // [kept] float, optional: ALP's weight of each row's token (train/learning_pace.h). The
+    // experts' weight gradients then sum w * each row's share; the gradients to x do not change.
+    at::Tensor row_pace;
 };
 
 // Each expert's first row in a plan's expert-grouped order, from its block sizes.

@@ -35,6 +35,7 @@ SparseFeedForwardImpl::SparseFeedForwardImpl(const SparseFeedForwardSettings& se
 at::Tensor SparseFeedForwardImpl::forward(const at::Tensor& x, const TokenRouting& routing) {
     const RouterOutput r = router->forward(x, routing);
     last_plan = plan_routing(r, router->experts(), capacity_factor_);
+    if (routing.pace.defined()) last_plan.row_pace = routing.pace.index_select(0, last_plan.tokens);
     if (is_training()) stats.add(r, routing.slot, last_plan);  // training dynamics only
     aux_loss = r.balance_loss;
     z_loss = r.z_loss;

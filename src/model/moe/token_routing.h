@@ -18,6 +18,7 @@ struct TokenRouting {
     std::int64_t task = 0;            // the forward's task (task-scoped routers)
     std::vector<std::int64_t> slots;  // the slots present, in the order local_slot numbers them
     at::Tensor local_slot;            // [tokens] int64, index of each token's slot in `slots`
+    at::Tensor pace;                  // [tokens] float, ALP's weight of each token's slot; undefined: none
 };
 
 }  // namespace sm4
