@@ -49,13 +49,14 @@ double EpochPolicies::task_loss_factor(std::size_t task) const {
 
 std::vector<double> EpochPolicies::weights() const { return config_.pace.enabled ? pace->weights() : std::vector<double>(slots_.size(), 1.0); }
 
-EpochOutcome EpochPolicies::after_epoch(MultitaskModel& model, const std::vector<TaskData>& tasks, const std::vector<bool>& active,
+EpochOutcome EpochPolicies::after_epoch(MultitaskModel& model, const std::vector<TaskData>& tasks,
+                                        const std::vector<double>& val_losses, const std::vector<bool>& active,
                                         const std::vector<double>& entropy, std::int64_t epoch, std::int64_t step,
                                         const at::Device& device, ProcessGroup* group) {
     EpochOutcome out;
     if (!records()) return out;
     const auto batch = config_.eval.batch_size;
-    const std::vector<double> val = slot_losses(model, tasks, Split::Val, {}, config_.aea.modality_loss, active, batch, device, group);
+    const std::vector<double> val = slot_losses(model, tasks, Split::Val, {}, config_.aea.modality_loss, active, batch, device, group, val_losses);
     const std::vector<double> train =
         slot_losses(model, tasks, Split::Train, train_rows_, config_.aea.modality_loss, active, batch, device, group);
     // H in nats unless normalised: the accumulators hold entropy / log(experts).

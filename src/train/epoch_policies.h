@@ -49,7 +49,10 @@ public:
     // After epoch `epoch` (1-based, ending at global `step`): measures the slots of the tasks
     // trained (active), lets AEA and ALP decide, applies the decisions. entropy: each slot's
     // routing entropy over the epoch, normalised by log(experts) (RunTrace::take_epoch_entropy).
-    EpochOutcome after_epoch(MultitaskModel& model, const std::vector<TaskData>& tasks, const std::vector<bool>& active,
+    // val_losses: each task's validation loss with every modality present (the epoch's
+    // evaluation), so it is not measured twice.
+    EpochOutcome after_epoch(MultitaskModel& model, const std::vector<TaskData>& tasks, const std::vector<double>& val_losses,
+                             const std::vector<bool>& active,
                              const std::vector<double>& entropy, std::int64_t epoch, std::int64_t step,
                              const at::Device& device, ProcessGroup* group);
 

@@ -47,7 +47,8 @@ std::vector<at::Tensor> training_subset(const std::vector<TaskData>& tasks, std:
 
 std::vector<double> slot_losses(MultitaskModel& model, const std::vector<TaskData>& tasks, Split split,
                                 const std::vector<at::Tensor>& rows, AeaLoss measure, const std::vector<bool>& active,
-                                std::int64_t batch_size, const at::Device& device, ProcessGroup* group) {
+                                std::int64_t batch_size, const at::Device& device, ProcessGroup* group,
+                                const std::vector<double>& task_losses) {
     const torch::NoGradGuard no_grad;
     const bool was_training = model->is_training();
     model->eval();
@@ -61,8 +62,10 @@ std::vector<double> slot_losses(MultitaskModel& model, const std::vector<TaskDat
         const SplitTensors& data = tasks[t].split(split);
         const at::Tensor& r = rows.empty() ? at::Tensor() : rows[t];
         if (measure == AeaLoss::Task || modalities == 1) {
-            out.insert(out.end(), modalities, mean_loss(model, t, tasks[t], data, r, std::vector<bool>(modalities, true),
-                                                        batch_size, device, group));
+            const double loss = !task_losses.empty() ? task_losses[t]
+                                                     : mean_loss(model, t, tasks[t], data, r, std::vector<bool>(modalities, true),
+                                                                 batch_size, device, group);
+            out.insert(out.end(), modalities, loss);
             continue;
         }
         for (std::size_t m = 0; m < modalities; ++m) {

@@ -23,8 +23,11 @@ std::vector<at::Tensor> training_subset(const std::vector<TaskData>& tasks, std:
 // One value per modality slot, in the model's slot order: the mean loss of the slot's task over
 // `rows` of `split` (rows[t] undefined: every example), in eval mode. Tasks with active[t] false
 // give NaN. With a process group the ranks share the examples and sum, so all return the same.
+// task_losses: each task's loss with every modality present over the same examples, when the
+// caller already has it (the epoch's validation): used instead of a second pass.
 std::vector<double> slot_losses(MultitaskModel& model, const std::vector<TaskData>& tasks, Split split,
                                 const std::vector<at::Tensor>& rows, AeaLoss measure, const std::vector<bool>& active,
-                                std::int64_t batch_size, const at::Device& device, ProcessGroup* group);
+                                std::int64_t batch_size, const at::Device& device, ProcessGroup* group,
+                                const std::vector<double>& task_losses = {});
 
 }  // namespace sm4

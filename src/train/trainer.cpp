@@ -404,9 +404,9 @@ void check_ranks_agree(Session& s) {
         }
     }
     const std::string parameters = fmt::format("{:.17g}/{:.17g}", sum, magnitude);
-    const std::string multipliers =
+    const std::string policies =
         fmt::format("{:.17g}/{}", fmt::join(s.policies->weights(), ","), fmt::join(s.model->modality_top_k(), ","));
-    const auto all = s.group->exchange(fmt::format("agree/{}", s.state.epoch), parameters + "|" + multipliers);
+    const auto all = s.group->exchange(fmt::format("agree/{}", s.state.epoch), parameters + "|" + policies);
     for (std::size_t r = 1; r < all.size(); ++r)
         if (all[r] != all[0]) {
             const bool same_parameters = all[r].substr(0, all[r].find('|')) == parameters;
@@ -418,8 +418,10 @@ void check_ranks_agree(Session& s) {
 
 // AEA and ALP after the epoch: they read what it measured, decide the next epoch's k and
 // weights, and the epoch's rows go to modality_epochs. A non-finite slot loss stops the run.
-std::vector<std::string> adapt(Session& s, const std::vector<bool>& active) {
-    EpochOutcome outcome = s.policies->after_epoch(s.model, s.tasks, active, s.trace->take_epoch_entropy(),
+std::vector<std::string> adapt(Session& s, const std::vector<TaskEvaluation>& val, const std::vector<bool>& active) {
+    std::vector<double> val_losses;
+    for (const auto& e : val) val_losses.push_back(e.loss);
+    EpochOutcome outcome = s.policies->after_epoch(s.model, s.tasks, val_losses, active, s.trace->take_epoch_entropy(),
                                                    s.state.epoch + 1, s.state.global_step, s.device, s.group.get());
     if (outcome.diverged) {
         s.trace->flush();
@@ -451,7 +453,7 @@ void run_epoch(Session& s) {
     // The pretraining stage's epochs are scored but never selected.
     const bool best = !pretraining && score > s.state.best_score;
     if (best) save_best_model(s);
-    const std::vector<std::string> changes = adapt(s, s.stages->active(s.state.epoch));
+    const std::vector<std::string> changes = adapt(s, val, s.stages->active(s.state.epoch));
     ++s.state.epoch;
     s.state.step_in_epoch = 0;
     auto rows = evaluation_records(s.run_id, s.state.global_step, s.state.epoch, Split::Val, val);
