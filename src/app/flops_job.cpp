@@ -25,24 +25,6 @@ namespace {
 const char* const kConfigured = "configured";
 const char* const kDense = "dense";
 
-// From each task's file header; a MultiBench task whose file is not there yet takes the shapes
-// its converter writes (said in a notice), so a task group's models can be counted before
-// its data is downloaded.
-std::vector<TaskSpec> header_specs(const Config& config) {
-    std::vector<TaskSpec> specs;
-    for (const auto& name : config.data.tasks) {
-        const auto known = multibench_spec(name);
-        if (known && !std::filesystem::exists(task_file(config, name))) {
-            notify(fmt::format("{}: not there; counting task '{}' with the shapes `sm4 preprocess {}` writes",
-                               task_file(config, name).string(), name, name));
-            specs.push_back(*known);
-            continue;
-        }
-        specs.push_back(task_spec_of(read_task_dataset(existing_task_file(config, name), false)));
-    }
-    return specs;
-}
-
 // The split a task is measured on: eval.split, or the first non-empty of val, train.
 const SplitTensors& measured_split(const TaskData& task, Split preferred) {
     for (const Split which : {preferred, Split::Val, Split::Train})
@@ -117,6 +99,21 @@ void store(FlopsReport& report) {
 }
 
 }  // namespace
+
+std::vector<TaskSpec> header_specs(const Config& config) {
+    std::vector<TaskSpec> specs;
+    for (const auto& name : config.data.tasks) {
+        const auto known = multibench_spec(name);
+        if (known && !std::filesystem::exists(task_file(config, name))) {
+            notify(fmt::format("{}: not there; counting task '{}' with the shapes `sm4 preprocess {}` writes",
+                               task_file(config, name).string(), name, name));
+            specs.push_back(*known);
+            continue;
+        }
+        specs.push_back(task_spec_of(read_task_dataset(existing_task_file(config, name), false)));
+    }
+    return specs;
+}
 
 FlopsReport account_config(const ResolvedConfig& config, bool measure) {
     FlopsReport report = account(config, std::nullopt, {}, measure);

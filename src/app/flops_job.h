@@ -13,6 +13,7 @@
 #include "core/flops_rows.h"
 #include "core/json.h"
 #include "core/table.h"
+#include "model/task_spec.h"
 
 namespace sm4 {
 
@@ -25,6 +26,11 @@ struct FlopsReport {
     std::vector<std::string> tasks;
     std::vector<FlopsRecord> rows;       // "configured" rows, then "dense" rows
 };
+
+// The tasks of data.tasks from each file's header; a MultiBench task whose file is not there yet
+// takes the shapes its converter writes (said in a notice), so a task group's models can be
+// counted before its data is downloaded.
+std::vector<TaskSpec> header_specs(const Config& config);
 
 // Accounts a resolved config (data.tasks' shapes from their files; a batch of each task's
 // eval.split, or val/train when it is empty, when `measure`) and replaces the rows of its config

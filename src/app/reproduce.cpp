@@ -7,6 +7,8 @@
 
 #include "app/experiment_file.h"
 #include "app/flops_job.h"
+#include "app/flops_sources.h"
+#include "report/report_plots.h"
 #include "app/sweep_runner.h"
 #include "core/errors.h"
 #include "core/events.h"
@@ -87,9 +89,15 @@ ReproducePlan plan_reproduce(const ReproduceRequest& request) {
         plan.overrides = kQuickBudget;
         plan.seeds = {0};
     }
+    if (!request.data_root.empty()) plan.overrides.push_back("data.root=" + request.data_root);
     plan.overrides.push_back("output.database=" + (plan.folder / "sm4.db").string());
     plan.overrides.push_back("output.runs_dir=" + (plan.folder / "runs").string());
     plan.overrides.insert(plan.overrides.end(), request.overrides.begin(), request.overrides.end());
+    plan.experiment = experiment;
+    if (request.all) {
+        for (const auto& grid : kPaperGrids) plan.grids.push_back(experiment_file(grid));
+        plan.grid_bases = {is_bundled(request.experiment) ? plan.sweep_file : experiment};
+    }
     const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     plan.jobs = request.jobs > 0 ? request.jobs : std::min(cores, 8);
     return plan;
@@ -106,18 +114,42 @@ ReproduceResult run_reproduce(const ReproduceRequest& request) {
     sweep.seeds = plan.seeds;
     sweep.jobs = plan.jobs;
     const SweepPlan runs = make_sweep_plan(sweep.file, sweep.overrides, sweep.bases, sweep.seeds);
+    std::size_t total = runs.runs.size();
+    for (const auto& grid : plan.grids) total += make_sweep_plan(grid, sweep.overrides, plan.grid_bases, sweep.seeds).runs.size();
     prepare_missing_datasets(runs.runs.front().config.values);
-    headline(fmt::format("reproduce {}: {} runs of {} ({} at once), results in {}", plan.name, runs.runs.size(),
-                       sweep.file.string(), plan.jobs, plan.folder.string()));
+    headline(fmt::format("reproduce {}: {} runs of {}{} ({} at once), results in {}", plan.name, total,
+                         sweep.file.string(), plan.grids.empty() ? "" : fmt::format(" and {} grids", plan.grids.size()),
+                         plan.jobs, plan.folder.string()));
     run_sweep(sweep);
 
     result.database = runs.runs.front().config.values.output.database;
     account_methods(result.database, runs.name);
     ReportOptions options;
     options.sweep = runs.name;
+    options.paper = true;
     result.report = build_report(ResultsDb(result.database), options);
     result.report_folder = plan.folder / "report";
     result.notes = write_report(result.report, result.report_folder, PlotFormat::Png);
+    result.flops_sources = flops_sources_table({{plan.experiment.stem().string(), flops_sources(plan.experiment)}},
+                                               nullptr, result.report.scores.get());
+    for (TableFormat format : {TableFormat::Markdown, TableFormat::Csv, TableFormat::Latex})
+        write_text_file(result.report_folder / ("flops-sources." + table_format_extension(format)),
+                        print_table(result.flops_sources, format));
+
+    for (const auto& grid : plan.grids) {
+        SweepRequest grid_sweep = sweep;
+        grid_sweep.file = grid;
+        grid_sweep.bases = plan.grid_bases;
+        const SweepPlan grid_runs = make_sweep_plan(grid, sweep.overrides, plan.grid_bases, sweep.seeds);
+        run_sweep(grid_sweep);
+        account_methods(result.database, grid_runs.name);
+        ReportOptions grid_options = options;
+        grid_options.sweep = grid_runs.name;
+        Report report = build_report(ResultsDb(result.database), grid_options);
+        const auto folder = result.report_folder / grid.stem();
+        for (const auto& note : write_report(report, folder, PlotFormat::None)) result.notes.push_back(note);
+        result.grids.emplace_back(grid_runs.name, std::move(report));
+    }
     return result;
 }
 

@@ -222,6 +222,14 @@ void throw_unless_all_done(const Sweep& sweep) {
                                         failed.size(), sweep.runs.size(), join(failed, ", ")));
 }
 
+// A run done by another sweep (or under another variant name) that this sweep takes as its own:
+// recorded so `sm4 report --sweep` finds it under this sweep's variant name.
+void record_reuse(const std::string& sweep, const SweepRun& run, std::int64_t run_id) {
+    ResultsDb db(run.config.values.output.database);
+    const auto found = db.find_run(run_id);
+    if (found && (found->sweep != sweep || found->variant != run.variant)) db.add_sweep_reuse({sweep, run.variant, run_id});
+}
+
 }  // namespace
 
 SweepPreview preview_sweep(const SweepRequest& request) {
@@ -247,6 +255,8 @@ SweepPreview preview_sweep(const SweepRequest& request) {
 }
 
 Json preview_json(const SweepPreview& preview) {
+    Json notes = Json::array();
+    for (const auto& note : preview.plan.notes) notes.push(note);
     Json runs = Json::array();
     for (std::size_t i = 0; i < preview.runs.size(); ++i) {
         const SweepRun& run = *preview.runs[i];
@@ -271,6 +281,7 @@ Json preview_json(const SweepPreview& preview) {
         .set("file", preview.plan.file.string())
         .set("runs_in_file", preview.plan.runs.size())
         .set("selected", preview.runs.size())
+        .set("notes", notes)
         .set("runs", runs);
 }
 
@@ -279,6 +290,7 @@ void run_sweep(const SweepRequest& request) {
     SweepPreview preview = preview_sweep(request);
     // Moving the vectors keeps the runs where they are, so the pointers stay valid.
     Sweep sweep{std::move(preview.plan), std::move(preview.runs), std::move(preview.prior), {}};
+    for (const auto& note : sweep.plan.notes) notify(fmt::format("sweep {}: {}", sweep.plan.name, note));
     if (request.dry_run) {
         events().table({"sweep-dry-run", "", dry_run_table(sweep.plan, sweep.runs, sweep.prior),
                         dry_run_summary(sweep.plan, sweep.runs, sweep.prior)});
@@ -288,6 +300,7 @@ void run_sweep(const SweepRequest& request) {
     std::vector<Job> jobs;
     for (std::size_t i = 0; i < sweep.runs.size(); ++i) {
         if (sweep.prior[i].state == PriorState::Done) {
+            record_reuse(sweep.plan.name, *sweep.runs[i], sweep.prior[i].run_id);
             sweep.outcomes[i] = outcome_of(*sweep.runs[i], 0, 0.0, "");
             sweep.outcomes[i].status = SweepStatus::Skipped;
             report_run(sweep, SweepRunEvent::Kind::Skipped, i, describe_outcome(sweep.outcomes[i]));

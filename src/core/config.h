@@ -122,6 +122,9 @@ template <> struct ChoiceNames<SingleModality> {
     X(std::int64_t, moe_every, 1, in_range(1, 64),                                                             \
       "With sparse_layers empty: layers n, 2n, ... are sparse, the others dense")                              \
     X(std::int64_t, heads, 8, in_range(1, 64), "Attention heads of those layers (must divide d_model; 8 of 8 in the paper)") \
+    X(std::int64_t, attention_head_dim, 0, in_range(0, 4096),                                                  \
+      "Width of each head of those layers' dense attention; 0 = d_model / heads. Table 7's Equal Capacity "     \
+      "Model: 4x heads of 8x width. SMoA's experts stay d_model wide (sm4 with SMoA refuses it)")              \
     X(std::int64_t, ffn_hidden, 128, in_range(4, 65536), "Hidden width of a dense feed-forward")              \
     X(std::int64_t, expert_hidden, 0, in_range(0, 65536),                                                      \
       "Hidden width of each feed-forward expert; 0 = ffn_hidden (the paper does not state it: docs/sm4.md)")   \

@@ -16,6 +16,7 @@
 #include "core/json.h"
 #include "core/text.h"
 #include "core/toml_limits.h"
+#include "core/toml_text.h"
 
 namespace sm4 {
 namespace {
@@ -245,14 +246,7 @@ void collect_methods(ResolvedConfig& config, const toml::node& node, const std::
 
 void apply_document(ResolvedConfig& config, std::string_view text, const std::string& origin,
                     const std::vector<std::string>& skip_tables, Retired retired) {
-    check_toml_limits(text, origin);
-    toml::table doc;
-    try {
-        doc = toml::parse(text, origin);
-    } catch (const toml::parse_error& e) {
-        throw ConfigError(fmt::format("{}:{}:{}: invalid TOML: {}", origin, e.source().begin.line,
-                                      e.source().begin.column, e.description()));
-    }
+    const toml::table doc = parse_toml_text(text, origin);
     for (const auto& [name, node] : doc) {
         const std::string key(name.str());
         if (key == "method") collect_methods(config, node, origin);
@@ -294,11 +288,7 @@ void apply_toml_value(ResolvedConfig& config, const std::string& key, std::strin
 }
 
 void apply_toml_file(ResolvedConfig& config, const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw ConfigError(fmt::format("{}: cannot open config file", path.string()));
-    std::stringstream text;
-    text << in.rdbuf();
-    apply_toml(config, text.str(), path.string());
+    apply_toml(config, read_toml_file_text(path, "config file"), path.string());
 }
 
 void apply_override(ResolvedConfig& config, const std::string& assignment) {

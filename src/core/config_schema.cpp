@@ -163,8 +163,12 @@ const ConfigField* find_config_field(const std::string& key) {
 
 void validate_config(const Config& c) {
     const auto& m = c.model;
-    if (m.d_model % m.heads != 0)
-        throw ConfigError(fmt::format("model.heads ({}) must divide model.d_model ({})", m.heads, m.d_model));
+    if (m.attention_head_dim == 0 && m.d_model % m.heads != 0)
+        throw ConfigError(fmt::format("model.heads ({}) must divide model.d_model ({}) (or set model.attention_head_dim)",
+                                      m.heads, m.d_model));
+    if (m.attention_head_dim > 0 && m.backbone == Backbone::Sm4 && m.attention_router != RouterScope::None)
+        throw ConfigError("model.attention_head_dim: SMoA's query, key and value experts are d_model wide; it is for "
+                          "dense attention (model.backbone dense or smoe, or model.attention_router = \"none\")");
     for (auto k : m.modality_top_k)
         if (k < 1 || k > m.num_experts)
             throw ConfigError(fmt::format("model.modality_top_k: a token activates 1 to model.num_experts ({}) experts "

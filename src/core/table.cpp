@@ -20,6 +20,11 @@ const Cell& cell_at(const std::vector<Cell>& row, std::size_t c) {
     return c < row.size() ? row[c] : empty;
 }
 
+// The decimals of column c's statistics: its own, else the table's.
+int digits_of(const Table& table, std::size_t c) {
+    return c < table.columns.size() && table.columns[c].digits >= 0 ? table.columns[c].digits : table.digits;
+}
+
 std::string plain_value(const CellValue& value) {
     struct Visitor {
         std::string operator()(std::monostate) const { return ""; }
@@ -70,7 +75,7 @@ bool right_aligned(const Table& table, std::size_t c) {
             any = true;
             continue;
         }
-        const std::string text = display(cell, table.digits, kPlainStyle);
+        const std::string text = display(cell, digits_of(table, c), kPlainStyle);
         if (text.empty() || text == "-" || text == "NULL") continue;
         if (!is_number_text(text)) return false;
         any = true;
@@ -109,7 +114,7 @@ std::string format_text(const Table& table) {
     for (const auto& column : table.columns) lines.back().push_back(one_line(column.name + arrow(column.direction, "↑", "↓")));
     for (const auto& row : table.rows) {
         lines.emplace_back();
-        for (std::size_t c = 0; c < columns; ++c) lines.back().push_back(one_line(display(cell_at(row, c), table.digits, kPlainStyle)));
+        for (std::size_t c = 0; c < columns; ++c) lines.back().push_back(one_line(display(cell_at(row, c), digits_of(table, c), kPlainStyle)));
     }
     std::vector<std::size_t> width(columns, 0);
     std::vector<bool> right(columns);
@@ -159,7 +164,7 @@ std::string format_markdown(const Table& table) {
         out += "|";
         for (std::size_t c = 0; c < table.columns.size(); ++c) {
             const Cell& cell = cell_at(row, c);
-            std::string text = markdown_escape(display(cell, table.digits, kPlainStyle));
+            std::string text = markdown_escape(display(cell, digits_of(table, c), kPlainStyle));
             if (table.columns[c].code && !text.empty() && text != "-") text = "`" + text + "`";
             out += " " + (cell.best ? "**" + text + "**" : text) + " |";
         }
@@ -238,7 +243,13 @@ std::string format_csv(const Table& table) {
 
 std::string latex_escape(const std::string& text) {
     std::string out;
-    for (char ch : text) {
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char ch = text[i];
+        if (text.compare(i, 2, "Δ") == 0) {  // the paper's Delta(%), in math mode
+            out += "$\\Delta$";
+            ++i;
+            continue;
+        }
         switch (ch) {
             case '&': case '%': case '$': case '#': case '_': case '{': case '}': out += std::string("\\") + ch; break;
             case '~': out += "\\textasciitilde{}"; break;
@@ -267,7 +278,8 @@ std::string format_latex(const Table& table) {
         std::vector<std::string> cells;
         for (std::size_t c = 0; c < table.columns.size(); ++c) {
             const Cell& cell = cell_at(row, c);
-            std::string text = cell.stat ? stat_text(cell, table.digits, style) : latex_escape(display(cell, table.digits, style));
+            const int digits = digits_of(table, c);
+            std::string text = cell.stat ? stat_text(cell, digits, style) : latex_escape(display(cell, digits, style));
             if (table.columns[c].code && !cell.stat) text = "\\texttt{" + text + "}";
             cells.push_back(cell.best ? "\\textbf{" + text + "}" : text);
         }

@@ -46,6 +46,7 @@ struct Column {
     std::string key{};       // JSON key; empty: the name with spaces and punctuation as '_'
     int direction = 0;       // +1 higher is better, -1 lower is better (an arrow in the header)
     bool code = false;       // identifiers: `code` in markdown, \texttt in LaTeX
+    int digits = -1;         // decimals of its statistics; -1: the table's
 };
 
 struct Table {

@@ -132,6 +132,16 @@ CREATE TABLE modality_epochs (
 );
 CREATE INDEX modality_epochs_by_run ON modality_epochs (run_id);
 )sql",
+    // 7 -> 8: runs a sweep took as done from another sweep of the same database (the same
+    // config hash), under the variant name this sweep gives them, so the sweep's report holds them.
+    R"sql(
+CREATE TABLE sweep_reuses (
+    sweep TEXT NOT NULL,
+    variant TEXT NOT NULL,
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    PRIMARY KEY (sweep, variant, run_id)
+);
+)sql",
 };
 static_assert(std::size(kMigrations) == ResultsDb::kSchemaVersion, "one migration step per schema version");
 
@@ -398,6 +408,19 @@ std::vector<ModalityEpochRecord> ResultsDb::modality_epochs(std::int64_t run_id)
         rows.push_back({select.int64(0), select.int64(1), select.int64(2), select.text(3), select.int64(4),
                         optional_real(select, 5), optional_real(select, 6), optional_real(select, 7), select.real(8),
                         select.int64(9) != 0});
+    return rows;
+}
+
+void ResultsDb::add_sweep_reuse(const SweepReuse& reuse) {
+    Statement insert(db_, path_, "INSERT OR IGNORE INTO sweep_reuses (sweep, variant, run_id) VALUES (?1, ?2, ?3)");
+    insert.bind(1, reuse.sweep).bind(2, reuse.variant).bind(3, reuse.run_id).run();
+}
+
+std::vector<SweepReuse> ResultsDb::sweep_reuses(const std::string& sweep) const {
+    Statement select(db_, path_, "SELECT sweep, variant, run_id FROM sweep_reuses WHERE sweep = ?1 ORDER BY run_id");
+    select.bind(1, sweep);
+    std::vector<SweepReuse> rows;
+    while (select.step()) rows.push_back({select.text(0), select.text(1), select.int64(2)});
     return rows;
 }
 

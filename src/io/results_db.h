@@ -96,6 +96,13 @@ struct AllocationRecord {
     double probe_seconds = 0.0;  // wall time of the probe that trained this candidate
 };
 
+// A completed run of another sweep that a sweep took as done (the same config hash) and names
+// `variant` (table sweep_reuses): `sm4 report --sweep` reports it under that name.
+struct SweepReuse {
+    std::string sweep, variant;
+    std::int64_t run_id = 0;
+};
+
 // One epoch of one modality slot under AEA and ALP (table modality_epochs); losses and entropy
 // NaN (NULL in the table) where not measured.
 struct ModalityEpochRecord {
@@ -118,7 +125,7 @@ struct QueryResult {
 
 class ResultsDb {
 public:
-    static constexpr int kSchemaVersion = 7;
+    static constexpr int kSchemaVersion = 8;
 
     // Opens or creates the database (and its folder), enables WAL, foreign keys and a busy
     // timeout, and migrates an older schema to kSchemaVersion in one transaction. Throws IoError
@@ -152,6 +159,9 @@ public:
     std::vector<AllocationRecord> allocations(std::int64_t run_id) const;
     void add_modality_epochs(const std::vector<ModalityEpochRecord>& rows);  // one transaction
     std::vector<ModalityEpochRecord> modality_epochs(std::int64_t run_id) const;  // by epoch
+    // A run a sweep took as done from another sweep (table sweep_reuses; recorded once).
+    void add_sweep_reuse(const SweepReuse& reuse);
+    std::vector<SweepReuse> sweep_reuses(const std::string& sweep) const;  // by run id
     // FLOP accounting of a run, or (run_id empty) of a config by its hash: replace_flops drops
     // the earlier rows of the same key and writes `rows` in one transaction.
     void replace_flops(std::optional<std::int64_t> run_id, const std::string& config_hash,

@@ -124,6 +124,12 @@ void merge_one(sqlite3* db, const std::filesystem::path& output, const std::file
         counts.modality_epochs += copy_rows(db, output, "modality_epochs",
                                             "epoch, step, slot, top_k, val_loss, train_loss, routing_entropy, pace_weight, "
                                             "aea_frozen");
+    if (version >= 8) {
+        Statement reuses(db, output,
+                         "INSERT OR IGNORE INTO main.sweep_reuses (sweep, variant, run_id) SELECT s.sweep, s.variant, r.new "
+                         "FROM input.sweep_reuses s JOIN temp.run_ids r ON r.old = s.run_id ORDER BY s.rowid");
+        reuses.run();
+    }
     if (version >= 3)
         counts.flops += copy_rows(db, output, "flops",
                                   "config_hash, model, task, modality, component, params, active_params, flops, "

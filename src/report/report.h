@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -17,16 +18,26 @@
 
 namespace sm4 {
 
+struct ScoreSet;
+
 // Which runs, and how methods are grouped into tables. At most one of experiment, sweep and
 // run_ids; none = every run of the database. Only completed runs are reported.
 struct ReportOptions {
     std::string experiment;                  // runs whose config file is this path or file stem
     std::string sweep;                       // runs.sweep
     std::vector<std::int64_t> run_ids;
-    std::string reference = "sm4";           // the ablation table's reference method
+    // Delta(%)'s reference (a column of every results table): used when among the runs; when
+    // reference_required (the user named it) a UsageError otherwise.
+    std::string reference = "highmmt";
+    bool reference_required = false;
+    std::string ablation_reference = "sm4";  // the ablation table's reference method
     std::vector<std::string> main_methods;   // empty: every method not only in the ablation table
-    std::vector<std::string> ablation_methods;  // empty: methods named "<reference>-no-*"
+    std::vector<std::string> ablation_methods;  // empty: methods named "<ablation_reference>-no-*"
     int digits = 3;                          // decimals of means and stds
+    // --paper: the paper's tables beside the measured ones (report_paper.h), from paper_file
+    // (empty: results/published/peng25a.toml) for paper_group (empty: the runs' group).
+    bool paper = false;
+    std::string paper_file, paper_group;
     // Methods the FLOPs table states each method's reduction against (those present in the runs).
     std::vector<std::string> flops_references{"highmmt", "dense-matched"};
     // The database commands open without --db: the report's `sm4 flops --run N` hints add
@@ -47,11 +58,13 @@ struct ReportRun {
 
 struct Report {
     Table main, ablation, flops;
+    std::vector<Table> paper;        // --paper: the paper's tables beside the measured ones
     Table tidy;                      // method, task, metric, mean, std, n: every test metric (format_tidy)
     std::vector<ReportRun> runs;     // ascending id
     std::vector<std::string> tasks;  // the tables' task order: the runs' data.tasks, then any others
     std::vector<std::string> notes;  // about the selection (runs left out and why)
     std::filesystem::path database;
+    std::shared_ptr<const ScoreSet> scores;  // the test scores the tables come from (report_scores.h)
 
     bool has_ablation() const { return !ablation.rows.empty(); }
 };

@@ -4,6 +4,8 @@
 
 #include <string>
 
+#include "report/delta_percent.h"
+
 namespace sm4 {
 namespace {
 
@@ -18,11 +20,12 @@ Json strings_json(const std::vector<std::string>& texts) {
 
 }  // namespace
 
-Table tidy_table(const ScoreSet& scores) {
+Table tidy_table(const ScoreSet& scores, const std::string& delta_reference) {
+    const MethodScores* reference = delta_reference.empty() ? nullptr : scores.find(delta_reference);
     Table table;
     table.title = "Test metrics (tidy)";
     table.columns = {{"method"}, {"task"}, {"metric"}, {"mean"}, {"std"}, {"n"}};
-    for (const auto& method : scores.methods)
+    for (const auto& method : scores.methods) {
         for (const auto& task : scores.tasks) {
             const auto values = method.all.find(task);
             if (values == method.all.end()) continue;
@@ -35,6 +38,11 @@ Table tidy_table(const ScoreSet& scores) {
                                value_cell(static_cast<std::int64_t>(stat.n))});
             }
         }
+        if (!reference) continue;
+        if (const auto delta = method_delta_percent(scores, method, *reference))
+            table.add_row({text_cell(method.method), text_cell("all"), text_cell("delta_percent_vs_" + delta_reference),
+                           rounded_cell(*delta), missing_cell(), value_cell(static_cast<std::int64_t>(method.seeds.size()))});
+    }
     return table;
 }
 
@@ -56,6 +64,10 @@ Json report_json(const Report& report) {
         out.set(key, table_json(*table));
         table_notes.set(key, strings_json(table->notes));
     }
+    Json paper = Json::array();
+    for (const auto& table : report.paper)
+        paper.push(Json::object().set("title", table.title).set("rows", table_json(table)).set("notes", strings_json(table.notes)));
+    out.set("paper", std::move(paper));
     std::vector<std::string> notes = report.notes;
     for (const auto& note : omitted_table_notes(report)) notes.push_back(note);
     out.set("notes", strings_json(notes)).set("table_notes", std::move(table_notes));

@@ -8,6 +8,7 @@
 #include "core/errors.h"
 #include "core/text.h"
 #include "io/run_summary.h"
+#include "report/delta_percent.h"
 
 namespace sm4 {
 namespace {
@@ -151,37 +152,57 @@ MethodSplit split_methods(const ScoreSet& scores, const ReportOptions& options) 
     MethodSplit split;
     require_known(options.main_methods, scores, "--main");
     require_known(options.ablation_methods, scores, "--ablation");
+    if (options.reference_required) require_known({options.reference}, scores, "--reference");
+    if (scores.find(options.reference)) split.delta_reference = options.reference;
+    const std::string& reference = options.ablation_reference;
     std::vector<std::string> ablations = options.ablation_methods;
     if (ablations.empty())
         for (const auto& m : scores.methods)
-            if (m.method.rfind(options.reference + "-no-", 0) == 0) ablations.push_back(m.method);
-    if (!scores.find(options.reference)) {
+            if (m.method.rfind(reference + "-no-", 0) == 0) ablations.push_back(m.method);
+    if (!scores.find(reference)) {
         split.note = fmt::format("no ablation table: the reference method '{}' is not among the selected runs "
-                                 "(choose one with --reference)", options.reference);
+                                 "(choose one with --ablation-reference)", reference);
     } else {
-        split.ablation.push_back(options.reference);
+        split.ablation.push_back(reference);
         for (const auto& a : ablations)
-            if (a != options.reference) split.ablation.push_back(a);
+            if (a != reference) split.ablation.push_back(a);
         if (split.ablation.size() == 1) split.note = fmt::format("no ablation table: no method named '{}-no-*' "
-                                                                 "(name them with --ablation)", options.reference);
+                                                                 "(name them with --ablation)", reference);
     }
     split.main = options.main_methods;
     if (split.main.empty())
         for (const auto& m : scores.methods)
-            if (m.method == options.reference ||
-                std::find(ablations.begin(), ablations.end(), m.method) == ablations.end())
+            if (m.method == reference || std::find(ablations.begin(), ablations.end(), m.method) == ablations.end())
                 split.main.push_back(m.method);
     return split;
 }
 
-Table main_table(const ScoreSet& scores, const std::vector<std::string>& methods, int digits) {
+namespace {
+
+// Appends the Delta(%) column against split.delta_reference (nothing when it is empty).
+void add_delta_column(Table& table, const ScoreSet& scores, const MethodSplit& split) {
+    if (split.delta_reference.empty()) return;
+    const MethodScores& reference = *scores.find(split.delta_reference);
+    table.columns.push_back(delta_column());
+    for (auto& row : table.rows) {
+        const MethodScores& method = *scores.find(std::get<std::string>(row.front().value));
+        row.resize(table.columns.size() - 1);
+        row.push_back(delta_cell(method_delta_percent(scores, method, reference)));
+    }
+    table.notes.push_back(delta_note(split.delta_reference) + ".");
+}
+
+}  // namespace
+
+Table main_table(const ScoreSet& scores, const MethodSplit& split, int digits) {
     Table table;
     table.title = "Test results";
     table.digits = digits;
     table.columns = score_columns(scores, "method");
-    for (const auto& name : methods) table.rows.push_back(score_row(scores, *scores.find(name)));
+    for (const auto& name : split.main) table.rows.push_back(score_row(scores, *scores.find(name)));
     mark_best(table);
     table.notes.push_back(kStdNote + ".");
+    add_delta_column(table, scores, split);
     return table;
 }
 
@@ -203,6 +224,7 @@ Table ablation_table(const ScoreSet& scores, const MethodSplit& split, int digit
     }
     mark_best(table);
     table.notes.push_back(fmt::format("{}; in brackets: the difference from '{}'.", kStdNote, split.ablation.front()));
+    add_delta_column(table, scores, split);
     return table;
 }
 

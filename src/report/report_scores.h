@@ -44,10 +44,12 @@ int metric_direction(const std::string& metric);
 struct MethodSplit {
     std::vector<std::string> main, ablation;  // ablation: the reference first; empty when it is missing
     std::string note;                         // why the ablation table is empty
+    std::string delta_reference;              // Delta(%)'s reference; empty when it has no runs
 };
 MethodSplit split_methods(const ScoreSet& scores, const ReportOptions& options);
 
-Table main_table(const ScoreSet& scores, const std::vector<std::string>& methods, int digits);
+// Both end with a Delta(%) column against split.delta_reference when it is set.
+Table main_table(const ScoreSet& scores, const MethodSplit& split, int digits);
 Table ablation_table(const ScoreSet& scores, const MethodSplit& split, int digits);
 
 }  // namespace sm4

@@ -49,6 +49,16 @@ std::vector<RunRecord> selected_runs(const ResultsDb& db, const ReportOptions& o
             if (!run.sweep.empty()) sweeps.insert(run.sweep);
             if (run.sweep == options.sweep) out.push_back(run);
         }
+        // runs the sweep took as done from other sweeps, under its variant names
+        for (const auto& reuse : db.sweep_reuses(options.sweep)) {
+            const auto found = std::find_if(all.begin(), all.end(), [&](const RunRecord& r) { return r.id == reuse.run_id; });
+            if (found == all.end() || std::any_of(out.begin(), out.end(), [&](const RunRecord& r) { return r.id == reuse.run_id; }))
+                continue;
+            RunRecord run = *found;
+            run.variant = reuse.variant;
+            out.push_back(run);
+        }
+        std::sort(out.begin(), out.end(), [](const RunRecord& a, const RunRecord& b) { return a.id < b.id; });
         if (out.empty())
             throw UsageError(fmt::format("sweep '{}' not found in {}{}; sweeps there: {}", options.sweep, where,
                                          did_you_mean(options.sweep, {sweeps.begin(), sweeps.end()}), listed(sweeps)));

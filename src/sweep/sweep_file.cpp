@@ -3,23 +3,20 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <toml++/toml.h>
 
 #include "core/errors.h"
 #include "core/text.h"
+#include "core/toml_text.h"
 
 namespace sm4 {
 namespace {
 
-std::string read_text(const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw ConfigError(fmt::format("{}: cannot open the sweep file", path.string()));
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
+std::string read_text(const std::filesystem::path& path) { return read_toml_file_text(path, "the sweep file"); }
 
 std::string where(const SweepFile& file, const toml::node& node) {
     return fmt::format("{}:{}", file.path.string(), node.source().begin.line);
@@ -76,7 +73,34 @@ std::vector<std::int64_t> read_seeds(const SweepFile& file, const toml::node& no
 
 const char* expected_type(std::string_view variant_field) {
     if (variant_field == "set") return "a table of config keys, e.g. set = { \"model.backbone\" = \"dense\" }";
-    return variant_field == "name" ? "a string" : "true or false";
+    if (variant_field == "scale") return "a table of config keys and factors, e.g. scale = { \"model.ffn_hidden\" = 4 }";
+    if (variant_field == "keep") return "a list of config keys, e.g. keep = [\"model.token_rules\"]";
+    return variant_field == "name" || variant_field == "method" || variant_field == "unless_same_as" ? "a string"
+                                                                                                   : "true or false";
+}
+
+constexpr const char* kVariantFields[] = {"name", "set", "per_task", "method", "keep", "scale", "unless_same_as"};
+
+void read_scale(const SweepFile& file, const toml::table& table, SweepVariant& variant) {
+    Leaves leaves;
+    flatten(file, table, "", leaves);
+    for (const auto& [key, value] : leaves) {
+        std::optional<double> factor = value->value<double>();
+        if (!factor || !(*factor > 0.0) || !std::isfinite(*factor))
+            throw ConfigError(fmt::format("{}: [[sweep.variant]] scale '{}' expects a positive finite factor",
+                                          where(file, *value), key));
+        variant.scale.push_back({key, *factor, where(file, *value)});
+    }
+}
+
+bool read_keep(const SweepFile& file, const toml::node& field, SweepVariant& variant) {
+    const auto* array = field.as_array();
+    if (!array) return false;
+    for (const auto& item : *array) {
+        if (!item.is_string()) return false;
+        variant.keep.push_back({*item.value_exact<std::string>(), {"", "", where(file, item)}});
+    }
+    return true;
 }
 
 SweepVariant read_variant(const SweepFile& file, const toml::node& node) {
@@ -85,21 +109,32 @@ SweepVariant read_variant(const SweepFile& file, const toml::node& node) {
         throw ConfigError(fmt::format("{}: [sweep] variant expects [[sweep.variant]] tables", where(file, node)));
     SweepVariant variant;
     for (const auto& [name, field] : *table) {
+        bool read = true;
         if (name == "name" && field.is_string()) {
             variant.name = *field.value_exact<std::string>();
+        } else if (name == "method" && field.is_string()) {
+            variant.method = *field.value_exact<std::string>();
+        } else if (name == "unless_same_as" && field.is_string()) {
+            variant.unless_same_as = *field.value_exact<std::string>();
         } else if (name == "per_task" && field.is_boolean()) {
             variant.per_task = *field.value_exact<bool>();
         } else if (name == "set" && field.is_table()) {
             Leaves leaves;
             flatten(file, *field.as_table(), "", leaves);
             for (const auto& [key, value] : leaves) variant.set.push_back({key, value_of(file, *value)});
-        } else if (name == "name" || name == "per_task" || name == "set") {
+        } else if (name == "scale" && field.is_table()) {
+            read_scale(file, *field.as_table(), variant);
+        } else if (name == "keep") {
+            read = read_keep(file, field, variant);
+        } else {
+            read = false;
+        }
+        if (read) continue;
+        if (std::find(std::begin(kVariantFields), std::end(kVariantFields), name.str()) != std::end(kVariantFields))
             throw ConfigError(fmt::format("{}: [[sweep.variant]] field '{}' expects {}", where(file, field), name.str(),
                                           expected_type(name.str())));
-        } else {
-            throw ConfigError(fmt::format("{}: [[sweep.variant]] has no field '{}' (it takes name, set and per_task)",
-                                          where(file, field), name.str()));
-        }
+        throw ConfigError(fmt::format("{}: [[sweep.variant]] has no field '{}' (it takes {})", where(file, field),
+                                      name.str(), join({std::begin(kVariantFields), std::end(kVariantFields)}, ", ")));
     }
     if (variant.name.empty())
         throw ConfigError(fmt::format("{}: [[sweep.variant]] needs a name", where(file, node)));
@@ -143,6 +178,10 @@ void read_sweep_table(SweepFile& file, const toml::node& node) {
             file.name = *text;
         } else if (name == "seeds") {
             file.seeds = read_seeds(file, item);
+        } else if (name == "default_base") {
+            if (!item.is_string())
+                throw ConfigError(fmt::format("{}: [sweep] default_base expects a string: an experiment file beside "
+                                              "this one, e.g. \"minibench-ablation.toml\"", where(file, item)));
         } else if (name == "variant") {
             read_variants(file, item);
         } else if (const auto* inner = item.as_table()) {
@@ -161,10 +200,21 @@ SweepFile read_sweep_file(const std::filesystem::path& path, const std::vector<s
     file.path = path;
     file.name = path.stem().string();
     const std::string text = read_text(path);
-    file.base = environment_defaults();
-    for (const auto& base : bases) apply_toml(file.base, read_text(base), base.string(), {"sweep"});
-    apply_toml(file.base, text, path.string(), {"sweep"});  // also reports bad TOML
+    ResolvedConfig probe = environment_defaults();
+    apply_toml(probe, text, path.string(), {"sweep"});  // reports bad TOML and unknown keys first
     const toml::table doc = toml::parse(text, path.string());
+    std::vector<std::filesystem::path> applied = bases;
+    if (const toml::node* fallback = doc.at_path("sweep.default_base").node(); fallback && bases.empty() &&
+                                                                             fallback->is_string()) {
+        const auto base = path.parent_path() / *fallback->value_exact<std::string>();
+        if (!std::filesystem::exists(base))
+            throw ConfigError(fmt::format("{}: [sweep] default_base: {} does not exist", where(file, *fallback),
+                                          base.string()));
+        applied.push_back(base);
+    }
+    file.base = environment_defaults();
+    for (const auto& base : applied) apply_toml(file.base, read_text(base), base.string(), {"sweep"});
+    apply_toml(file.base, text, path.string(), {"sweep"});
     if (const toml::node* sweep = doc.get("sweep")) read_sweep_table(file, *sweep);
     if (file.variants.empty()) file.variants.push_back({"base", {}, false});
     if (!bases.empty() && !doc.at_path("sweep.name")) {  // "methods@small": one name per experiment

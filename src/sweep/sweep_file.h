@@ -28,10 +28,27 @@ struct SweepSetting {
     SweepValue value;
 };
 
+// A key multiplied by a factor: scale = { "model.ffn_hidden" = 4 } (Table 7's wider models).
+struct SweepScale {
+    std::string key;
+    double factor = 1.0;
+    std::string where;
+};
+
+// What a variant changes, in order: `set` over the base and the grid point; the experiment's
+// [method.<method>] table (method: the variant's name unless given); `keep`: keys restored to the
+// base's value after that table (HighMMT's network with the experiment's token cuts); `scale`:
+// integer and number keys multiplied (integers rounded). --set comes last.
 struct SweepVariant {
     std::string name;
-    std::vector<SweepSetting> set;    // applied over the base and the grid point
+    std::vector<SweepSetting> set;
     bool per_task = false;            // one run per task of data.tasks
+    std::string method;               // empty: the name
+    std::vector<SweepSetting> keep;   // key, and where it was named (value unused)
+    std::vector<SweepScale> scale;
+    // A variant's runs whose config equals a run of this variant (the same seed and task) are
+    // left out of the plan, with a note: highmmt-sm4-tokens where SM4's token cuts are HighMMT's.
+    std::string unless_same_as;
 };
 
 struct SweepFile {
@@ -48,7 +65,8 @@ struct SweepFile {
 // name or with an unknown field. Keys of axes and variants are checked against the config when
 // the plan is made (make_sweep_plan). `bases` are config files applied, in order, between the
 // defaults and the file itself (a [sweep] table in them is ignored), so one sweep of methods can
-// run over several experiments.
+// run over several experiments; with none, the file's [sweep] default_base (a file beside it) is
+// the base when it names one.
 SweepFile read_sweep_file(const std::filesystem::path& path, const std::vector<std::filesystem::path>& bases = {});
 
 }  // namespace sm4

@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <map>
 #include <string_view>
 
@@ -32,6 +34,38 @@ std::vector<std::vector<std::size_t>> grid_points(const std::vector<SweepAxis>& 
 
 void apply(ResolvedConfig& config, const std::string& key, const SweepValue& value) {
     apply_toml_value(config, key, value.toml, value.where);
+}
+
+const ConfigField& field_named(const std::string& key, const std::string& where, const char* what) {
+    const ConfigField* field = find_config_field(key);
+    if (!field) throw ConfigError(fmt::format("{}: [[sweep.variant]] {}: unknown config key '{}'", where, what, key));
+    return *field;
+}
+
+// The variant's keep: these keys take `base`'s value again.
+void keep_base_values(ResolvedConfig& config, const ResolvedConfig& base, const SweepVariant& variant) {
+    for (const auto& kept : variant.keep) {
+        const ConfigField& field = field_named(kept.key, kept.value.where, "keep");
+        const auto source = base.sources.find(kept.key);
+        set_config_value(config, kept.key, field.get(base.values),
+                         source == base.sources.end() ? kept.value.where : source->second);
+    }
+}
+
+// The variant's scale: integer and number keys multiplied (integers rounded to the nearest).
+void scale_values(ResolvedConfig& config, const SweepVariant& variant) {
+    for (const auto& scale : variant.scale) {
+        const ConfigField& field = field_named(scale.key, scale.where, "scale");
+        const ConfigValue value = field.get(config.values);
+        const std::string source = fmt::format("{} (x{})", scale.where, scale.factor);
+        if (const auto* integer = std::get_if<std::int64_t>(&value))
+            set_config_value(config, scale.key, static_cast<std::int64_t>(std::llround(*integer * scale.factor)), source);
+        else if (const auto* number = std::get_if<double>(&value))
+            set_config_value(config, scale.key, *number * scale.factor, source);
+        else
+            throw ConfigError(fmt::format("{}: [[sweep.variant]] scale: '{}' is a {}, not a number", scale.where,
+                                          scale.key, type_name(field.type)));
+    }
 }
 
 // Keeps entry t of a per-task list that has one entry per task.
@@ -107,6 +141,31 @@ void check_distinct(const SweepPlan& plan) {
     }
 }
 
+// unless_same_as: leaves out a variant's runs whose config hash is one of the named variant's.
+void drop_same_as(SweepPlan& plan, const SweepFile& file) {
+    for (const auto& variant : file.variants) {
+        if (variant.unless_same_as.empty()) continue;
+        if (std::none_of(file.variants.begin(), file.variants.end(),
+                         [&](const SweepVariant& v) { return v.name == variant.unless_same_as; }))
+            throw ConfigError(fmt::format("{}: variant '{}': unless_same_as names no variant '{}'", plan.file.string(),
+                                          variant.name, variant.unless_same_as));
+        std::vector<std::string> hashes;
+        for (const auto& run : plan.runs)
+            if (run.variant == variant.unless_same_as) hashes.push_back(run.config_hash);
+        const auto before = plan.runs.size();
+        plan.runs.erase(std::remove_if(plan.runs.begin(), plan.runs.end(),
+                                       [&](const SweepRun& run) {
+                                           return run.variant == variant.name &&
+                                                  std::find(hashes.begin(), hashes.end(), run.config_hash) != hashes.end();
+                                       }),
+                        plan.runs.end());
+        if (plan.runs.size() < before)
+            plan.notes.push_back(fmt::format("variant '{}': {} run(s) left out, their configs are variant '{}''s",
+                                             variant.name, before - plan.runs.size(), variant.unless_same_as));
+    }
+    for (std::size_t i = 0; i < plan.runs.size(); ++i) plan.runs[i].index = i;
+}
+
 bool parse_count(std::string_view text, std::size_t& value) {
     const char* end = text.data() + text.size();
     const auto [stop, error] = std::from_chars(text.data(), end, value);
@@ -142,8 +201,11 @@ SweepPlan make_sweep_plan(const std::filesystem::path& path, const std::vector<s
                 apply(run.config, axis.key, axis.values[point[a]]);
                 run.grid.push_back(axis.key + "=" + axis.values[point[a]].label);
             }
+            const ResolvedConfig base = run.config;
             for (const auto& setting : variant.set) apply(run.config, setting.key, setting.value);
-            apply_method(run.config, variant.name);  // the experiment's [method.<variant>] table
+            apply_method(run.config, variant.method.empty() ? variant.name : variant.method);  // [method.<name>]
+            keep_base_values(run.config, base, variant);
+            scale_values(run.config, variant);
             for (const auto& assignment : overrides) apply_override(run.config, assignment);
             const auto run_seeds = file.seeds.empty() ? std::vector<std::int64_t>{run.config.values.train.seed} : file.seeds;
             const auto tasks = run.config.values.data.tasks;
@@ -162,6 +224,7 @@ SweepPlan make_sweep_plan(const std::filesystem::path& path, const std::vector<s
             }
         }
     }
+    drop_same_as(plan, file);
     check_distinct(plan);
     return plan;
 }

@@ -30,6 +30,7 @@ struct SweepPlan {
     std::string name;                // recorded in runs.sweep
     std::vector<std::string> axes;   // grid axis keys, in order
     std::vector<SweepRun> runs;
+    std::vector<std::string> notes;  // variants left out (unless_same_as) and why
 };
 
 // Reads the file and expands it. Each run's config is: defaults < the file without [sweep] <
@@ -37,7 +38,9 @@ struct SweepPlan {
 // train.task_weights < its seed. Order: variants as listed, then grid points (the last axis
 // varying fastest), then seeds, then tasks. ConfigError naming the file, line and key for an
 // unknown key or a wrong value anywhere, and when two runs resolve to the same config. `bases`:
-// config files under the file (read_sweep_file); `seeds`, when not empty, replace its seeds.
+// config files under the file (read_sweep_file); `seeds`, when not empty, replace its seeds. A
+// variant's runs that resolve to the config of its unless_same_as variant's run are left out
+// (the runs renumbered, a note in notes).
 SweepPlan make_sweep_plan(const std::filesystem::path& file, const std::vector<std::string>& overrides,
                           const std::vector<std::filesystem::path>& bases = {},
                           const std::vector<std::int64_t>& seeds = {});

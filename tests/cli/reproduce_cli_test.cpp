@@ -20,17 +20,24 @@ TEST_CASE("reproduce --quick: prepares the data, runs every method, prints the t
     for (const char* task : {"fashion-mnist", "digits-av", "breast-cancer", "wine"})
         CHECK(std::filesystem::exists(dir / "datasets" / (std::string(task) + ".h5")));
     CHECK_THAT(r.err, Contains("reproduce: preparing fashion-mnist"));
-    CHECK_THAT(r.out, Contains("16 runs of"));
+    CHECK_THAT(r.out, Contains("18 runs of"));
     // The main table has a row per method, the ablation table SM4's three ablations, and the
     // FLOPs table the reduction against the dense counterpart.
     for (const char* method : {"| dense ", "| sm4-no-smoa ", "| sm4-no-smoe ", "| single-task ", "| pcgrad ",
-                               "| sm4-no-aea ", "| highmmt ", "| dense-matched "})
+                               "| sm4-no-aea ", "| highmmt ", "| dense-matched ", "| highmmt-sm4-tokens ", "| smoe "})
         CHECK_THAT(r.out, Contains(method));
     CHECK_THAT(r.out, Contains("reduction vs highmmt %") && Contains("reduction vs dense-matched %"));
     for (const char* task : {"fashion-mnist", "digits-av", "breast-cancer", "wine"})  // one run per task
         CHECK_THAT(r.out, Contains("| single-task | " + std::string(task) + " |"));
     const auto report = dir / "results" / "reproduce" / "minibench-quick" / "report";
-    for (const char* file : {"main.md", "main.csv", "main.tex", "ablation.md", "flops.md"})
+    // Table 2 / Table 4 style with Delta against HighMMT and the paper's numbers beside; where the
+    // FLOPs reduction comes from, with the trained methods' test metrics.
+    CHECK_THAT(r.out, Contains("| Δ(%) ↑ |"));
+    CHECK_THAT(r.out, Contains("### Table 2 (medium group)") && Contains("### Table 4 (medium group)"));
+    CHECK_THAT(r.out, Contains("| `sm4` | paper: SM4 (ours) | 71.58 | 0.475 | 71.86 |"));
+    CHECK_THAT(r.out, Contains("Where SM4's FLOPs reduction comes from") && Contains("| `highmmt-sm4-tokens` |"));
+    for (const char* file : {"main.md", "main.csv", "main.tex", "ablation.md", "flops.md", "paper.md", "paper.csv",
+                             "paper.tex", "flops-sources.md", "flops-sources.csv"})
         CHECK(std::filesystem::exists(report / file));
     CHECK_FALSE(std::filesystem::is_empty(report / "plots"));
 
@@ -45,7 +52,7 @@ TEST_CASE("reproduce --quick: prepares the data, runs every method, prints the t
 TEST_CASE("reproduce: a task group without the user's files names each missing file and its command", "[cli]") {
     TempDir dir;
     const auto r = sm4::test::run_command("cd " + dir.path().string() + " && " + SM4_BINARY +
-                                          " reproduce small --set data.root=" + (dir / "mb").string());
+                                          " reproduce small --data " + (dir / "mb").string());
     CHECK(r.exit_code == 1);
     CHECK_THAT(r.err, Contains("2 of the experiment's 2 datasets are missing"));
     CHECK_THAT(r.err, Contains((dir / "mb" / "push.h5").string() + ": sm4 preprocess push --src PATH --out"));

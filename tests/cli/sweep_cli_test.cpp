@@ -289,3 +289,48 @@ TEST_CASE("cli: sweep mistakes exit 2 and name the file, line and key", "[sweep]
     CHECK(run_sm4("sweep no-such-experiment").exit_code == 2);
     CHECK_FALSE(std::filesystem::exists(experiment.database()));
 }
+
+TEST_CASE("cli: sweep --dry-run --json of each paper experiment file lists the variants it names", "[sweep][cli][paper]") {
+    const std::string root = std::string(SM4_SOURCE_DIR) + "/experiments/";
+    const std::map<std::string, std::pair<int, std::vector<std::string>>> files{
+        {"paper-ablations", {24, {"sm4-no-smoa", "dense-model-1", "dense-model-2", "equal-capacity", "highmmt"}}},
+        {"router-designs", {48, {"multi-router", "r-multi-router", "p-modality-router", "p-task-router",
+                                 "single-smoa-task-smoe", "r-multi-router-no-smoa", "dense"}}},
+        {"ablation-experts", {12, {"n4", "n8", "n16", "n32"}}},
+        {"sm4-layers", {30, {"sm4-2-layers", "p-sm4-4-layers", "sm4-early-2", "sm4-middle-2", "sm4-late-2"}}},
+        {"qkv-router", {6, {"qkv-shared-router"}}},
+        {"batch-fusion", {6, {"batch-fusion"}}}};
+    for (const auto& [name, expected] : files) {
+        INFO(name);
+        const auto r = run_sm4("sweep " + root + name + ".toml --dry-run --json");
+        INFO(r.err);
+        REQUIRE(r.exit_code == 0);
+        CHECK_THAT(r.out, Contains("\"runs_in_file\": " + std::to_string(expected.first) + ","));
+        for (const auto& variant : expected.second) CHECK_THAT(r.out, Contains("\"variant\": \"" + variant + "\""));
+    }
+    // over the medium group: its name says so
+    const auto medium = run_sm4("sweep " + root + "router-designs.toml --base " + root + "medium.toml --dry-run --json");
+    CHECK_THAT(medium.out, Contains("\"sweep\": \"router-designs@medium\""));
+}
+
+TEST_CASE("cli: a sweep that finds its run done by another sweep reports it under its own variant name",
+          "[sweep][cli][report]") {
+    SmallExperiment experiment;
+    write_sweep(experiment, "[sweep]\nname = \"first\"\n[[sweep.variant]]\nname = \"dense\"\n"
+                            "set = { \"model.backbone\" = \"dense\" }\n");
+    REQUIRE(sweep(experiment, "").exit_code == 0);
+    write_sweep(experiment, "[sweep]\nname = \"second\"\n[[sweep.variant]]\nname = \"dense-again\"\n"
+                            "set = { \"model.backbone\" = \"dense\" }\n[[sweep.variant]]\nname = \"smoe\"\n");
+    const auto second = sweep(experiment, "");
+    INFO(second.out << second.err);
+    REQUIRE(second.exit_code == 0);
+    CHECK_THAT(second.out, Contains("dense-again seed 0: skipped, completed earlier as run 1"));
+    CHECK(count(experiment.database(), "SELECT count(*) FROM sweep_reuses WHERE sweep = 'second' AND "
+                                       "variant = 'dense-again' AND run_id = 1") == 1);
+    const auto report = run_sm4("report --sweep second --format csv --db " + experiment.database());
+    INFO(report.err);
+    REQUIRE(report.exit_code == 0);
+    CHECK_THAT(report.out, Contains("\ndense-again,1,") && Contains("\nsmoe,1,"));
+    const auto first = run_sm4("report --sweep first --format csv --db " + experiment.database());
+    CHECK_THAT(first.out, Contains("\ndense,1,") && !Contains("dense-again"));
+}

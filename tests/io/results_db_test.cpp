@@ -62,12 +62,12 @@ bool is_iso_utc(const std::string& text) {
 
 }  // namespace
 
-TEST_CASE("results db: a new file has the documented tables and columns, WAL and schema version 7", "[db]") {
+TEST_CASE("results db: a new file has the documented tables and columns, WAL and schema version 8", "[db]") {
     TempDir dir;
     const auto path = dir / "nested" / "results" / "sm4.db";
     ResultsDb db(path);  // creates the folders too
     CHECK(std::filesystem::exists(path));
-    CHECK(db.schema_version() == 7);
+    CHECK(db.schema_version() == 8);
 
     CHECK(column(db.query("PRAGMA table_info(runs)"), 1) ==
           std::vector<std::string>{"id", "name", "experiment", "status", "created_at", "finished_at", "config_toml",
@@ -88,7 +88,8 @@ TEST_CASE("results db: a new file has the documented tables and columns, WAL and
           std::vector<std::string>{"run_id", "epoch", "step", "path", "val_score", "is_best", "created_at"});
     CHECK(column(db.query("PRAGMA index_list(metrics)"), 1).size() == 1);
     CHECK(db.query("PRAGMA journal_mode").rows == std::vector<std::vector<std::string>>{{"wal"}});
-    CHECK(db.query("SELECT version FROM schema_version").rows == std::vector<std::vector<std::string>>{{"7"}});
+    CHECK(db.query("SELECT version FROM schema_version").rows == std::vector<std::vector<std::string>>{{"8"}});
+    CHECK(column(db.query("PRAGMA table_info(sweep_reuses)"), 1) == std::vector<std::string>{"sweep", "variant", "run_id"});
     // A new run is of the paper's network, design 2.
     NewRun fresh;
     fresh.name = "r";
@@ -98,7 +99,7 @@ TEST_CASE("results db: a new file has the documented tables and columns, WAL and
 
     // Reopening an up-to-date file changes nothing.
     ResultsDb again(path);
-    CHECK(again.schema_version() == 7);
+    CHECK(again.schema_version() == 8);
     CHECK(again.query("SELECT count(*) FROM schema_version").rows.at(0).at(0) == "1");
 }
 
@@ -254,7 +255,7 @@ TEST_CASE("results db: a newer schema is refused, naming both versions", "[db]")
     { ResultsDb db(path); }
     REQUIRE(run_command("sqlite3 " + path.string() + " 'UPDATE schema_version SET version = 99'").exit_code == 0);
     const std::string message = error_of<IoError>([&] { ResultsDb db(path); });
-    CHECK_THAT(message, Contains(path.string()) && Contains("99") && Contains("version 7"));
+    CHECK_THAT(message, Contains(path.string()) && Contains("99") && Contains("version 8"));
 }
 
 TEST_CASE("results db: a file that is not a database is an IoError naming it", "[db]") {
@@ -319,7 +320,7 @@ TEST_CASE("results db: a schema-1 file migrates to schema 2 and keeps its runs",
         "'2026-01-01T00:00:00Z', '', 3, 'abc', 'b', 'h');";
     REQUIRE(run_command("sqlite3 " + path.string() + " \"" + v1 + "\"").exit_code == 0);
     ResultsDb db(path);
-    CHECK(db.schema_version() == 7);
+    CHECK(db.schema_version() == 8);
     const auto run = db.find_run(1);
     REQUIRE(run);
     CHECK(run->name == "old");

@@ -45,7 +45,7 @@ TEST_CASE("report: an empty ablation table is left out of the printout and the f
         CHECK_THAT(printed, Contains("Test results") && Contains("Parameters and FLOPs"));
     }
     CHECK(omitted_table_notes(report) == std::vector<std::string>{"no ablation table: the reference method 'sm4' is not "
-                                                                  "among the selected runs (choose one with --reference)"});
+                                                                  "among the selected runs (choose one with --ablation-reference)"});
     write_report(report, dir / "out", PlotFormat::None);
     CHECK(std::filesystem::exists(dir / "out" / "main.csv"));
     CHECK_FALSE(std::filesystem::exists(dir / "out" / "ablation.csv"));
@@ -98,7 +98,7 @@ TEST_CASE("report: --json is one document with the runs, the tables, the tidy re
     const auto keys = run_command("/usr/bin/python3 -c \"import json; d = json.load(open('" +
                                   (dir / "out" / "report.json").string() + "')); "
                                   "print(' '.join(d), len(d['runs']), len(d['tidy']))\"");
-    CHECK(keys.out == "database tasks runs main ablation flops tidy notes table_notes 4 8\n");
+    CHECK(keys.out == "database tasks runs main ablation flops tidy paper notes table_notes 4 8\n");
 }
 
 TEST_CASE("report: the FLOPs hint names --db when the database is not the default one", "[report]") {

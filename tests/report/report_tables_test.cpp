@@ -71,7 +71,7 @@ TEST_CASE("report: the ablation table holds the reference and its -no- variants 
                Contains("sm4-no-alp,2,0.89,0.0141421,-0.03,0,0.7,0.0707107,0.1,0\n"));
 
     ReportOptions options;
-    options.reference = "dense";
+    options.ablation_reference = "dense";
     options.ablation_methods = {"sm4-no-alp"};
     options.main_methods = {"dense", "sm4"};
     const Report chosen = build_report(db, options);
@@ -92,7 +92,7 @@ TEST_CASE("report: without the reference method the ablation table says how to c
           kNote + ".\n");
     CHECK(report.ablation.rows.empty());
     CHECK(report.ablation.notes == std::vector<std::string>{"no ablation table: the reference method 'sm4' is not among "
-                                                            "the selected runs (choose one with --reference)"});
+                                                            "the selected runs (choose one with --ablation-reference)"});
 }
 
 TEST_CASE("report: the FLOPs table sums a task's components and states reductions against reference methods and the dense counterpart", "[report]") {

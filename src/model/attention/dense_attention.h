@@ -9,14 +9,15 @@ namespace sm4 {
 
 class MultiHeadAttentionImpl : public torch::nn::Module {
 public:
-    MultiHeadAttentionImpl(std::int64_t d_model, std::int64_t heads);
+    // head_dim 0: d_model / heads; else the heads are head_dim wide (heads * head_dim in all).
+    MultiHeadAttentionImpl(std::int64_t d_model, std::int64_t heads, std::int64_t head_dim = 0);
     // x [batch, tokens, d_model]; token_pace: ALP's per-token weights, or undefined.
     at::Tensor forward(const at::Tensor& x, const at::Tensor& token_pace = at::Tensor());
 
     torch::nn::Linear qkv{nullptr}, out{nullptr};
 
 private:
-    std::int64_t heads_;
+    std::int64_t heads_, head_dim_;
 };
 TORCH_MODULE(MultiHeadAttention);
 

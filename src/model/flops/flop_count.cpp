@@ -46,6 +46,8 @@ private:
 
 Int linear_params(Int in, Int out) { return in * out + out; }
 Int norm_params(Int d) { return 2 * d; }
+// Width of the layers' dense attention: heads * model.attention_head_dim, or d_model.
+Int attention_width(const ModelConfig& c) { return c.attention_head_dim > 0 ? c.heads * c.attention_head_dim : c.d_model; }
 
 // The unimodal encoder (model/encoder/): its parameters, and one modality's FLOPs per sample.
 struct Encoder {
@@ -103,7 +105,9 @@ TaskRows task_rows(const ModelConfig& c, std::size_t t, const TaskSpec& task, In
         const RouterScope a = sparse ? attention_scope(c) : RouterScope::None;
         const RouterScope f = sparse ? ffn_scope(c) : RouterScope::None;
         if (a == RouterScope::None) {
-            rows.add_dense(kAttention, "", 4 * d * d + 4 * d + norm_params(d), 8.0 * S * d * d + scores);
+            const Int w = attention_width(c);
+            const double dense_scores = scores * static_cast<double>(w) / static_cast<double>(d);
+            rows.add_dense(kAttention, "", 4 * d * w + 3 * w + d + norm_params(d), 8.0 * S * d * w + dense_scores);
         } else {
             // SMoA: per token of modality j its k_j experts in each of the query, key and value
             // groups and the output projection (a row per modality; the shared weights on the
@@ -170,7 +174,7 @@ Int model_params(const ModelConfig& c, const std::vector<TaskSpec>& tasks, const
         const RouterScope f = sparse ? ffn_scope(c) : RouterScope::None;
         total += 2 * norm_params(d);
         if (a == RouterScope::None) {
-            total += 4 * d * d + 4 * d;
+            total += 4 * d * attention_width(c) + 3 * attention_width(c) + d;
         } else {
             const Int routers = c.qkv_router == QkvRouting::Shared ? 1 : 3;
             total += linear_params(d, d) + 3 * E * (d * d + d) + routers * router_params(c, a, shape.slots, shape.tasks);

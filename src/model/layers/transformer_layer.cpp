@@ -37,7 +37,7 @@ TransformerLayerImpl::TransformerLayerImpl(const ModelConfig& c, bool sparse, st
                                   c.capacity_factor};
         smoa = register_module("smoa", SparseAttention(s, slots));
     } else {
-        attention = register_module("attention", MultiHeadAttention(c.d_model, c.heads));
+        attention = register_module("attention", MultiHeadAttention(c.d_model, c.heads, c.attention_head_dim));
     }
     if (f != RouterScope::None) {
         SparseFeedForwardSettings s{router_settings(c, f, slots, tasks), expert_hidden_width(c), c.capacity_factor};
