@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
+#include <limits>
 #include <numeric>
 
 #include "app/flops_job.h"
@@ -47,9 +49,10 @@ std::optional<double> paper_share(const PublishedResults& published, const std::
     return std::nullopt;
 }
 
-Cell percent_cell(std::optional<double> value) {
-    if (!value) return missing_cell();
-    Cell cell = value_cell(*value, fmt::format("{:.2f}%", *value));
+// "12.34%"; NaN (no value) as missing.
+Cell percent_cell(double value) {
+    if (std::isnan(value)) return missing_cell();
+    Cell cell = value_cell(value, fmt::format("{:.2f}%", value));
     cell.csv_decimals = 2;
     return cell;
 }
@@ -104,12 +107,11 @@ Table flops_sources_table(const std::vector<std::pair<std::string, std::vector<F
         double highmmt = 0, above = 0;
         for (const auto& row : rows) {
             if (row.model == "highmmt") highmmt = above = row.flops;
-            const std::optional<double> share =
-                highmmt > 0 ? std::optional<double>(100.0 * row.flops / highmmt) : std::nullopt;
-            const std::optional<double> change =
-                row.model != "highmmt" && above > 0 ? std::optional<double>(100.0 * (row.flops / above - 1.0)) : std::nullopt;
+            const double none = std::numeric_limits<double>::quiet_NaN();
+            const double share = highmmt > 0 ? 100.0 * row.flops / highmmt : none;
+            const double change = row.model != "highmmt" && above > 0 ? 100.0 * (row.flops / above - 1.0) : none;
             const bool last = row.model == "sm4";
-            const auto paper = last && !group.empty() ? paper_share(*published, group, row.task) : std::nullopt;
+            const double paper = last && !group.empty() ? paper_share(*published, group, row.task).value_or(none) : none;
             table.add_row({text_cell(experiment), text_cell(row.task), text_cell(row.model), count_cell(row.params),
                            count_cell(row.flops), percent_cell(share), percent_cell(change),
                            percent_cell(paper),

@@ -44,13 +44,14 @@ struct Builder {
         return scores.metric.at(columns[c]);
     }
 
-    // Mean and std of `method` on `task` in the paper's units; nullopt without runs or when the
+    // Mean and std of `method` on `task` in the paper's units; n = 0 without runs or when the
     // runs' metric is another than the paper's.
-    std::optional<Statistic> here(const MethodScores& method, std::size_t c) const {
+    Statistic here(const MethodScores* method, std::size_t c) const {
         const std::string& task = columns[c];
-        const auto found = method.values.find(task);
-        if (found == method.values.end() || found->second.empty()) return std::nullopt;
-        if (scores.metric.at(task) != metric_of(c)) return std::nullopt;
+        if (!method) return {};
+        const auto found = method->values.find(task);
+        if (found == method->values.end() || found->second.empty()) return {};
+        if (scores.metric.at(task) != metric_of(c)) return {};
         const Statistic stat = *stat_cell(found->second).stat;
         const double scale = is_percent_metric(metric_of(c)) ? 100.0 : 1.0;
         return Statistic{stat.mean * scale, stat.std * scale, stat.n, std::nullopt};
@@ -84,11 +85,11 @@ struct Builder {
             std::vector<Cell> gap{text_cell(row.method), text_cell("gap (σ)")};
             bool any_gap = false;
             for (std::size_t c = 0; c < columns.size(); ++c) {
-                const auto stat = method ? here(*method, c) : std::nullopt;
-                measured.push_back(stat ? stat_of(stat->mean, stat->std, stat->n) : missing_cell());
+                const Statistic stat = here(method, c);
+                measured.push_back(stat.n > 0 ? stat_of(stat.mean, stat.std, stat.n) : missing_cell());
                 const bool has_paper = c < row.values.size() && row.values[c];
-                if (stat && has_paper && stat->n >= kGapSeeds && stat->std > 0) {
-                    gap.push_back(stat_of((stat->mean - *row.values[c]) / stat->std, 0.0, 1));
+                if (has_paper && stat.n >= kGapSeeds && stat.std > 0) {
+                    gap.push_back(stat_of((stat.mean - *row.values[c]) / stat.std, 0.0, 1));
                     any_gap = true;
                 } else {
                     gap.push_back(missing_cell());

@@ -216,7 +216,11 @@ SweepFile read_sweep_file(const std::filesystem::path& path, const std::vector<s
     for (const auto& base : applied) apply_toml(file.base, read_text(base), base.string(), {"sweep"});
     apply_toml(file.base, text, path.string(), {"sweep"});
     if (const toml::node* sweep = doc.get("sweep")) read_sweep_table(file, *sweep);
-    if (file.variants.empty()) file.variants.push_back({"base", {}, false});
+    if (file.variants.empty()) {
+        SweepVariant base;
+        base.name = "base";
+        file.variants.push_back(base);
+    }
     if (!bases.empty() && !doc.at_path("sweep.name")) {  // "methods@small": one name per experiment
         std::vector<std::string> stems;
         for (const auto& base : bases) stems.push_back(base.stem().string());

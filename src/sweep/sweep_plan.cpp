@@ -186,7 +186,9 @@ SweepPlan make_sweep_plan(const std::filesystem::path& path, const std::vector<s
                           const std::vector<std::filesystem::path>& bases, const std::vector<std::int64_t>& seeds) {
     SweepFile file = read_sweep_file(path, bases);
     if (!seeds.empty()) file.seeds = seeds;
-    SweepPlan plan{path, file.name, {}, {}};
+    SweepPlan plan;
+    plan.file = path;
+    plan.name = file.name;
     for (const auto& axis : file.axes) plan.axes.push_back(axis.key);
     const std::string seed_source =
         file.seeds.empty() ? "default" : !seeds.empty() ? std::string("--seeds") : path.string() + " [sweep] seeds";
