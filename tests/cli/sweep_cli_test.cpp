@@ -294,12 +294,12 @@ TEST_CASE("cli: sweep --dry-run --json of each paper experiment file lists the v
     const std::string root = std::string(SM4_SOURCE_DIR) + "/experiments/";
     const std::map<std::string, std::pair<int, std::vector<std::string>>> files{
         {"paper-ablations", {24, {"sm4-no-smoa", "dense-model-1", "dense-model-2", "equal-capacity", "highmmt"}}},
-        {"router-designs", {48, {"multi-router", "r-multi-router", "p-modality-router", "p-task-router",
+        {"router-designs", {51, {"multi-router", "r-multi-router", "p-modality-router", "p-task-router",
                                  "single-smoa-task-smoe", "r-multi-router-no-smoa", "dense"}}},
-        {"ablation-experts", {12, {"n4", "n8", "n16", "n32"}}},
-        {"sm4-layers", {30, {"sm4-2-layers", "p-sm4-4-layers", "sm4-early-2", "sm4-middle-2", "sm4-late-2"}}},
-        {"qkv-router", {6, {"qkv-shared-router"}}},
-        {"batch-fusion", {6, {"batch-fusion"}}}};
+        {"ablation-experts", {15, {"n4", "n8", "n16", "n32"}}},
+        {"sm4-layers", {33, {"sm4-2-layers", "p-sm4-4-layers", "sm4-early-2", "sm4-middle-2", "sm4-late-2"}}},
+        {"qkv-router", {9, {"qkv-shared-router", "highmmt"}}},
+        {"batch-fusion", {9, {"batch-fusion", "highmmt"}}}};
     for (const auto& [name, expected] : files) {
         INFO(name);
         const auto r = run_sm4("sweep " + root + name + ".toml --dry-run --json");

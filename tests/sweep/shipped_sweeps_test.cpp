@@ -82,10 +82,11 @@ TEST_CASE("sweep: experiments/methods.toml over a --base experiment gives minibe
 TEST_CASE("sweep: experiments/ablation-experts.toml runs SM4 with 4, 8, 16 and 32 experts per group (Table 6)",
           "[sweep][ablation]") {
     const SweepPlan plan = make_sweep_plan(std::string(SM4_SOURCE_DIR) + "/experiments/ablation-experts.toml", {});
-    REQUIRE(plan.runs.size() == 12u);
+    REQUIRE(plan.runs.size() == 15u);  // and highmmt, Δ's reference
     const std::map<std::string, std::int64_t> experts{{"n4", 4}, {"n8", 8}, {"n16", 16}, {"n32", 32}};
     for (const auto& r : plan.runs) {
         INFO(r.label());
+        if (r.variant == "highmmt") continue;
         const Config& c = r.config.values;
         REQUIRE(experts.count(r.variant) == 1u);
         CHECK(to_string(c.model.backbone) == "sm4");
@@ -147,7 +148,7 @@ TEST_CASE("sweep: experiments/router-designs.toml holds Table 5's 16 router desi
           "[sweep][paper]") {
     const std::string root = std::string(SM4_SOURCE_DIR) + "/experiments/";
     const SweepPlan plan = make_sweep_plan(root + "router-designs.toml", {});
-    CHECK(plan.runs.size() == 48u);  // 16 designs x 3 seeds, on minibench (its default_base)
+    CHECK(plan.runs.size() == 51u);  // 16 designs and highmmt x 3 seeds, on minibench (its default_base)
     const auto runs = first_runs(plan);
     const std::map<std::string, std::pair<std::string, std::string>> designs{
         {"p-modality-router", {"modality", "modality"}},   {"multi-router", {"modality", "task"}},
@@ -158,7 +159,8 @@ TEST_CASE("sweep: experiments/router-designs.toml holds Table 5's 16 router desi
         {"sm4", {"single", "single"}},                     {"sm4-no-smoe", {"single", "none"}},
         {"r-multi-router-no-smoa", {"none", "modality"}},  {"multi-router-no-smoa", {"none", "task"}},
         {"sm4-no-smoa", {"none", "single"}}};
-    REQUIRE(runs.size() == 16u);
+    REQUIRE(runs.size() == 17u);
+    CHECK(to_string(runs.at("highmmt")->config.values.model.backbone) == "highmmt");
     for (const auto& [name, scopes] : designs) {
         INFO(name);
         REQUIRE(runs.count(name) == 1u);
@@ -173,7 +175,7 @@ TEST_CASE("sweep: experiments/router-designs.toml holds Table 5's 16 router desi
     // over the medium group, with its 32 experts
     const SweepPlan medium = make_sweep_plan(root + "router-designs.toml", {}, {root + "medium.toml"}, {0});
     CHECK(medium.name == "router-designs@medium");
-    CHECK(medium.runs.size() == 16u);
+    CHECK(medium.runs.size() == 17u);
     for (const auto& r : medium.runs) CHECK(r.config.values.model.num_experts == 32);
 }
 
@@ -210,7 +212,7 @@ TEST_CASE("sweep: Tables 6, 8, 11 and 12 as experiment files over any group", "[
         {"sm4-4-layers", {4, {1, 3}}}, {"p-sm4-2-layers", {2, {1, 2}}}, {"p-sm4-3-layers", {3, {1, 2, 3}}},
         {"p-sm4-4-layers", {4, {1, 2, 3, 4}}}, {"sm4-early-2", {4, {1, 2}}}, {"sm4-middle-2", {4, {2, 3}}},
         {"sm4-late-2", {4, {3, 4}}}};
-    REQUIRE(layers.size() == expected.size());
+    REQUIRE(layers.size() == expected.size() + 1);  // and highmmt, Δ's reference
     for (const auto& [name, shape] : expected) {
         INFO(name);
         CHECK(layers.at(name)->config.values.model.layers == shape.first);
