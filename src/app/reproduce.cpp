@@ -115,7 +115,11 @@ ReproduceResult run_reproduce(const ReproduceRequest& request) {
     sweep.jobs = plan.jobs;
     const SweepPlan runs = make_sweep_plan(sweep.file, sweep.overrides, sweep.bases, sweep.seeds);
     std::size_t total = runs.runs.size();
-    for (const auto& grid : plan.grids) total += make_sweep_plan(grid, sweep.overrides, plan.grid_bases, sweep.seeds).runs.size();
+    std::vector<SweepPlan> grid_plans;  // planned once: counted now, run after the main comparison
+    for (const auto& grid : plan.grids) {
+        grid_plans.push_back(make_sweep_plan(grid, sweep.overrides, plan.grid_bases, sweep.seeds));
+        total += grid_plans.back().runs.size();
+    }
     prepare_missing_datasets(runs.runs.front().config.values);
     headline(fmt::format("reproduce {}: {} runs of {}{} ({} at once), results in {}", plan.name, total,
                          sweep.file.string(), plan.grids.empty() ? "" : fmt::format(" and {} grids", plan.grids.size()),
@@ -136,11 +140,12 @@ ReproduceResult run_reproduce(const ReproduceRequest& request) {
         write_text_file(result.report_folder / ("flops-sources." + table_format_extension(format)),
                         print_table(result.flops_sources, format));
 
-    for (const auto& grid : plan.grids) {
+    for (std::size_t g = 0; g < plan.grids.size(); ++g) {
+        const std::filesystem::path& grid = plan.grids[g];
+        const SweepPlan& grid_runs = grid_plans[g];
         SweepRequest grid_sweep = sweep;
         grid_sweep.file = grid;
         grid_sweep.bases = plan.grid_bases;
-        const SweepPlan grid_runs = make_sweep_plan(grid, sweep.overrides, plan.grid_bases, sweep.seeds);
         run_sweep(grid_sweep);
         account_methods(result.database, grid_runs.name);
         ReportOptions grid_options = options;
